@@ -1,0 +1,2 @@
+DROP TABLE logs;
+DROP TABLE schedules;

@@ -1,0 +1,117 @@
+//! The vocabulary shared by every actor: what can be done to a container, who asked, how it ended.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Something Chrontainer can do to a container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Start,
+    Stop,
+    Restart,
+    Pause,
+    Unpause,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [Action::Start, Action::Stop, Action::Restart, Action::Pause, Action::Unpause];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Stop => "stop",
+            Action::Restart => "restart",
+            Action::Pause => "pause",
+            Action::Unpause => "unpause",
+        }
+    }
+
+    /// Stop, restart and pause interrupt a service: the dashboard asks before doing them.
+    pub fn is_disruptive(self) -> bool {
+        matches!(self, Action::Stop | Action::Restart | Action::Pause)
+    }
+}
+
+impl FromStr for Action {
+    type Err = AppError;
+
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_action",
+                Some("action"),
+                format!(
+                    "action: {:?} is not one of start, stop, restart, pause, unpause",
+                    crate::text::clip(s, 40)
+                ),
+            )
+        })
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who started an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Manual,
+    Schedule,
+    RunNow,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Schedule => "schedule",
+            Trigger::RunNow => "run_now",
+        }
+    }
+}
+
+/// How an action ended, as recorded in the activity log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Success,
+    Error,
+    Skipped,
+    Missed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::Error => "error",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Missed => "missed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_parse_from_their_names_only() {
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>().unwrap(), a);
+        }
+        let e = "explode".parse::<Action>().unwrap_err();
+        assert_eq!(e.code(), "invalid_action");
+        assert!(e.to_string().contains("explode"));
+        assert!("Restart".parse::<Action>().is_err());
+    }
+}

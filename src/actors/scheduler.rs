@@ -1,0 +1,551 @@
+//! SchedulerActor: one timer per enabled schedule, armed for the schedule's next intended instant
+//! and re-armed after each firing (ARCHITECTURE.md, "How a timer fires exactly once").
+//!
+//! It also owns every change to a schedule, so that a timer can never fire for a schedule that is
+//! being edited or deleted: those messages are `AtomicResponse`s, which keep the mailbox and the
+//! timers still until the store has answered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::docker::{DockerActor, RunAction, Target};
+use super::log::{LogActor, Record};
+use super::store::Store;
+use crate::action::{Action, RunStatus, Trigger};
+use crate::cron::CronExpr;
+use crate::error::AppError;
+use crate::events::{Event, EventBus};
+use crate::metrics::Metrics;
+use crate::store::{queries, LogEntry, NewSchedule, Schedule, ScheduleChanges, ScheduleRow};
+use crate::time::{rfc3339, to_utc};
+
+/// No timer sleeps longer than this without reading the wall clock again.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// Counting missed runs stops here; the log then says "at least".
+const MAX_MISSED_COUNT: u32 = 10_000;
+
+/// When a schedule fires.
+#[derive(Clone, Debug)]
+pub enum When {
+    Cron { expr: CronExpr, tz: Tz },
+    Once(DateTime<Utc>),
+}
+
+impl When {
+    pub fn from_row(row: &ScheduleRow) -> Result<When, AppError> {
+        match (&row.cron_expression, row.run_at) {
+            (Some(expr), _) => Ok(When::Cron { expr: CronExpr::parse(expr)?, tz: crate::cron::parse_timezone(&row.timezone)? }),
+            (None, Some(at)) => Ok(When::Once(to_utc(at))),
+            (None, None) => Err(AppError::Internal(format!("schedule {} has neither cron nor run_at", row.id))),
+        }
+    }
+
+    /// The first intended instant strictly after `t`.
+    pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            When::Cron { expr, tz } => expr.next_after(*tz, t),
+            When::Once(at) => (*at > t).then_some(*at),
+        }
+    }
+}
+
+/// What to do when a timer wakes at `now` for the intended instant `intended`.
+#[derive(Debug, PartialEq)]
+pub enum Wake {
+    /// Woke early (or the clock went back): sleep again for what is left.
+    Early(Duration),
+    /// Fire now; `late` is how far past the intended instant.
+    Fire { late: Duration },
+    /// Too late (process down, host asleep, clock jumped): log it as missed, do not replay.
+    Missed,
+}
+
+pub fn decide(intended: DateTime<Utc>, now: DateTime<Utc>, grace: Duration) -> Wake {
+    match (now - intended).to_std() {
+        Err(_) => Wake::Early((intended - now).to_std().unwrap_or_default()),
+        Ok(late) if late > grace => Wake::Missed,
+        Ok(late) => Wake::Fire { late },
+    }
+}
+
+/// How many intended instants from `first` (included) up to `now` (included), and the next one after `now`.
+pub fn count_missed(when: &When, first: DateTime<Utc>, now: DateTime<Utc>) -> (u32, Option<DateTime<Utc>>) {
+    let mut count = 1;
+    let mut t = first;
+    loop {
+        match when.next_after(t) {
+            Some(next) if next <= now && count < MAX_MISSED_COUNT => {
+                count += 1;
+                t = next;
+            }
+            Some(next) if next <= now => return (count, when.next_after(now)),
+            other => return (count, other),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Armed {
+    handle: SpawnHandle,
+    intended: DateTime<Utc>,
+    when: When,
+    target: Target,
+    action: Action,
+    container_name: String,
+}
+
+pub struct SchedulerActor {
+    store: Store,
+    docker: Addr<DockerActor>,
+    log: Addr<LogActor>,
+    bus: EventBus,
+    metrics: Arc<Metrics>,
+    grace: Duration,
+    armed: HashMap<i32, Armed>,
+}
+
+impl SchedulerActor {
+    pub fn new(
+        store: Store,
+        docker: Addr<DockerActor>,
+        log: Addr<LogActor>,
+        bus: EventBus,
+        metrics: Arc<Metrics>,
+        grace: Duration,
+    ) -> Self {
+        SchedulerActor { store, docker, log, bus, metrics, grace, armed: HashMap::new() }
+    }
+
+    /// Cancels the schedule's timer, if it has one.
+    fn disarm(&mut self, id: i32, ctx: &mut Context<Self>) {
+        if let Some(armed) = self.armed.remove(&id) {
+            ctx.cancel_future(armed.handle);
+        }
+        self.metrics.set_schedules(self.armed.len());
+    }
+
+    /// Arms `row` for `intended` (which may be in the past: the wake-up then decides between a
+    /// late run and a missed one). Disarms it when it is disabled or has no instant left.
+    fn arm(&mut self, row: &ScheduleRow, intended: Option<DateTime<Utc>>, ctx: &mut Context<Self>) {
+        self.disarm(row.id, ctx);
+        let (Some(intended), true) = (intended, row.enabled) else { return };
+        let when = match When::from_row(row) {
+            Ok(when) => when,
+            Err(e) => {
+                log::error!("schedule {} cannot be armed: {e}", row.id);
+                return;
+            }
+        };
+        let Ok(action) = row.action.parse::<Action>() else {
+            log::error!("schedule {} has an unknown action {:?}", row.id, row.action);
+            return;
+        };
+        let target = Target::Schedule {
+            name: row.container_name.clone(),
+            compose_project: row.compose_project.clone(),
+            compose_service: row.compose_service.clone(),
+        };
+        let handle = self.sleep(row.id, intended, ctx);
+        self.armed.insert(
+            row.id,
+            Armed { handle, intended, when, target, action, container_name: row.container_name.clone() },
+        );
+        self.metrics.set_schedules(self.armed.len());
+    }
+
+    fn sleep(&self, id: i32, intended: DateTime<Utc>, ctx: &mut Context<Self>) -> SpawnHandle {
+        let wait = (intended - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP);
+        ctx.run_later(wait, move |act, ctx| act.wake(id, ctx))
+    }
+
+    fn wake(&mut self, id: i32, ctx: &mut Context<Self>) {
+        let Some(armed) = self.armed.get(&id) else { return };
+        let intended = armed.intended;
+        let now = Utc::now();
+        let decision = decide(intended, now, self.grace);
+        if let Wake::Early(_) = decision {
+            let handle = self.sleep(id, intended, ctx);
+            if let Some(armed) = self.armed.get_mut(&id) {
+                armed.handle = handle;
+            }
+            return;
+        }
+        let Some(armed) = self.armed.remove(&id) else { return };
+        // The next instant counts from the intended one, never from now, so a late wake-up
+        // neither skips nor repeats a run; a missed stretch resumes after now.
+        let (missed, next) = match decision {
+            Wake::Missed => {
+                let (count, next) = count_missed(&armed.when, intended, now);
+                (Some(count), next)
+            }
+            _ => (None, armed.when.next_after(intended)),
+        };
+        let once = matches!(armed.when, When::Once(_));
+        let changes = ScheduleChanges {
+            next_run: Some(next.map(|t| t.naive_utc())),
+            enabled: once.then_some(false),
+            ..Default::default()
+        };
+        if let Some(next) = next {
+            let handle = self.sleep(id, next, ctx);
+            self.armed.insert(id, Armed { handle, intended: next, ..armed.clone() });
+        }
+        self.metrics.set_schedules(self.armed.len());
+
+        let store = self.store.clone();
+        let docker = self.docker.clone();
+        let log = self.log.clone();
+        let bus = self.bus.clone();
+        let metrics = self.metrics.clone();
+        let fire = async move {
+            // next_run is written before the action is sent: a crash in between loses this run
+            // rather than running it twice after the restart.
+            if let Err(e) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+                log::warn!("schedule {id}: cannot record its next run ({e}); not firing");
+                return;
+            }
+            let result = match missed {
+                Some(count) => missed_result(&armed, id, count, intended, next),
+                None => {
+                    metrics.observe_fire_delay((Utc::now() - intended).num_microseconds().unwrap_or(0) as f64 / 1e6);
+                    let mut result = match docker
+                        .send(RunAction { target: armed.target.clone(), action: armed.action, trigger: Trigger::Schedule, schedule_id: Some(id) })
+                        .await
+                    {
+                        Ok(result) => result,
+                        Err(e) => {
+                            log::error!("schedule {id}: the Docker actor did not answer: {e}");
+                            return;
+                        }
+                    };
+                    let late = now - intended;
+                    if late > chrono::Duration::seconds(1) {
+                        result.message = format!(
+                            "{} (ran {} s late; it was due at {})",
+                            result.message,
+                            late.num_seconds(),
+                            rfc3339(&intended)
+                        );
+                    }
+                    result
+                }
+            };
+            let status = result.status;
+            let container_id = result.container_id.clone();
+            let last_run = result.started_at.naive_utc();
+            if let Err(e) = log.send(Record(result)).await.map_err(AppError::from).and_then(|r| r) {
+                log::error!("schedule {id}: cannot record its result: {e}");
+            }
+            let mut changes = ScheduleChanges {
+                last_run: Some(Some(last_run)),
+                last_status: Some(Some(status.as_str().to_string())),
+                ..Default::default()
+            };
+            if container_id.is_some() {
+                changes.container_id = Some(container_id);
+            }
+            match store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+                Ok(row) => bus.publish(Event::Schedule(row.into())),
+                // deleted while it ran: its log rows stay, nothing else to do
+                Err(AppError::NotFound { .. }) => {}
+                Err(e) => log::warn!("schedule {id}: cannot record its last run: {e}"),
+            }
+        };
+        ctx.spawn(fire.into_actor(self));
+    }
+}
+
+fn missed_result(
+    armed: &Armed,
+    id: i32,
+    count: u32,
+    since: DateTime<Utc>,
+    next: Option<DateTime<Utc>>,
+) -> super::docker::RunResult {
+    let runs = if count >= MAX_MISSED_COUNT {
+        format!("at least {count} runs")
+    } else if count == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{count} runs")
+    };
+    let next = next.map(|t| format!("; next run at {}", rfc3339(&t))).unwrap_or_default();
+    super::docker::RunResult {
+        schedule_id: Some(id),
+        container_name: armed.container_name.clone(),
+        container_id: None,
+        action: armed.action,
+        trigger: Trigger::Schedule,
+        status: RunStatus::Missed,
+        message: format!(
+            "missed {runs} since {} (Chrontainer was not running, or the clock jumped){next}",
+            rfc3339(&since)
+        ),
+        duration_ms: 0,
+        started_at: Utc::now(),
+        failure: None,
+    }
+}
+
+impl Actor for SchedulerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.notify(ReloadAll);
+    }
+}
+
+impl Supervised for SchedulerActor {
+    fn restarting(&mut self, ctx: &mut Context<Self>) {
+        log::warn!("scheduler restarting: reloading every schedule from the store");
+        self.armed.clear();
+        ctx.notify(ReloadAll);
+    }
+}
+
+/// The instant a row should be armed for: its stored `next_run` (which may be past, so that a
+/// run missed while Chrontainer was down is caught up or logged as missed), else the first
+/// instant after now.
+fn intended_for(row: &ScheduleRow, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, AppError> {
+    if !row.enabled {
+        return Ok(None);
+    }
+    match row.next_run {
+        Some(next) => Ok(Some(to_utc(next))),
+        None => Ok(When::from_row(row)?.next_after(now)),
+    }
+}
+
+/// Loads every schedule from the store and arms the enabled ones.
+#[derive(Message)]
+#[rtype(result = "Result<usize, AppError>")]
+pub struct ReloadAll;
+
+impl Handler<ReloadAll> for SchedulerActor {
+    type Result = AtomicResponse<Self, Result<usize, AppError>>;
+
+    fn handle(&mut self, _: ReloadAll, _: &mut Context<Self>) -> Self::Result {
+        let store = self.store.clone();
+        AtomicResponse::new(Box::pin(async move { store.run(queries::list_schedules).await }.into_actor(self).map(
+            |rows, act, ctx| {
+                let rows = rows?;
+                let ids: Vec<i32> = act.armed.keys().copied().collect();
+                for id in ids {
+                    act.disarm(id, ctx);
+                }
+                let now = Utc::now();
+                for row in &rows {
+                    match intended_for(row, now) {
+                        Ok(intended) => act.arm(row, intended, ctx),
+                        Err(e) => log::error!("schedule {} cannot be armed: {e}", row.id),
+                    }
+                }
+                log::info!("scheduler: {} of {} schedules armed", act.armed.len(), rows.len());
+                Ok(act.armed.len())
+            },
+        )))
+    }
+}
+
+/// A validated new schedule.
+#[derive(Message)]
+#[rtype(result = "Result<Schedule, AppError>")]
+pub struct Create(pub NewSchedule);
+
+impl Handler<Create> for SchedulerActor {
+    type Result = AtomicResponse<Self, Result<Schedule, AppError>>;
+
+    fn handle(&mut self, Create(mut new): Create, _: &mut Context<Self>) -> Self::Result {
+        let store = self.store.clone();
+        let now = Utc::now();
+        let first = match new_when(&new) {
+            Ok(when) => when.next_after(now),
+            Err(e) => return AtomicResponse::new(Box::pin(actix::fut::ready(Err(e)))),
+        };
+        new.next_run = if new.enabled { first.map(|t| t.naive_utc()) } else { None };
+        new.created_at = now.naive_utc();
+        new.updated_at = now.naive_utc();
+        AtomicResponse::new(Box::pin(
+            async move { store.run(move |c| queries::insert_schedule(c, &new)).await }.into_actor(self).map(
+                |row, act, ctx| {
+                    let row = row?;
+                    act.arm(&row, row.next_run.map(to_utc), ctx);
+                    let schedule = Schedule::from(row);
+                    act.bus.publish(Event::Schedule(schedule.clone()));
+                    Ok(schedule)
+                },
+            ),
+        ))
+    }
+}
+
+fn new_when(new: &NewSchedule) -> Result<When, AppError> {
+    let probe = ScheduleRow {
+        id: 0,
+        container_name: String::new(),
+        container_id: None,
+        compose_project: None,
+        compose_service: None,
+        action: new.action.clone(),
+        cron_expression: new.cron_expression.clone(),
+        run_at: new.run_at,
+        timezone: new.timezone.clone(),
+        enabled: new.enabled,
+        description: None,
+        created_at: new.created_at,
+        updated_at: new.updated_at,
+        last_run: None,
+        last_status: None,
+        next_run: None,
+    };
+    When::from_row(&probe)
+}
+
+/// A validated edit: the changed columns. The scheduler recomputes `next_run` and re-arms.
+#[derive(Message)]
+#[rtype(result = "Result<Schedule, AppError>")]
+pub struct Update {
+    pub id: i32,
+    pub changes: ScheduleChanges,
+}
+
+impl Handler<Update> for SchedulerActor {
+    type Result = AtomicResponse<Self, Result<Schedule, AppError>>;
+
+    fn handle(&mut self, Update { id, mut changes }: Update, _: &mut Context<Self>) -> Self::Result {
+        let store = self.store.clone();
+        let now = Utc::now();
+        changes.updated_at = Some(now.naive_utc());
+        let job = move |c: &mut diesel::SqliteConnection| {
+            use diesel::Connection;
+            c.transaction(|c| {
+                let row = queries::update_schedule(c, id, &changes)?;
+                // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
+                let next = if row.enabled { When::from_row(&row)?.next_after(now) } else { None };
+                let next_run = ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
+                queries::update_schedule(c, id, &next_run)
+            })
+        };
+        AtomicResponse::new(Box::pin(async move { store.run(job).await }.into_actor(self).map(|row, act, ctx| {
+            let row = row?;
+            act.arm(&row, row.next_run.map(to_utc), ctx);
+            let schedule = Schedule::from(row);
+            act.bus.publish(Event::Schedule(schedule.clone()));
+            Ok(schedule)
+        })))
+    }
+}
+
+/// Deletes a schedule; its timer is gone before the reply, its log rows stay.
+#[derive(Message)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct Delete(pub i32);
+
+impl Handler<Delete> for SchedulerActor {
+    type Result = AtomicResponse<Self, Result<(), AppError>>;
+
+    fn handle(&mut self, Delete(id): Delete, _: &mut Context<Self>) -> Self::Result {
+        let store = self.store.clone();
+        AtomicResponse::new(Box::pin(
+            async move { store.run(move |c| queries::delete_schedule(c, id)).await }.into_actor(self).map(
+                move |deleted, act, ctx| {
+                    deleted?;
+                    act.disarm(id, ctx);
+                    act.bus.publish(Event::ScheduleDeleted { id });
+                    Ok(())
+                },
+            ),
+        ))
+    }
+}
+
+/// Runs a schedule's action now, outside its timetable (trigger `run_now`).
+#[derive(Message)]
+#[rtype(result = "Result<(LogEntry, Option<super::docker::RunFailure>), AppError>")]
+pub struct RunNow(pub i32);
+
+impl Handler<RunNow> for SchedulerActor {
+    type Result = ResponseFuture<Result<(LogEntry, Option<super::docker::RunFailure>), AppError>>;
+
+    fn handle(&mut self, RunNow(id): RunNow, _: &mut Context<Self>) -> Self::Result {
+        let store = self.store.clone();
+        let docker = self.docker.clone();
+        let log = self.log.clone();
+        let bus = self.bus.clone();
+        Box::pin(async move {
+            let row = store.run(move |c| queries::get_schedule(c, id)).await?;
+            let action = row.action.parse::<Action>()?;
+            let target = Target::Schedule {
+                name: row.container_name.clone(),
+                compose_project: row.compose_project.clone(),
+                compose_service: row.compose_service.clone(),
+            };
+            let (entry, failure) =
+                super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id)).await?;
+            let mut changes = ScheduleChanges {
+                last_run: Some(Some(entry.timestamp.naive_utc())),
+                last_status: Some(Some(entry.status.clone())),
+                ..Default::default()
+            };
+            if entry.container_id.is_some() {
+                changes.container_id = Some(entry.container_id.clone());
+            }
+            if let Ok(row) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+                bus.publish(Event::Schedule(row.into()));
+            }
+            Ok((entry, failure))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 5, h, m, s).unwrap()
+    }
+
+    #[test]
+    fn an_early_wake_sleeps_again_for_what_is_left() {
+        assert_eq!(decide(at(3, 0, 0), at(2, 59, 58), Duration::from_secs(60)), Wake::Early(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn on_time_or_within_grace_fires_once_with_its_lateness() {
+        let grace = Duration::from_secs(60);
+        assert_eq!(decide(at(3, 0, 0), at(3, 0, 0), grace), Wake::Fire { late: Duration::ZERO });
+        assert_eq!(decide(at(3, 0, 0), at(3, 0, 59), grace), Wake::Fire { late: Duration::from_secs(59) });
+        assert_eq!(decide(at(3, 0, 0), at(3, 1, 1), grace), Wake::Missed);
+    }
+
+    #[test]
+    fn missed_runs_are_counted_and_resume_after_now() {
+        let when = When::Cron { expr: CronExpr::parse("*/15 * * * *").unwrap(), tz: chrono_tz::UTC };
+        // due 03:00, back at 04:10: 03:00 03:15 03:30 03:45 04:00 were missed, next is 04:15
+        let (count, next) = count_missed(&when, at(3, 0, 0), at(4, 10, 0));
+        assert_eq!(count, 5);
+        assert_eq!(next, Some(at(4, 15, 0)));
+    }
+
+    #[test]
+    fn a_one_time_schedule_has_nothing_after_its_instant() {
+        let when = When::Once(at(3, 0, 0));
+        assert_eq!(when.next_after(at(2, 0, 0)), Some(at(3, 0, 0)));
+        assert_eq!(when.next_after(at(3, 0, 0)), None);
+        assert_eq!(count_missed(&when, at(3, 0, 0), at(5, 0, 0)), (1, None));
+    }
+
+    #[test]
+    fn the_next_instant_counts_from_the_intended_one_not_from_now() {
+        let when = When::Cron { expr: CronExpr::parse("*/5 * * * * *").unwrap(), tz: chrono_tz::UTC };
+        // fired for 03:00:00 but woke at 03:00:07: the next intended is 03:00:05, not 03:00:10
+        assert_eq!(when.next_after(at(3, 0, 0)), Some(at(3, 0, 5)));
+    }
+}

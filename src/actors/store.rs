@@ -1,0 +1,93 @@
+//! StoreActor: the one thread that owns the one SQLite connection. Everyone else sends it a query
+//! (a closure over `&mut SqliteConnection`) and awaits the answer.
+//!
+//! Supervision: a query that panics, or a connection that fails, makes the actor stop; its
+//! `SyncArbiter` then builds a fresh actor, which reopens the database on its next message.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use actix::prelude::*;
+use diesel::sqlite::SqliteConnection;
+
+use crate::error::AppError;
+use crate::store::db;
+
+type Job<R> = Box<dyn FnOnce(&mut SqliteConnection) -> Result<R, AppError> + Send>;
+
+/// A query to run on the store's connection.
+pub struct Query<R>(Job<R>);
+
+impl<R: Send + 'static> Message for Query<R> {
+    type Result = Result<R, AppError>;
+}
+
+pub struct StoreActor {
+    path: PathBuf,
+    conn: Option<SqliteConnection>,
+}
+
+impl Actor for StoreActor {
+    type Context = SyncContext<Self>;
+}
+
+impl<R: Send + 'static> Handler<Query<R>> for StoreActor {
+    type Result = Result<R, AppError>;
+
+    fn handle(&mut self, Query(job): Query<R>, ctx: &mut SyncContext<Self>) -> Self::Result {
+        if self.conn.is_none() {
+            self.conn = Some(db::open(&self.path)?);
+        }
+        let conn = self.conn.as_mut().ok_or_else(|| AppError::Internal("no connection".into()))?;
+        match catch_unwind(AssertUnwindSafe(|| job(conn))) {
+            Ok(result) => result,
+            Err(_) => {
+                log::error!("a database query panicked; restarting the store");
+                ctx.stop();
+                Err(AppError::Internal("a database query panicked".into()))
+            }
+        }
+    }
+}
+
+/// A cheap, cloneable handle to the StoreActor.
+#[derive(Clone)]
+pub struct Store {
+    addr: Addr<StoreActor>,
+}
+
+impl Store {
+    /// Starts the actor on its own thread. The database is opened (and migrated) lazily by the
+    /// actor; call [`db::open`] first at start-up to fail early with a clear message.
+    pub fn start(path: PathBuf) -> Store {
+        let addr = SyncArbiter::start(1, move || StoreActor { path: path.clone(), conn: None });
+        Store { addr }
+    }
+
+    /// Runs `job` on the store's connection.
+    pub async fn run<R, F>(&self, job: F) -> Result<R, AppError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<R, AppError> + Send + 'static,
+    {
+        self.addr.send(Query(Box::new(job))).await?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::queries;
+
+    #[actix_rt::test]
+    async fn answers_queries_and_survives_a_panicking_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::start(dir.path().join("t.db"));
+        store.run(queries::ping).await.unwrap();
+        let panicked = store.run(|_| -> Result<(), AppError> { panic!("boom") }).await;
+        assert!(matches!(panicked, Err(AppError::Internal(_))));
+        // the supervisor built a new actor: the store still answers
+        store.run(queries::ping).await.unwrap();
+        assert!(store.run(queries::list_schedules).await.unwrap().is_empty());
+    }
+}

@@ -1,0 +1,75 @@
+//! The live-update bus: actors publish, every `/api/events` subscriber receives. A slow
+//! subscriber that falls behind loses old events rather than slowing anyone down.
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::actors::docker::{Container, DockerHealth};
+use crate::store::{LogEntry, Schedule};
+
+/// One live update; the SSE event name is [`Event::name`], the data its JSON.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Container(Container),
+    /// A container that is gone (removed).
+    ContainerRemoved { id: String, name: String },
+    Log(LogEntry),
+    Schedule(Schedule),
+    ScheduleDeleted { id: i32 },
+    Docker(DockerHealth),
+}
+
+#[derive(Serialize)]
+struct Deleted<'a, T: Serialize> {
+    id: &'a T,
+    deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Container(_) | Event::ContainerRemoved { .. } => "container",
+            Event::Log(_) => "log",
+            Event::Schedule(_) | Event::ScheduleDeleted { .. } => "schedule",
+            Event::Docker(_) => "docker",
+        }
+    }
+
+    pub fn data(&self) -> String {
+        let value = match self {
+            Event::Container(c) => serde_json::to_string(c),
+            Event::ContainerRemoved { id, name } => {
+                serde_json::to_string(&Deleted { id, deleted: true, name: Some(name) })
+            }
+            Event::Log(l) => serde_json::to_string(l),
+            Event::Schedule(s) => serde_json::to_string(s),
+            Event::ScheduleDeleted { id } => serde_json::to_string(&Deleted { id, deleted: true, name: None }),
+            Event::Docker(h) => serde_json::to_string(h),
+        };
+        value.unwrap_or_else(|_| "{}".into())
+    }
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Event>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus { tx: broadcast::channel(256).0 }
+    }
+}
+
+impl EventBus {
+    pub fn publish(&self, event: Event) {
+        // No subscriber is not an error.
+        let _ = self.tx.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
+}

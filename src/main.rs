@@ -1,0 +1,77 @@
+//! `chrontainer` runs the service; `chrontainer healthcheck` asks a running one for `/healthz`
+//! (the image has no curl).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrontainer::config::Config;
+
+fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => serve(),
+        Some("healthcheck") => healthcheck(),
+        Some("--version" | "-V") => {
+            println!("chrontainer {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("chrontainer: unknown command {other:?}; commands: serve (the default), healthcheck, --version");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("chrontainer: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match actix_rt::System::new().block_on(chrontainer::app::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("chrontainer: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Exit 0 when the local instance answers 200 on `/healthz`.
+fn healthcheck() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("chrontainer: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut addr = config.listen;
+    if addr.ip().is_unspecified() {
+        addr = SocketAddr::new([127, 0, 0, 1].into(), addr.port());
+    }
+    let answer = (|| -> std::io::Result<String> {
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer)
+    })();
+    match answer {
+        Ok(a) if a.starts_with("HTTP/1.1 200") || a.starts_with("HTTP/1.0 200") => ExitCode::SUCCESS,
+        Ok(a) => {
+            eprintln!("unhealthy: {}", a.lines().next().unwrap_or(""));
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {addr}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Counters for `GET /metrics`, in Prometheus' text format. Plain atomics: no registry needed for
+//! a handful of series.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Upper bounds (seconds) of the fire-delay histogram buckets.
+const DELAY_BUCKETS: [f64; 8] = [0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1.0, 10.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    /// (action, status, trigger) → count
+    actions: Mutex<BTreeMap<(String, String, String), u64>>,
+    schedules: AtomicU64,
+    docker_up: AtomicBool,
+    delay_buckets: [AtomicU64; DELAY_BUCKETS.len()],
+    delay_count: AtomicU64,
+    delay_sum_us: AtomicU64,
+}
+
+impl Metrics {
+    pub fn count_action(&self, action: &str, status: &str, trigger: &str) {
+        if let Ok(mut map) = self.actions.lock() {
+            *map.entry((action.into(), status.into(), trigger.into())).or_default() += 1;
+        }
+    }
+
+    pub fn set_schedules(&self, n: usize) {
+        self.schedules.store(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn set_docker_up(&self, up: bool) {
+        self.docker_up.store(up, Ordering::Relaxed);
+    }
+
+    /// How late a timer reached the point of sending its action, after its intended instant.
+    pub fn observe_fire_delay(&self, seconds: f64) {
+        for (bound, bucket) in DELAY_BUCKETS.iter().zip(&self.delay_buckets) {
+            if seconds <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.delay_count.fetch_add(1, Ordering::Relaxed);
+        self.delay_sum_us.fetch_add((seconds.max(0.0) * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP chrontainer_actions_total Container actions by action, status and trigger.\n");
+        out.push_str("# TYPE chrontainer_actions_total counter\n");
+        if let Ok(map) = self.actions.lock() {
+            for ((action, status, trigger), n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "chrontainer_actions_total{{action=\"{action}\",status=\"{status}\",trigger=\"{trigger}\"}} {n}"
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP chrontainer_schedules Enabled schedules with an armed timer.\n# TYPE chrontainer_schedules gauge\nchrontainer_schedules {}",
+            self.schedules.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP chrontainer_docker_up 1 when the Docker Engine answers.\n# TYPE chrontainer_docker_up gauge\nchrontainer_docker_up {}",
+            u8::from(self.docker_up.load(Ordering::Relaxed))
+        );
+        out.push_str("# HELP chrontainer_fire_delay_seconds Delay from a schedule's intended instant to its action.\n");
+        out.push_str("# TYPE chrontainer_fire_delay_seconds histogram\n");
+        for (bound, bucket) in DELAY_BUCKETS.iter().zip(&self.delay_buckets) {
+            let _ = writeln!(
+                out,
+                "chrontainer_fire_delay_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
+        }
+        let count = self.delay_count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "chrontainer_fire_delay_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "chrontainer_fire_delay_seconds_sum {}",
+            self.delay_sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "chrontainer_fire_delay_seconds_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histogram() {
+        let m = Metrics::default();
+        m.count_action("restart", "success", "schedule");
+        m.count_action("restart", "success", "schedule");
+        m.set_schedules(3);
+        m.set_docker_up(true);
+        m.observe_fire_delay(0.0015);
+        let text = m.render();
+        assert!(text.contains(
+            "chrontainer_actions_total{action=\"restart\",status=\"success\",trigger=\"schedule\"} 2"
+        ));
+        assert!(text.contains("chrontainer_schedules 3"));
+        assert!(text.contains("chrontainer_docker_up 1"));
+        assert!(text.contains("chrontainer_fire_delay_seconds_bucket{le=\"0.001\"} 0"));
+        assert!(text.contains("chrontainer_fire_delay_seconds_bucket{le=\"0.002\"} 1"));
+        assert!(text.contains("chrontainer_fire_delay_seconds_count 1"));
+    }
+}

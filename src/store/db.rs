@@ -1,0 +1,125 @@
+//! Opening the database: pragmas, embedded migrations, and the lock that keeps a second
+//! Chrontainer off the same data directory.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Opens (creating if needed) the database with WAL, a busy timeout and foreign keys on, and runs
+/// every pending migration.
+pub fn open(path: &Path) -> Result<SqliteConnection, AppError> {
+    let url = path.to_str().ok_or_else(|| AppError::Internal(format!("{} is not UTF-8", path.display())))?;
+    let mut conn = SqliteConnection::establish(url)
+        .map_err(|e| AppError::Database(format!("cannot open {}: {e}", path.display())))?;
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+    )?;
+    conn.run_pending_migrations(MIGRATIONS)
+        .map_err(|e| AppError::Database(format!("migrations failed on {}: {e}", path.display())))?;
+    Ok(conn)
+}
+
+/// Creates the data directory if missing and takes an exclusive lock on `chrontainer.lock` inside it.
+/// The lock is held as long as the returned file lives; a second process gets a clear error.
+pub fn lock_data_dir(dir: &Path) -> Result<File, String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("CHRONTAINER_DATA_DIR={} cannot be created: {e}", dir.display()))?;
+    let path = dir.join("chrontainer.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("CHRONTAINER_DATA_DIR={} is not writable: {e}", dir.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another Chrontainer is already running on {} (it holds {}); refusing to start a second scheduler",
+            dir.display(),
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::{Integer, Text};
+
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+
+    fn tables(conn: &mut SqliteConnection) -> Vec<String> {
+        diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY name",
+        )
+        .load::<Name>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+    }
+
+    #[test]
+    fn open_creates_both_tables_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        assert_eq!(tables(&mut conn), vec!["logs", "schedules"]);
+
+        #[derive(QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = Text)]
+            journal_mode: String,
+        }
+        let mode = diesel::sql_query("PRAGMA journal_mode").get_result::<Mode>(&mut conn).unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+
+        #[derive(QueryableByName)]
+        struct Fk {
+            #[diesel(sql_type = Integer)]
+            foreign_keys: i32,
+        }
+        let fk = diesel::sql_query("PRAGMA foreign_keys").get_result::<Fk>(&mut conn).unwrap();
+        assert_eq!(fk.foreign_keys, 1);
+    }
+
+    #[test]
+    fn every_migration_goes_down_and_up_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        conn.revert_all_migrations(MIGRATIONS).unwrap();
+        assert!(tables(&mut conn).is_empty());
+        conn.run_pending_migrations(MIGRATIONS).unwrap();
+        assert_eq!(tables(&mut conn), vec!["logs", "schedules"]);
+    }
+
+    #[test]
+    fn a_second_lock_on_the_same_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_data_dir(dir.path()).unwrap();
+        let second = lock_data_dir(dir.path()).unwrap_err();
+        assert!(second.contains("another Chrontainer is already running"), "{second}");
+        drop(first);
+        lock_data_dir(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn the_data_directory_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        lock_data_dir(&nested).unwrap();
+        assert!(nested.join("chrontainer.lock").exists());
+    }
+}

@@ -1,0 +1,35 @@
+//! `/api/containers`: the list and one container come from the DockerActor's cache; an action
+//! goes through the one path every action takes and always ends in the log.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::AppState;
+use crate::action::{Action, Trigger};
+use crate::actors::docker::{GetContainer, ListContainers, Target};
+use crate::actors::failure_error;
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/containers", web::get().to(list))
+        .route("/containers/{reference}", web::get().to(get))
+        .route("/containers/{reference}/{action}", web::post().to(act));
+}
+
+async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    Ok(super::json(&state.actors.docker.send(ListContainers).await??))
+}
+
+async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    Ok(super::json(&state.actors.docker.send(GetContainer(path.into_inner())).await??))
+}
+
+async fn act(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (reference, action) = path.into_inner();
+    let action = action.parse::<Action>()?;
+    let (entry, failure) = state.actors.run_and_record(Target::Ref(reference), action, Trigger::Manual, None).await?;
+    match failure {
+        Some(failure) => Err(failure_error(&failure, &entry)),
+        None => Ok(super::json(&json!({ "log": entry }))),
+    }
+}
