@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::{Actor, Supervisor};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
 use crate::actors::docker::{DockerActor, InFlight};
@@ -12,7 +13,7 @@ use crate::actors::log::LogActor;
 use crate::actors::scheduler::SchedulerActor;
 use crate::actors::store::Store;
 use crate::actors::Actors;
-use crate::config::Config;
+use crate::config::{AuthMode, Config};
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{db, queries};
@@ -34,6 +35,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let metrics = Arc::new(Metrics::default());
     let bus = EventBus::default();
     let store = Store::start(db_path);
+    match config.auth {
+        AuthMode::Password => crate::auth::users::ensure_first_admin(&store, config.admin_password.clone())
+            .await
+            .map_err(|e| StartError(format!("creating the first admin: {}", cause(&e))))?,
+        AuthMode::None => log::warn!(
+            "CHRONTAINER_AUTH=none: authentication is OFF. Anyone who can reach {} can stop every container \
+             and, through Docker, control this host: use it only on a network you trust completely",
+            config.listen
+        ),
+    }
     let docker = {
         let (bus, metrics, timeout) = (bus.clone(), metrics.clone(), config.stop_timeout);
         Supervisor::start(move |_| DockerActor::new(bus, metrics, timeout))
@@ -47,18 +58,28 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         let grace = config.misfire_grace;
         Supervisor::start(move |_| SchedulerActor::new(store, docker, log, bus, metrics, grace))
     };
-    let templates = Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", cause(&e))))?);
+    let mut templates =
+        web::pages::templates().map_err(|e| StartError(format!("templates: {}", cause(&e))))?;
+    web::auth::register_templates(&mut templates)
+        .map_err(|e| StartError(format!("templates: {}", cause(&e))))?;
+    let templates = Arc::new(templates);
     let state = AppState {
         config: config.clone(),
         actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, log },
         bus,
         metrics,
         templates,
+        throttle: Arc::default(),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
     let server = HttpServer::new(move || {
-        App::new().app_data(actix_web::web::Data::new(state.clone())).configure(web::configure)
+        App::new()
+            .app_data(actix_web::web::Data::new(state.clone()))
+            // registered last, so outermost: the headers go on every answer, refusals included
+            .wrap(from_fn(web::auth::authenticate))
+            .wrap(from_fn(web::auth::security_headers))
+            .configure(web::configure)
     })
     .workers(workers)
     .disable_signals()

@@ -29,6 +29,13 @@ pub struct Config {
     pub auth: AuthMode,
     /// The first admin password; `None` means generate one at first start.
     pub admin_password: Option<String>,
+    /// Mark the session cookie `Secure` whatever the request says (Chrontainer is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// A reverse proxy the operator controls is in front: its `X-Forwarded-Proto`, `X-Forwarded-Host`
+    /// and (last) `X-Forwarded-For` are believed. Off by default, since any client can send them.
+    pub trust_proxy: bool,
+    /// How long a sign-in lasts, from the moment of signing in.
+    pub session_lifetime: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -43,6 +50,9 @@ impl fmt::Debug for Config {
             .field("log_retention_days", &self.log_retention_days)
             .field("auth", &self.auth)
             .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("session_lifetime", &self.session_lifetime)
             .finish()
     }
 }
@@ -103,6 +113,10 @@ impl Config {
             }
         }
 
+        let secure_cookies = flag(&get, "CHRONTAINER_SECURE_COOKIES", false)?;
+        let trust_proxy = flag(&get, "CHRONTAINER_TRUST_PROXY", false)?;
+        let session_hours = number(&get, "CHRONTAINER_SESSION_HOURS", 168, 1, 8760)?;
+
         Ok(Config {
             listen,
             data_dir,
@@ -113,6 +127,9 @@ impl Config {
             log_retention_days,
             auth,
             admin_password,
+            secure_cookies,
+            trust_proxy,
+            session_lifetime: Duration::from_secs(session_hours * 3600),
         })
     }
 
@@ -129,6 +146,15 @@ fn number(get: &impl Fn(&str) -> Option<String>, name: &str, default: u64, min: 
     match raw.trim().parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(ConfigError(format!("{name}={raw} is not a whole number from {min} to {max}"))),
+    }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(ConfigError(format!("{name}={other} is not allowed: use true or false"))),
     }
 }
 
@@ -172,6 +198,18 @@ mod tests {
         assert_eq!(c.log_retention_days, 90);
         assert_eq!(c.auth, AuthMode::Password);
         assert_eq!(c.admin_password, None);
+        assert!(!c.secure_cookies && !c.trust_proxy);
+        assert_eq!(c.session_lifetime, Duration::from_secs(7 * 24 * 3600));
+    }
+
+    #[test]
+    fn cookie_and_proxy_settings_are_true_or_false() {
+        let c = config(&[("CHRONTAINER_SECURE_COOKIES", "true"), ("CHRONTAINER_TRUST_PROXY", "true")]).unwrap();
+        assert!(c.secure_cookies && c.trust_proxy);
+        let e = config(&[("CHRONTAINER_SECURE_COOKIES", "yes")]).unwrap_err();
+        assert!(e.0.starts_with("CHRONTAINER_SECURE_COOKIES=yes is not allowed"), "{e}");
+        assert_eq!(config(&[("CHRONTAINER_SESSION_HOURS", "2")]).unwrap().session_lifetime, Duration::from_secs(7200));
+        assert!(config(&[("CHRONTAINER_SESSION_HOURS", "0")]).is_err());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 pub mod action;
 pub mod actors;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod cron;
+pub mod docker;
 pub mod error;
 pub mod events;
 pub mod metrics;

@@ -58,14 +58,18 @@ impl Supervised for LogActor {
 }
 
 /// Record one result: store it, publish it, count it. Answers with the stored entry.
+/// `actor` names who asked (a user or an API token); `None` for the scheduler.
 #[derive(Message)]
 #[rtype(result = "Result<LogEntry, AppError>")]
-pub struct Record(pub RunResult);
+pub struct Record {
+    pub result: RunResult,
+    pub actor: Option<String>,
+}
 
 impl Handler<Record> for LogActor {
     type Result = ResponseFuture<Result<LogEntry, AppError>>;
 
-    fn handle(&mut self, Record(r): Record, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, Record { result: r, actor }: Record, _ctx: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
@@ -81,6 +85,7 @@ impl Handler<Record> for LogActor {
                 message: r.message,
                 duration_ms: r.duration_ms,
                 timestamp: r.started_at.naive_utc(),
+                actor,
             };
             let entry = LogEntry::from(store.run(move |c| queries::append_log(c, &new)).await?);
             bus.publish(Event::Log(entry.clone()));

@@ -31,12 +31,14 @@ impl Actors {
         action: Action,
         trigger: Trigger,
         schedule_id: Option<i32>,
+        actor: Option<String>,
     ) -> Result<(LogEntry, Option<RunFailure>), AppError> {
-        run_and_record(&self.docker, &self.log, target, action, trigger, schedule_id).await
+        run_and_record(&self.docker, &self.log, target, action, trigger, schedule_id, actor).await
     }
 }
 
 /// The same as [`Actors::run_and_record`], for callers (the scheduler) that hold only the two addresses.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_and_record(
     docker: &Addr<DockerActor>,
     log: &Addr<log::LogActor>,
@@ -44,10 +46,11 @@ pub async fn run_and_record(
     action: Action,
     trigger: Trigger,
     schedule_id: Option<i32>,
+    actor: Option<String>,
 ) -> Result<(LogEntry, Option<RunFailure>), AppError> {
     let result: RunResult = docker.send(RunAction { target, action, trigger, schedule_id }).await?;
     let failure = result.failure.clone();
-    let entry = log.send(log::Record(result)).await??;
+    let entry = log.send(log::Record { result, actor }).await??;
     Ok((entry, failure))
 }
 

@@ -212,7 +212,10 @@ impl SchedulerActor {
             let result = match missed {
                 Some(count) => missed_result(&armed, id, count, intended, next),
                 None => {
-                    metrics.observe_fire_delay((Utc::now() - intended).num_microseconds().unwrap_or(0) as f64 / 1e6);
+                    let delay_us = (Utc::now() - intended).num_microseconds().unwrap_or(0);
+                    metrics.observe_fire_delay(delay_us as f64 / 1e6);
+                    // read by the fire-delay benchmark
+                    log::debug!("schedule {id} fire delay {delay_us} us");
                     let mut result = match docker
                         .send(RunAction { target: armed.target.clone(), action: armed.action, trigger: Trigger::Schedule, schedule_id: Some(id) })
                         .await
@@ -238,7 +241,7 @@ impl SchedulerActor {
             let status = result.status;
             let container_id = result.container_id.clone();
             let last_run = result.started_at.naive_utc();
-            if let Err(e) = log.send(Record(result)).await.map_err(AppError::from).and_then(|r| r) {
+            if let Err(e) = log.send(Record { result, actor: None }).await.map_err(AppError::from).and_then(|r| r) {
                 log::error!("schedule {id}: cannot record its result: {e}");
             }
             let mut changes = ScheduleChanges {
@@ -467,12 +470,16 @@ impl Handler<Delete> for SchedulerActor {
 /// Runs a schedule's action now, outside its timetable (trigger `run_now`).
 #[derive(Message)]
 #[rtype(result = "Result<(LogEntry, Option<super::docker::RunFailure>), AppError>")]
-pub struct RunNow(pub i32);
+pub struct RunNow {
+    pub id: i32,
+    /// Who asked (a user or an API token).
+    pub actor: Option<String>,
+}
 
 impl Handler<RunNow> for SchedulerActor {
     type Result = ResponseFuture<Result<(LogEntry, Option<super::docker::RunFailure>), AppError>>;
 
-    fn handle(&mut self, RunNow(id): RunNow, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, RunNow { id, actor }: RunNow, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         let docker = self.docker.clone();
         let log = self.log.clone();
@@ -486,7 +493,7 @@ impl Handler<RunNow> for SchedulerActor {
                 compose_service: row.compose_service.clone(),
             };
             let (entry, failure) =
-                super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id)).await?;
+                super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id), actor).await?;
             let mut changes = ScheduleChanges {
                 last_run: Some(Some(entry.timestamp.naive_utc())),
                 last_status: Some(Some(entry.status.clone())),

@@ -55,7 +55,8 @@ impl Kind {
 }
 
 /// Index = value (months from 1, hence the blank).
-const MONTH_NAMES: [&str; 13] = ["", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTH_NAMES: [&str; 13] =
+    ["", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 /// One comma-separated item as typed, kept for the description.
@@ -97,8 +98,7 @@ pub(super) struct Field {
 impl Field {
     pub(super) fn parse(kind: Kind, text: &str) -> Result<Field, String> {
         let name = kind.name();
-        let upper = text.to_ascii_uppercase();
-        let parts: Vec<&str> = upper.split(',').collect();
+        let parts: Vec<&str> = text.split(',').collect();
         if parts.len() > MAX_LIST_ITEMS {
             return Err(format!("{name}: too many list items (at most {MAX_LIST_ITEMS})"));
         }
@@ -180,13 +180,13 @@ impl Field {
         let name = self.kind.name();
         match self.kind {
             Kind::DayOfMonth => {
-                if item == "L" {
+                if item.eq_ignore_ascii_case("L") {
                     return Ok(Some(Special::LastDay));
                 }
-                if item == "LW" {
+                if item.eq_ignore_ascii_case("LW") {
                     return Ok(Some(Special::LastWeekday));
                 }
-                if let Some(day) = item.strip_suffix('W') {
+                if let Some(day) = item.strip_suffix(['W', 'w']) {
                     if day.is_empty() || !day.bytes().all(|c| c.is_ascii_digit()) {
                         return Err(format!(
                             "{name}: \"{}\" is not a day of the month (W needs one, e.g. 15W)",
@@ -198,12 +198,14 @@ impl Field {
                 Ok(None)
             }
             Kind::DayOfWeek => {
-                if item == "L" {
-                    return Err(format!("{name}: \"L\" needs a day, e.g. 5L for the last Friday of the month"));
+                if item.eq_ignore_ascii_case("L") {
+                    return Err(format!(
+                        "{name}: \"L\" needs a day, e.g. 5L for the last Friday of the month"
+                    ));
                 }
                 if let Some((day, nth)) = item.split_once('#') {
                     let day = self.value(day)? % 7;
-                    if nth == "L" {
+                    if nth.eq_ignore_ascii_case("L") {
                         return Ok(Some(Special::LastOf(day)));
                     }
                     return match nth.parse::<u8>() {
@@ -215,7 +217,7 @@ impl Field {
                     };
                 }
                 // No day name ends in L, so a trailing L is always the "last" modifier.
-                if let Some(day) = item.strip_suffix('L') {
+                if let Some(day) = item.strip_suffix(['L', 'l']) {
                     if !item.contains(['-', '/', '*']) {
                         return Ok(Some(Special::LastOf(self.value(day)? % 7)));
                     }
@@ -253,7 +255,7 @@ impl Field {
             };
         }
         match self.kind.names() {
-            Some(names) => match names.iter().position(|n| !n.is_empty() && *n == text) {
+            Some(names) => match names.iter().position(|n| !n.is_empty() && n.eq_ignore_ascii_case(text)) {
                 Some(i) => Ok(i as u8),
                 None => {
                     let what = if self.kind == Kind::Month { "a month name" } else { "a day name" };

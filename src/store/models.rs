@@ -132,6 +132,7 @@ pub struct LogRow {
     pub message: String,
     pub duration_ms: i64,
     pub timestamp: NaiveDateTime,
+    pub actor: Option<String>,
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -146,6 +147,7 @@ pub struct NewLog {
     pub message: String,
     pub duration_ms: i64,
     pub timestamp: NaiveDateTime,
+    pub actor: Option<String>,
 }
 
 /// API.md's `LogEntry`.
@@ -162,6 +164,8 @@ pub struct LogEntry {
     pub status: String,
     pub message: String,
     pub duration_ms: i64,
+    /// Who asked: a user's or an API token's name; null for the scheduler.
+    pub actor: Option<String>,
 }
 
 impl From<LogRow> for LogEntry {
@@ -177,6 +181,7 @@ impl From<LogRow> for LogEntry {
             status: r.status,
             message: r.message,
             duration_ms: r.duration_ms,
+            actor: r.actor,
         }
     }
 }

@@ -141,6 +141,7 @@ mod tests {
             message: "ok".into(),
             duration_ms: 12,
             timestamp: at,
+            actor: None,
         }
     }
 

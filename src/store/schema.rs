@@ -12,6 +12,8 @@ diesel::table! {
         message -> Text,
         duration_ms -> BigInt,
         timestamp -> Timestamp,
+        actor -> Nullable<Text>,
+        legacy_id -> Nullable<Integer>,
     }
 }
 
@@ -33,7 +35,56 @@ diesel::table! {
         last_run -> Nullable<Timestamp>,
         last_status -> Nullable<Text>,
         next_run -> Nullable<Timestamp>,
+        legacy_id -> Nullable<Integer>,
     }
 }
 
 diesel::allow_tables_to_appear_in_same_query!(logs, schedules,);
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        name -> Text,
+        token_hash -> Text,
+        role -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit (id) {
+        id -> Integer,
+        timestamp -> Timestamp,
+        actor -> Nullable<Text>,
+        event -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(sessions, users,);

@@ -8,12 +8,13 @@ use super::AppState;
 use crate::action::{Action, Trigger};
 use crate::actors::docker::{GetContainer, ListContainers, Target};
 use crate::actors::failure_error;
+use crate::auth::Identity;
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/containers", web::get().to(list))
-        .route("/containers/{reference}", web::get().to(get))
-        .route("/containers/{reference}/{action}", web::post().to(act));
+    cfg.route("/api/containers", web::get().to(list))
+        .route("/api/containers/{reference}", web::get().to(get))
+        .route("/api/containers/{reference}/{action}", web::post().to(act));
 }
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -24,10 +25,17 @@ async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<Http
     Ok(super::json(&state.actors.docker.send(GetContainer(path.into_inner())).await??))
 }
 
-async fn act(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn act(
+    state: web::Data<AppState>,
+    who: Identity,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (reference, action) = path.into_inner();
     let action = action.parse::<Action>()?;
-    let (entry, failure) = state.actors.run_and_record(Target::Ref(reference), action, Trigger::Manual, None).await?;
+    let (entry, failure) = state
+        .actors
+        .run_and_record(Target::Ref(reference), action, Trigger::Manual, None, who.actor())
+        .await?;
     match failure {
         Some(failure) => Err(failure_error(&failure, &entry)),
         None => Ok(super::json(&json!({ "log": entry }))),

@@ -12,7 +12,7 @@ use super::AppState;
 const KEEPALIVE: Duration = Duration::from_secs(15);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::get().to(stream));
+    cfg.route("/api/events", web::get().to(stream));
 }
 
 async fn stream(state: web::Data<AppState>) -> HttpResponse {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::store::{queries, LogEntry, LogQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/logs", web::get().to(list));
+    cfg.route("/api/logs", web::get().to(list));
 }
 
 /// The query string of the logs API and page (every value a string, so bad input gets our errors).

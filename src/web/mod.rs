@@ -1,6 +1,8 @@
 //! The HTTP side: thin handlers that validate input, send one message to an actor and render
 //! JSON (`/api/*`) or a handlebars page.
 
+pub mod audit;
+pub mod auth;
 pub mod containers;
 pub mod events;
 pub mod health;
@@ -10,6 +12,8 @@ pub mod openapi;
 pub mod pages;
 pub mod preview;
 pub mod schedules;
+pub mod tokens;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -33,24 +37,29 @@ pub struct AppState {
     pub bus: EventBus,
     pub metrics: Arc<Metrics>,
     pub templates: Arc<handlebars::Handlebars<'static>>,
+    /// Failed sign-ins by address, shared by every worker.
+    pub throttle: Arc<crate::auth::throttle::Throttle>,
 }
 
-/// Every route of the service.
+/// Every route of the service. API routes are registered with their full `/api/…` path, so that
+/// the OpenAPI test can find each one in the source.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
         .app_data(query_config())
         .app_data(web::PayloadConfig::new(MAX_BODY))
         .configure(health::configure)
-        .service(
-            web::scope("/api")
-                .configure(containers::configure)
-                .configure(schedules::configure)
-                .configure(logs::configure)
-                .configure(events::configure)
-                .configure(openapi::configure)
-                .route("/cron/preview", web::get().to(preview::preview))
-                .default_service(web::to(api_not_found)),
-        )
+        .configure(containers::configure)
+        .configure(schedules::configure)
+        .configure(logs::configure)
+        .configure(events::configure)
+        .configure(openapi::configure)
+        .route("/api/cron/preview", web::get().to(preview::preview))
+        .configure(users::configure)
+        .configure(tokens::configure)
+        .configure(audit::configure)
+        .configure(auth::configure)
+        // after every API route: anything else under /api is a JSON 404, never a page
+        .service(web::scope("/api").default_service(web::to(api_not_found)))
         .configure(pages::configure);
 }
 

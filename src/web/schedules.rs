@@ -13,17 +13,18 @@ use crate::action::Action;
 use crate::actors::docker::{Container, GetContainer};
 use crate::actors::failure_error;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
+use crate::auth::{audit, Identity};
 use crate::cron::{parse_timezone, CronExpr};
 use crate::error::AppError;
 use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/schedules", web::get().to(list))
-        .route("/schedules", web::post().to(create))
-        .route("/schedules/{id}", web::get().to(get))
-        .route("/schedules/{id}", web::patch().to(patch))
-        .route("/schedules/{id}", web::delete().to(delete))
-        .route("/schedules/{id}/run", web::post().to(run_now));
+    cfg.route("/api/schedules", web::get().to(list))
+        .route("/api/schedules", web::post().to(create))
+        .route("/api/schedules/{id}", web::get().to(get))
+        .route("/api/schedules/{id}", web::patch().to(patch))
+        .route("/api/schedules/{id}", web::delete().to(delete))
+        .route("/api/schedules/{id}/run", web::post().to(run_now));
 }
 
 /// The body of POST and PATCH. Every field is optional here so that a missing one gets our own
@@ -82,7 +83,11 @@ async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpRe
     Ok(super::json(&Schedule::from(row)))
 }
 
-async fn create(state: web::Data<AppState>, body: web::Json<ScheduleBody>) -> Result<HttpResponse, AppError> {
+async fn create(
+    state: web::Data<AppState>,
+    who: Identity,
+    body: web::Json<ScheduleBody>,
+) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
     let name = required_text(body.container, "container", MAX_NAME)?;
@@ -127,6 +132,8 @@ async fn create(state: web::Data<AppState>, body: web::Json<ScheduleBody>) -> Re
         next_run: None,
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
+    audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", audit::describe(&schedule))
+        .await;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/schedules/{}", schedule.id)))
         .json(schedule))
@@ -134,6 +141,7 @@ async fn create(state: web::Data<AppState>, body: web::Json<ScheduleBody>) -> Re
 
 async fn patch(
     state: web::Data<AppState>,
+    who: Identity,
     id: web::Path<String>,
     body: web::Json<ScheduleBody>,
 ) -> Result<HttpResponse, AppError> {
@@ -177,18 +185,21 @@ async fn patch(
         changes.description = Some(optional_text(Some(description), "description", MAX_DESCRIPTION)?);
     }
     let schedule = state.actors.scheduler.send(Update { id, changes }).await??;
+    audit::record(&state.actors.store, who.name.as_deref(), "schedule_updated", audit::describe(&schedule))
+        .await;
     Ok(super::json(&schedule))
 }
 
-async fn delete(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn delete(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     state.actors.scheduler.send(Delete(id)).await??;
+    audit::record(&state.actors.store, who.name.as_deref(), "schedule_deleted", format!("#{id}")).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn run_now(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn run_now(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
-    let (entry, failure) = state.actors.scheduler.send(RunNow(id)).await??;
+    let (entry, failure) = state.actors.scheduler.send(RunNow { id, actor: who.actor() }).await??;
     match failure {
         Some(failure) => Err(failure_error(&failure, &entry)),
         None => Ok(super::json(&json!({ "log": entry }))),

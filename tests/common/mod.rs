@@ -16,7 +16,9 @@ pub const SLEEPER: [&str; 3] = ["sh", "-c", "trap 'exit 0' TERM; while :; do sle
 
 fn docker(args: &[&str]) -> std::process::Output {
     Command::new("docker").args(args).output().unwrap_or_else(|e| {
-        panic!("cannot run the docker CLI ({e}): install it with `apt-get install docker.io` (see TESTING.md)")
+        panic!(
+            "cannot run the docker CLI ({e}): install it with `apt-get install docker.io` (see TESTING.md)"
+        )
     })
 }
 
@@ -215,7 +217,11 @@ impl App {
         let mut resp = resp.expect("request failed");
         let status = resp.status().as_u16();
         let text = resp.body_mut().read_to_string().unwrap_or_default();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
@@ -302,4 +308,133 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+// ---- authentication helpers (tests/auth.rs, tests/security.rs) ----
+
+/// The admin password the secured test instances start with.
+pub const ADMIN_PASSWORD: &str = "test admin password 1";
+
+/// An answer with everything a security test looks at; redirects are not followed.
+pub struct Reply {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `code` of an API error body, or "" when there is none.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+    }
+}
+
+/// A signed-in browser: its cookie (`name=value`) and the session's CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl App {
+    /// With authentication on and `admin` / [`ADMIN_PASSWORD`].
+    pub fn start_secured(env: &[(&str, &str)]) -> App {
+        let mut all = vec![("CHRONTAINER_AUTH", "password"), ("CHRONTAINER_ADMIN_PASSWORD", ADMIN_PASSWORD)];
+        all.extend_from_slice(env);
+        Self::start_with(&all)
+    }
+
+    /// Any method, extra headers, an optional body; redirects are returned, not followed.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .allow_non_standard_methods(true)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut builder = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base_url));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder.body(body.unwrap_or_default().to_vec()).expect("a valid request");
+        let mut resp = agent.run(request).expect("request failed");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        Reply { status, headers, text }
+    }
+
+    /// A request as the signed-in browser makes it: cookie, CSRF token, same Origin, and a JSON
+    /// content type when there is a body.
+    pub fn as_browser(&self, session: &Session, method: &str, path: &str, body: Option<&[u8]>) -> Reply {
+        let mut headers = vec![("Cookie", session.cookie.as_str()), ("Origin", self.base_url.as_str())];
+        if !matches!(method, "GET" | "HEAD") {
+            headers.push(("X-CSRF-Token", session.csrf.as_str()));
+        }
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        self.request(method, path, &headers, body)
+    }
+
+    /// A request with `Authorization: Bearer token` (and a JSON content type when there is a body).
+    pub fn as_token(&self, token: &str, method: &str, path: &str, body: Option<&[u8]>) -> Reply {
+        let auth = format!("Bearer {token}");
+        let mut headers = vec![("Authorization", auth.as_str())];
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        self.request(method, path, &headers, body)
+    }
+
+    /// Posts the login form; the raw answer (303 with a cookie on success).
+    pub fn try_login(&self, username: &str, password: &str) -> Reply {
+        let form = format!("username={}&password={}&next=%2F", form_encode(username), form_encode(password));
+        self.request(
+            "POST",
+            "/login",
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Origin", &self.base_url)],
+            Some(form.as_bytes()),
+        )
+    }
+
+    /// Signs in through the login form and reads the session's CSRF token from `/api/users/me`.
+    pub fn login(&self, username: &str, password: &str) -> Session {
+        let reply = self.try_login(username, password);
+        assert_eq!(reply.status, 303, "sign-in as {username} failed: {}", reply.text);
+        let set_cookie = reply.header("set-cookie").expect("no Set-Cookie after sign-in");
+        let cookie = set_cookie.split(';').next().unwrap().trim().to_string();
+        let me = self.request("GET", "/api/users/me", &[("Cookie", &cookie)], None);
+        assert_eq!(me.status, 200, "{}", me.text);
+        let csrf = me.json()["csrf_token"].as_str().expect("no csrf_token for a session").to_string();
+        Session { cookie, csrf }
+    }
+
+    /// Signs in as admin and creates an API token with `role` (`read` or `full`); returns its secret.
+    pub fn token(&self, admin: &Session, name: &str, role: &str) -> String {
+        let body = serde_json::json!({ "name": name, "role": role }).to_string();
+        let reply = self.as_browser(admin, "POST", "/api/tokens", Some(body.as_bytes()));
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -1,0 +1,200 @@
+//! One action on one container, as it really happened. bollard turns Docker's 304 Not Modified
+//! into success, so whether there is anything to do is decided from a fresh inspect first.
+
+use std::time::Duration;
+
+use bollard::query_parameters::{RestartContainerOptionsBuilder, StopContainerOptionsBuilder};
+use bollard::Docker;
+
+use super::cache::Clock;
+use super::connect::{classify, inspect, Failure};
+use super::convert::Entry;
+use crate::action::{Action, RunStatus};
+use crate::actors::docker::RunFailure;
+
+/// Why `action` has nothing to do in `state`, where Docker would answer 304 (or, for pause,
+/// refuse what is already done). Everything else goes to Docker, which refuses what makes no
+/// sense (unpause of a running container) with its own message.
+pub fn skip_reason(action: Action, state: &str) -> Option<&'static str> {
+    match (action, state) {
+        (Action::Start, "running") => Some("already running"),
+        (Action::Start, "restarting") => Some("already restarting"),
+        (Action::Stop, "exited" | "dead") => Some("already stopped"),
+        (Action::Stop, "created") => Some("not started yet"),
+        (Action::Pause, "paused") => Some("already paused"),
+        _ => None,
+    }
+}
+
+fn past_tense(action: Action) -> &'static str {
+    match action {
+        Action::Start => "started",
+        Action::Stop => "stopped",
+        Action::Restart => "restarted",
+        Action::Pause => "paused",
+        Action::Unpause => "unpaused",
+    }
+}
+
+/// Docker's stop timeout parameter, in whole seconds.
+fn seconds(timeout: Duration) -> i32 {
+    i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX)
+}
+
+async fn perform(
+    client: &Docker,
+    id: &str,
+    action: Action,
+    stop_timeout: Duration,
+) -> Result<(), bollard::errors::Error> {
+    match action {
+        Action::Start => client.start_container(id, None).await,
+        Action::Stop => {
+            client
+                .stop_container(id, Some(StopContainerOptionsBuilder::new().t(seconds(stop_timeout)).build()))
+                .await
+        }
+        Action::Restart => {
+            let options = RestartContainerOptionsBuilder::new().t(seconds(stop_timeout)).build();
+            client.restart_container(id, Some(options)).await
+        }
+        Action::Pause => client.pause_container(id).await,
+        Action::Unpause => client.unpause_container(id).await,
+    }
+}
+
+/// What the cache learnt along the way.
+#[derive(Debug)]
+pub enum Observation {
+    Seen(Entry, u64),
+    Gone(String, u64),
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: RunStatus,
+    pub failure: Option<RunFailure>,
+    pub message: String,
+    pub observations: Vec<Observation>,
+    /// Set when the Engine stopped answering, so the actor reconnects.
+    pub lost: Option<String>,
+}
+
+impl Outcome {
+    fn new(status: RunStatus, failure: Option<RunFailure>, message: impl Into<String>) -> Self {
+        Outcome { status, failure, message: message.into(), observations: Vec::new(), lost: None }
+    }
+
+    fn failed(e: &bollard::errors::Error, name: &str) -> Self {
+        match classify(e) {
+            Failure::Unreachable(cause) => {
+                let mut o = Outcome::new(RunStatus::Error, Some(RunFailure::Unreachable), cause.clone());
+                o.lost = Some(cause);
+                o
+            }
+            Failure::Refused { status: 404, .. } => Outcome::new(
+                RunStatus::Error,
+                Some(RunFailure::NotFound),
+                super::resolve::missing_message(name),
+            ),
+            Failure::Refused { message, .. } | Failure::Other(message) => {
+                Outcome::new(RunStatus::Error, Some(RunFailure::Docker), message)
+            }
+        }
+    }
+
+    fn observe(&mut self, id: &str, found: Option<Entry>, seen_at: u64) {
+        self.observations.push(match found {
+            Some(e) => Observation::Seen(e, seen_at),
+            None => Observation::Gone(id.to_string(), seen_at),
+        });
+    }
+}
+
+/// Inspect, decide, act, inspect again. `client` must allow for the stop timeout.
+pub async fn run(
+    client: Docker,
+    clock: Clock,
+    id: String,
+    name: String,
+    action: Action,
+    stop_timeout: Duration,
+) -> Outcome {
+    let seen_at = clock.tick();
+    let before = match inspect(&client, &id).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => {
+            let mut o = Outcome::new(
+                RunStatus::Error,
+                Some(RunFailure::NotFound),
+                super::resolve::missing_message(&name),
+            );
+            o.observe(&id, None, seen_at);
+            return o;
+        }
+        Err(e) => return Outcome::failed(&e, &name),
+    };
+    if let Some(reason) = skip_reason(action, &before.state) {
+        let mut o = Outcome::new(RunStatus::Skipped, None, reason);
+        o.observe(&id, Some(before), seen_at);
+        return o;
+    }
+    let mut outcome = match perform(&client, &id, action, stop_timeout).await {
+        Ok(()) => Outcome::new(RunStatus::Success, None, past_tense(action)),
+        Err(e) => Outcome::failed(&e, &name),
+    };
+    if outcome.lost.is_some() {
+        return outcome;
+    }
+    let seen_at = clock.tick();
+    match inspect(&client, &id).await {
+        Ok(after) => {
+            if let (RunStatus::Success, Some(after)) = (outcome.status, &after) {
+                outcome.message = format!("{}; now {}", outcome.message, after.state);
+            }
+            outcome.observe(&id, after, seen_at);
+        }
+        // the action itself went through; the events stream will bring the new state
+        Err(e) => log::warn!("inspecting {name} after {action} failed: {e}"),
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_docker_would_answer_304_to_is_skipped() {
+        assert_eq!(skip_reason(Action::Start, "running"), Some("already running"));
+        assert_eq!(skip_reason(Action::Stop, "exited"), Some("already stopped"));
+        assert_eq!(skip_reason(Action::Stop, "created"), Some("not started yet"));
+        assert_eq!(skip_reason(Action::Pause, "paused"), Some("already paused"));
+    }
+
+    #[test]
+    fn everything_else_goes_to_docker() {
+        for (action, state) in [
+            (Action::Start, "exited"),
+            (Action::Start, "created"),
+            (Action::Start, "paused"),
+            (Action::Stop, "running"),
+            (Action::Stop, "paused"),
+            (Action::Restart, "running"),
+            (Action::Restart, "exited"),
+            (Action::Pause, "running"),
+            (Action::Pause, "exited"),
+            (Action::Unpause, "paused"),
+            // Docker refuses this one with its own message, which the log then shows
+            (Action::Unpause, "running"),
+        ] {
+            assert_eq!(skip_reason(action, state), None, "{action} on {state}");
+        }
+    }
+
+    #[test]
+    fn stop_timeouts_fit_dockers_parameter() {
+        assert_eq!(seconds(Duration::from_secs(10)), 10);
+        assert_eq!(seconds(Duration::from_secs(u64::MAX)), i32::MAX);
+    }
+}

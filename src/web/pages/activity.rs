@@ -1,0 +1,199 @@
+//! `GET /logs`: the activity log as a table, newest first, with its filters and paging in the
+//! address (a plain GET form) so that it works, and can be linked to, without script.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::format::{capitalize, duration_ms, query_string, run_status, url_encode};
+use super::{Choice, Common};
+use crate::action::Action;
+use crate::store::LogEntry;
+use crate::web::logs::LogParams;
+use crate::web::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct LogsPage {
+    #[serde(flatten)]
+    common: Common,
+    timezone: String,
+    container: String,
+    schedule_id: String,
+    limit: String,
+    status_options: Vec<Choice>,
+    action_options: Vec<Choice>,
+    trigger_options: Vec<Choice>,
+    filtered: bool,
+    entries: Vec<LogView>,
+    /// Live updates add rows only to the first page.
+    first_page: bool,
+    newest_href: String,
+    older_href: String,
+}
+
+#[derive(Debug, Serialize)]
+struct LogView {
+    id: i32,
+    iso: String,
+    time: String,
+    time_title: String,
+    container: String,
+    container_href: String,
+    action: String,
+    trigger: String,
+    trigger_href: String,
+    status_label: String,
+    status_class: &'static str,
+    failed: bool,
+    message: String,
+    duration: String,
+}
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let result = async {
+        let params: LogParams = super::query(&req)?;
+        let (entries, next_before) = crate::web::logs::page(&state, params.to_query()?).await?;
+        let view = build(&params, entries, next_before, state.config.timezone);
+        super::render(&state.templates, "logs", &view)
+    }
+    .await;
+    super::respond(&state, result)
+}
+
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().map(str::trim).unwrap_or("")
+}
+
+/// The view of one page of entries, its filters and its links.
+pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32>, tz: Tz) -> LogsPage {
+    let filters = [
+        ("container", text(&params.container)),
+        ("schedule_id", text(&params.schedule_id)),
+        ("status", text(&params.status)),
+        ("action", text(&params.action)),
+        ("trigger", text(&params.trigger)),
+        ("limit", text(&params.limit)),
+    ];
+    let link = |before: Option<i32>| {
+        let before = before.map(|b| b.to_string()).unwrap_or_default();
+        let mut pairs = filters.to_vec();
+        pairs.push(("before", &before));
+        format!("/logs{}", query_string(&pairs))
+    };
+    let first_page = text(&params.before).is_empty();
+    let actions: Vec<(&str, String)> = Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
+    let mut action_choices = vec![("", "Any action")];
+    action_choices.extend(actions.iter().map(|(v, l)| (*v, l.as_str())));
+    LogsPage {
+        common: Common::new("Activity log", "logs"),
+        timezone: tz.name().to_string(),
+        container: text(&params.container).to_string(),
+        schedule_id: text(&params.schedule_id).to_string(),
+        limit: text(&params.limit).to_string(),
+        status_options: Choice::list(
+            &[("", "Any result"), ("success", "Success"), ("error", "Failed"), ("skipped", "Skipped"), ("missed", "Missed")],
+            text(&params.status),
+        ),
+        action_options: Choice::list(&action_choices, text(&params.action)),
+        trigger_options: Choice::list(
+            &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now")],
+            text(&params.trigger),
+        ),
+        filtered: filters[..5].iter().any(|(_, v)| !v.is_empty()),
+        entries: entries.into_iter().map(|e| log_view(e, tz)).collect(),
+        first_page,
+        newest_href: if first_page { String::new() } else { link(None) },
+        older_href: next_before.map(|b| link(Some(b))).unwrap_or_default(),
+    }
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> (String, String) {
+    let local = t.with_timezone(&tz);
+    (
+        local.format("%a %-d %b, %H:%M:%S %Z").to_string(),
+        format!("{} ({})", local.format("%A %-d %B %Y, %H:%M:%S"), tz.name()),
+    )
+}
+
+fn log_view(e: LogEntry, tz: Tz) -> LogView {
+    let (time, time_title) = local(e.timestamp, tz);
+    let (status_class, status_label) = run_status(&e.status);
+    let schedule = e.schedule_id.map(|id| format!("schedule #{id}")).unwrap_or_default();
+    let trigger = match (e.trigger.as_str(), e.actor.as_deref()) {
+        ("manual", Some(who)) => format!("Manual ({who})"),
+        ("manual", None) => "Manual".to_string(),
+        ("schedule", _) => capitalize(&schedule),
+        ("run_now", Some(who)) => format!("Run now, {schedule} ({who})"),
+        ("run_now", None) => format!("Run now, {schedule}"),
+        (other, _) => capitalize(other),
+    };
+    LogView {
+        id: e.id,
+        iso: crate::time::rfc3339(&e.timestamp),
+        time,
+        time_title,
+        container_href: format!("/logs?container={}", url_encode(&e.container)),
+        container: e.container,
+        action: capitalize(&e.action),
+        trigger: trigger.trim_end_matches([',', ' ']).to_string(),
+        trigger_href: e.schedule_id.map(|id| format!("/logs?schedule_id={id}")).unwrap_or_default(),
+        failed: e.status == "error",
+        status_label,
+        status_class,
+        message: e.message,
+        duration: duration_ms(e.duration_ms),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::pages::tests::{assert_escaped, EVIL};
+    use chrono::TimeZone;
+
+    fn entry(id: i32, status: &str, trigger: &str) -> LogEntry {
+        LogEntry {
+            id,
+            timestamp: Utc.with_ymd_and_hms(2026, 7, 5, 3, 0, 12).unwrap(),
+            schedule_id: (trigger != "manual").then_some(3),
+            container: EVIL.into(),
+            container_id: Some("abc".into()),
+            action: "restart".into(),
+            trigger: trigger.into(),
+            status: status.into(),
+            message: format!("Docker said {EVIL}"),
+            duration_ms: 1234,
+            actor: None,
+        }
+    }
+
+    #[test]
+    fn the_log_renders_escaped_with_zone_and_paging() {
+        let params = LogParams { status: Some("error".into()), ..Default::default() };
+        let entries = vec![entry(9, "error", "schedule"), entry(8, "success", "manual")];
+        let view = build(&params, entries, Some(8), chrono_tz::Europe::Berlin);
+        assert_eq!(view.older_href, "/logs?status=error&before=8");
+        assert!(view.first_page && view.filtered);
+        assert_eq!(view.entries[0].time, "Sun 5 Jul, 05:00:12 CEST");
+        assert_eq!(view.entries[0].trigger, "Schedule #3");
+        assert_eq!(view.entries[0].container_href, "/logs?container=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E");
+        assert_eq!(view.entries[1].duration, "1.2 s");
+
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("logs", &view).unwrap();
+        assert_escaped(&html);
+        assert!(html.contains("Older"));
+        assert!(html.contains("Europe/Berlin"));
+        assert!(html.contains("row-failed"));
+    }
+
+    #[test]
+    fn an_empty_log_says_so() {
+        let view = build(&LogParams { before: Some("5".into()), ..Default::default() }, vec![], None, chrono_tz::UTC);
+        assert!(!view.first_page);
+        assert_eq!(view.newest_href, "/logs");
+        let html = crate::web::pages::templates().unwrap().render("logs", &view).unwrap();
+        assert!(html.contains("No entries"));
+    }
+}

@@ -1,0 +1,673 @@
+//! `GET /`: is everything up, what happens next, did anything fail. Rendered from the DockerActor's
+//! cache and the store only: no call to the Docker Engine per container.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
+use super::{Choice, Common};
+use crate::action::Action;
+use crate::actors::docker::{Container, DockerHealth, Health, ListContainers};
+use crate::cron::{parse_timezone, CronExpr};
+use crate::error::AppError;
+use crate::store::{queries, Schedule};
+use crate::web::AppState;
+
+/// How far "Coming up" looks ahead.
+const HORIZON_HOURS: i64 = 24;
+/// "Coming up" lists at most this many runs, and at most [`RUNS_PER_SCHEDULE`] of one schedule,
+/// so that an every-minute schedule cannot hide tonight's restart.
+const UPCOMING_MAX: usize = 12;
+const RUNS_PER_SCHEDULE: usize = 3;
+
+/// Zones offered by the form's picker; the script adds every zone the browser knows.
+const COMMON_ZONES: &[&str] = &[
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Zurich",
+    "Europe/Vienna",
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "Europe/Athens",
+    "Europe/Helsinki",
+    "Europe/Istanbul",
+    "Europe/Kyiv",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Toronto",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Vancouver",
+    "America/Anchorage",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Pacific/Honolulu",
+    "Africa/Lagos",
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Perth",
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+];
+
+const STATE_FILTERS: [(&str, &str); 4] =
+    [("all", "All states"), ("running", "Running"), ("stopped", "Stopped or paused"), ("unhealthy", "Unhealthy")];
+
+/// `?q=&state=`: the filter lives in the address so it survives a reload and works without script.
+#[derive(Debug, Default, Deserialize)]
+struct DashboardQuery {
+    q: Option<String>,
+    state: Option<String>,
+}
+
+/// What the dashboard is made of, gathered by [`page`]; a plain value so tests can build one.
+pub struct Input {
+    pub health: DockerHealth,
+    pub containers: Result<Vec<Container>, AppError>,
+    pub schedules: Vec<Schedule>,
+    pub failures_24h: i64,
+    pub default_tz: Tz,
+    pub q: String,
+    pub state: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    #[serde(flatten)]
+    common: Common,
+    docker: DockerView,
+    /// Why containers cannot be listed (Docker unreachable); empty when they can.
+    containers_error: String,
+    counts: Counts,
+    upcoming: Vec<Upcoming>,
+    upcoming_capped: bool,
+    groups: Vec<Group>,
+    has_containers: bool,
+    no_container_matches: bool,
+    schedules: Vec<ScheduleView>,
+    no_schedule_matches: bool,
+    q: String,
+    state_options: Vec<Choice>,
+    container_names: Vec<String>,
+    timezones: Vec<String>,
+    default_timezone: String,
+    action_options: Vec<Choice>,
+}
+
+#[derive(Debug, Serialize)]
+struct DockerView {
+    reachable: bool,
+    engine_version: String,
+    error: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Counts {
+    running: usize,
+    paused: usize,
+    stopped: usize,
+    unhealthy: usize,
+    schedules_enabled: usize,
+    schedules_total: usize,
+    failures_24h: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct Upcoming {
+    time: TimeView,
+    action: String,
+    container: String,
+    schedule_id: i32,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    /// The compose project, or "Other containers".
+    title: String,
+    compose: bool,
+    summary: String,
+    hidden: bool,
+    containers: Vec<ContainerView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ContainerView {
+    id: String,
+    short_id: String,
+    name: String,
+    image: String,
+    image_short: String,
+    service: String,
+    state: String,
+    state_label: String,
+    state_class: &'static str,
+    /// `running`, `paused` or `stopped`: what the state filter looks at.
+    category: &'static str,
+    health: String,
+    health_label: String,
+    health_class: &'static str,
+    /// `Up 3 d 4 h` while running, else Docker's status (`Exited (0) 2 hours ago`).
+    uptime: String,
+    uptime_title: String,
+    next: Option<NextAction>,
+    search: String,
+    hidden: bool,
+    buttons: Vec<Button>,
+}
+
+#[derive(Debug, Serialize)]
+struct NextAction {
+    action: String,
+    time: TimeView,
+}
+
+#[derive(Debug, Serialize)]
+struct Button {
+    action: &'static str,
+    label: String,
+    disruptive: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ScheduleView {
+    id: i32,
+    container: String,
+    action: String,
+    action_label: String,
+    /// The cron description continuing the sentence: `at 03:00, Monday through Friday`.
+    when: String,
+    /// The whole sentence as plain text (for the confirmation questions).
+    sentence: String,
+    timezone: String,
+    cron: String,
+    run_at: String,
+    description: String,
+    enabled: bool,
+    next: Option<TimeView>,
+    last: Option<TimeView>,
+    last_status: String,
+    last_status_label: String,
+    last_status_class: &'static str,
+    container_missing: bool,
+    search: String,
+    hidden: bool,
+}
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let result = load(&state, &req).await.and_then(|view| super::render(&state.templates, "dashboard", &view));
+    super::respond(&state, result)
+}
+
+async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
+    let query: DashboardQuery = super::query(req)?;
+    let since = (Utc::now() - Duration::hours(24)).naive_utc();
+    let (health, containers, schedules, failures) = tokio::join!(
+        state.actors.docker.send(Health),
+        state.actors.docker.send(ListContainers),
+        state.actors.store.run(queries::list_schedules),
+        state.actors.store.run(move |c| queries::count_logs_since(c, "error", since)),
+    );
+    let input = Input {
+        health: health?,
+        containers: containers?,
+        schedules: schedules?.into_iter().map(Schedule::from).collect(),
+        failures_24h: failures?,
+        default_tz: state.config.timezone,
+        q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
+        state: query.state.unwrap_or_default(),
+    };
+    Ok(build(input, Utc::now()))
+}
+
+/// The view of the dashboard at `now`.
+pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
+    let state_filter = match STATE_FILTERS.iter().find(|(v, _)| *v == input.state) {
+        Some((v, _)) => *v,
+        None => "all",
+    };
+    let (containers, containers_error) = match input.containers {
+        Ok(list) => (list, String::new()),
+        Err(e) => (Vec::new(), e.to_string()),
+    };
+    let schedules = input.schedules;
+    let tz_of = |s: &Schedule| parse_timezone(&s.timezone).unwrap_or(input.default_tz);
+
+    // The next run of every enabled schedule, and per container the soonest.
+    let mut next_by_container: HashMap<&str, (DateTime<Utc>, &str)> = HashMap::new();
+    for s in schedules.iter().filter(|s| s.enabled) {
+        if let Some(t) = next_run(s, tz_of(s), now) {
+            let entry = next_by_container.entry(s.container.as_str()).or_insert((t, &s.action));
+            if t < entry.0 {
+                *entry = (t, &s.action);
+            }
+        }
+    }
+
+    let mut counts = Counts {
+        schedules_enabled: schedules.iter().filter(|s| s.enabled).count(),
+        schedules_total: schedules.len(),
+        failures_24h: input.failures_24h,
+        ..Counts::default()
+    };
+    let mut projects: BTreeMap<Option<String>, Vec<ContainerView>> = BTreeMap::new();
+    for c in &containers {
+        let view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
+        match view.category {
+            "running" => counts.running += 1,
+            "paused" => counts.paused += 1,
+            _ => counts.stopped += 1,
+        }
+        if view.health == "unhealthy" {
+            counts.unhealthy += 1;
+        }
+        projects.entry(c.compose_project.clone()).or_default().push(view);
+    }
+    // BTreeMap puts `None` first; ungrouped containers go last.
+    let ungrouped = projects.remove(&None);
+    let mut groups: Vec<Group> =
+        projects.into_iter().map(|(project, list)| group(project.unwrap_or_default(), true, list)).collect();
+    if let Some(list) = ungrouped {
+        let title = if groups.is_empty() { "Containers" } else { "Other containers" };
+        groups.push(group(title.into(), false, list));
+    }
+
+    let names: std::collections::HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+    let docker_ok = containers_error.is_empty();
+    let mut schedule_views: Vec<ScheduleView> = schedules
+        .iter()
+        .map(|s| schedule_view(s, tz_of(s), now, &input.q, docker_ok && !names.contains(s.container.as_str())))
+        .collect();
+    schedule_views.sort_by(|a, b| (&a.container, &a.action, a.id).cmp(&(&b.container, &b.action, b.id)));
+
+    let (upcoming, upcoming_capped) = upcoming(&schedules, &tz_of, now);
+    let mut container_names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
+    container_names.sort();
+    let mut timezones: Vec<String> = COMMON_ZONES.iter().map(|z| z.to_string()).collect();
+    if !timezones.iter().any(|z| z == input.default_tz.name()) {
+        timezones.insert(0, input.default_tz.name().to_string());
+    }
+    let actions: Vec<(&str, String)> = Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
+    let actions: Vec<(&str, &str)> = actions.iter().map(|(v, l)| (*v, l.as_str())).collect();
+
+    Dashboard {
+        common: Common::new("Dashboard", "dashboard"),
+        docker: DockerView {
+            reachable: input.health.status == "ok",
+            engine_version: input.health.engine_version.unwrap_or_default(),
+            error: input.health.error.unwrap_or_default(),
+        },
+        containers_error,
+        counts,
+        upcoming,
+        upcoming_capped,
+        has_containers: !containers.is_empty(),
+        no_container_matches: !containers.is_empty() && groups.iter().all(|g| g.hidden),
+        groups,
+        no_schedule_matches: !schedule_views.is_empty() && schedule_views.iter().all(|s| s.hidden),
+        schedules: schedule_views,
+        q: input.q,
+        state_options: Choice::list(&STATE_FILTERS, state_filter),
+        container_names,
+        timezones,
+        default_timezone: input.default_tz.name().to_string(),
+        action_options: Choice::list(&actions, "restart"),
+    }
+}
+
+/// The schedule's next run: the scheduler's, else computed (a schedule the scheduler has not armed yet).
+fn next_run(s: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    s.next_run.or_else(|| match (&s.cron, s.run_at) {
+        (Some(cron), _) => CronExpr::parse(cron).ok()?.next_after(tz, now),
+        (None, Some(at)) => (at > now).then_some(at),
+        (None, None) => None,
+    })
+}
+
+/// The runs of the next [`HORIZON_HOURS`] in time order, and whether some were left out.
+fn upcoming(schedules: &[Schedule], tz_of: &dyn Fn(&Schedule) -> Tz, now: DateTime<Utc>) -> (Vec<Upcoming>, bool) {
+    let end = now + Duration::hours(HORIZON_HOURS);
+    let mut runs: Vec<(DateTime<Utc>, &Schedule, Tz)> = Vec::new();
+    let mut capped = false;
+    for s in schedules.iter().filter(|s| s.enabled) {
+        let tz = tz_of(s);
+        let cron = s.cron.as_deref().and_then(|c| CronExpr::parse(c).ok());
+        let mut next = next_run(s, tz, now);
+        let mut n = 0;
+        while let Some(t) = next.filter(|t| *t <= end) {
+            if n == RUNS_PER_SCHEDULE {
+                capped = true;
+                break;
+            }
+            runs.push((t, s, tz));
+            n += 1;
+            next = cron.as_ref().and_then(|c| c.next_after(tz, t));
+        }
+    }
+    runs.sort_by_key(|(t, s, _)| (*t, s.id));
+    capped |= runs.len() > UPCOMING_MAX;
+    let list = runs
+        .into_iter()
+        .take(UPCOMING_MAX)
+        .map(|(t, s, tz)| Upcoming {
+            time: TimeView::new(t, tz, now),
+            action: s.action.clone(),
+            container: s.container.clone(),
+            schedule_id: s.id,
+        })
+        .collect();
+    (list, capped)
+}
+
+fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group {
+    let count = |cat: &str| containers.iter().filter(|c| c.category == cat).count();
+    let mut parts: Vec<String> = [("running", "running"), ("paused", "paused"), ("stopped", "stopped")]
+        .iter()
+        .filter_map(|(cat, word)| Some(count(cat)).filter(|n| *n > 0).map(|n| format!("{n} {word}")))
+        .collect();
+    let unhealthy = containers.iter().filter(|c| c.health == "unhealthy").count();
+    if unhealthy > 0 {
+        parts.push(format!("{unhealthy} unhealthy"));
+    }
+    Group { title, compose, summary: parts.join(", "), hidden: containers.iter().all(|c| c.hidden), containers }
+}
+
+/// The state's badge: colour class, words, and the filter's category.
+fn state_badge(state: &str) -> (&'static str, String, &'static str) {
+    match state {
+        "running" => ("ok", "Running".into(), "running"),
+        "restarting" => ("warn", "Restarting".into(), "running"),
+        "paused" => ("warn", "Paused".into(), "paused"),
+        "dead" => ("bad", "Dead".into(), "stopped"),
+        "removing" => ("warn", "Removing".into(), "stopped"),
+        other => ("off", capitalize(other), "stopped"),
+    }
+}
+
+/// The buttons that make sense in `state`, in the order shown.
+fn actions_for(state: &str) -> &'static [Action] {
+    match state {
+        "running" => &[Action::Restart, Action::Stop, Action::Pause],
+        "paused" => &[Action::Unpause, Action::Stop],
+        "restarting" => &[Action::Stop],
+        "removing" => &[],
+        _ => &[Action::Start],
+    }
+}
+
+fn state_matches(filter: &str, category: &str, health: &str) -> bool {
+    match filter {
+        "running" => category == "running",
+        "stopped" => category != "running",
+        "unhealthy" => health == "unhealthy",
+        _ => true,
+    }
+}
+
+fn container_view(
+    c: &Container,
+    next: &HashMap<&str, (DateTime<Utc>, &str)>,
+    tz: Tz,
+    now: DateTime<Utc>,
+    q: &str,
+    state_filter: &str,
+) -> ContainerView {
+    let (state_class, state_label, category) = state_badge(&c.state);
+    let health = c.health.clone().unwrap_or_default();
+    let (health_class, health_label) = match health.as_str() {
+        "healthy" => ("ok", "Healthy".to_string()),
+        "unhealthy" => ("bad", "Unhealthy".to_string()),
+        "starting" => ("warn", "Health: starting".to_string()),
+        "" => ("off", String::new()),
+        other => ("off", capitalize(other)),
+    };
+    let (uptime, uptime_title) = match c.started_at {
+        Some(started) if category != "stopped" => (
+            format!("Up {}", span(now - started)),
+            format!("Started {}", TimeView::new(started, tz, now).abs),
+        ),
+        _ => (c.status.clone(), String::new()),
+    };
+    let service = c.compose_service.clone().unwrap_or_default();
+    let search = [c.name.as_str(), &c.image, c.compose_project.as_deref().unwrap_or(""), &service, &c.state, &health]
+        .join(" ")
+        .to_lowercase();
+    let hidden = !(matches(&search, q) && state_matches(state_filter, category, &health));
+    ContainerView {
+        id: c.id.clone(),
+        short_id: c.id.chars().take(12).collect(),
+        name: c.name.clone(),
+        image: c.image.clone(),
+        image_short: super::format::short_image(&c.image),
+        service,
+        state: c.state.clone(),
+        state_label,
+        state_class,
+        category,
+        health,
+        health_label,
+        health_class,
+        uptime,
+        uptime_title,
+        next: next
+            .get(c.name.as_str())
+            .map(|(t, action)| NextAction { action: action.to_string(), time: TimeView::new(*t, tz, now) }),
+        search,
+        hidden,
+        buttons: actions_for(&c.state)
+            .iter()
+            .map(|a| Button { action: a.as_str(), label: capitalize(a.as_str()), disruptive: a.is_disruptive() })
+            .collect(),
+    }
+}
+
+/// "at 03:00, Monday through Friday" or "once, on Mon 5 Jan 2026 at 03:00".
+fn when(s: &Schedule, tz: Tz) -> String {
+    match (&s.cron, s.run_at) {
+        (Some(cron), _) => match CronExpr::parse(cron) {
+            Ok(expr) => {
+                let description = expr.describe();
+                if description.trim() == cron.trim() {
+                    format!("on the schedule {cron}")
+                } else {
+                    lower_first(&description)
+                }
+            }
+            Err(e) => format!("on {cron}, which is not valid any more ({e})"),
+        },
+        (None, Some(at)) => format!("once, on {}", at.with_timezone(&tz).format("%a %-d %b %Y at %H:%M")),
+        (None, None) => "never".into(),
+    }
+}
+
+fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_missing: bool) -> ScheduleView {
+    let action_label = capitalize(&s.action);
+    let when = when(s, tz);
+    let sentence = format!("{action_label} {} {when} ({})", s.container, s.timezone);
+    let description = s.description.clone().unwrap_or_default();
+    let cron = s.cron.clone().unwrap_or_default();
+    let last_status = s.last_status.clone().unwrap_or_default();
+    let (last_status_class, last_status_label) = run_status(&last_status);
+    let search = [sentence.as_str(), &cron, &description].join(" ").to_lowercase();
+    ScheduleView {
+        id: s.id,
+        container: s.container.clone(),
+        action: s.action.clone(),
+        action_label,
+        when,
+        timezone: s.timezone.clone(),
+        run_at: s.run_at.map(|t| crate::time::rfc3339(&t)).unwrap_or_default(),
+        cron,
+        description,
+        enabled: s.enabled,
+        next: s.enabled.then(|| next_run(s, tz, now)).flatten().map(|t| TimeView::new(t, tz, now)),
+        last: s.last_run.map(|t| TimeView::new(t, tz, now)),
+        last_status,
+        last_status_label,
+        last_status_class,
+        container_missing,
+        hidden: !matches(&search, q),
+        search,
+        sentence,
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::web::pages::tests::{assert_escaped, EVIL};
+    use chrono::TimeZone;
+
+    pub fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 5, 22, 48, 0).unwrap()
+    }
+
+    fn container(name: &str, state: &str, project: Option<&str>) -> Container {
+        Container {
+            id: format!("{:0<64}", name.len()),
+            name: name.into(),
+            image: "ghcr.io/linuxserver/nextcloud:28".into(),
+            state: state.into(),
+            status: if state == "running" { "Up 2 hours".into() } else { "Exited (0) 3 hours ago".into() },
+            health: (state == "running").then(|| "healthy".into()),
+            compose_project: project.map(str::to_string),
+            compose_service: project.map(|_| "web".into()),
+            created: now() - Duration::days(3),
+            started_at: Some(now() - Duration::hours(2)),
+        }
+    }
+
+    fn schedule(id: i32, container: &str, cron: &str) -> Schedule {
+        Schedule {
+            id,
+            container: container.into(),
+            container_id: None,
+            compose_project: None,
+            compose_service: None,
+            action: "restart".into(),
+            cron: Some(cron.into()),
+            run_at: None,
+            timezone: "Europe/Lisbon".into(),
+            enabled: true,
+            description: Some(format!("note {EVIL}")),
+            created_at: now() - Duration::days(1),
+            updated_at: now() - Duration::days(1),
+            last_run: Some(now() - Duration::hours(20)),
+            last_status: Some("error".into()),
+            next_run: None,
+        }
+    }
+
+    pub fn sample(containers: Result<Vec<Container>, AppError>) -> Input {
+        Input {
+            health: DockerHealth {
+                status: "ok",
+                api_version: Some("1.41".into()),
+                engine_version: Some("20.10.24".into()),
+                error: None,
+            },
+            containers,
+            schedules: vec![schedule(1, "nextcloud", "0 3 * * *"), schedule(2, EVIL, "*/15 * * * *")],
+            failures_24h: 2,
+            default_tz: chrono_tz::Europe::Lisbon,
+            q: String::new(),
+            state: String::new(),
+        }
+    }
+
+    fn containers() -> Vec<Container> {
+        vec![
+            container("nextcloud", "running", Some("cloud")),
+            container(EVIL, "exited", Some(EVIL)),
+            container("lonely", "paused", None),
+        ]
+    }
+
+    #[test]
+    fn the_dashboard_renders_escaped() {
+        let hb = crate::web::pages::templates().unwrap();
+        let view = build(sample(Ok(containers())), now());
+        let html = hb.render("dashboard", &view).unwrap();
+        assert_escaped(&html);
+        assert!(html.contains("nextcloud"));
+        assert!(html.contains("Coming up"));
+        assert!(html.contains("20.10.24"));
+        assert!(!html.contains("Docker unreachable"));
+    }
+
+    #[test]
+    fn groups_counts_and_coming_up() {
+        let view = build(sample(Ok(containers())), now());
+        let titles: Vec<&str> = view.groups.iter().map(|g| g.title.as_str()).collect();
+        assert_eq!(titles, vec![EVIL, "cloud", "Other containers"]);
+        assert_eq!(view.groups[1].summary, "1 running");
+        assert_eq!((view.counts.running, view.counts.paused, view.counts.stopped), (1, 1, 1));
+        assert_eq!(view.groups[2].containers[0].buttons.iter().map(|b| b.action).collect::<Vec<_>>(), ["unpause", "stop"]);
+        // 03:00 Lisbon tomorrow is 4 h 12 min away; the every-15-minutes schedule shows 3 runs only
+        let first_nextcloud = view.upcoming.iter().find(|u| u.container == "nextcloud").unwrap();
+        assert_eq!(first_nextcloud.time.rel, "in 4 h 12 min");
+        assert_eq!(first_nextcloud.time.short, "Tue 03:00");
+        assert_eq!(view.upcoming.len(), 4);
+        assert!(view.upcoming_capped);
+        assert_eq!(view.groups[1].containers[0].next.as_ref().unwrap().time.rel, "in 4 h 12 min");
+        assert_eq!(view.groups[1].containers[0].uptime, "Up 2 h");
+    }
+
+    #[test]
+    fn the_filter_hides_what_does_not_match() {
+        let mut input = sample(Ok(containers()));
+        input.q = "NEXT".into();
+        input.state = "running".into();
+        let view = build(input, now());
+        let visible: Vec<&str> =
+            view.groups.iter().flat_map(|g| &g.containers).filter(|c| !c.hidden).map(|c| c.name.as_str()).collect();
+        assert_eq!(visible, ["nextcloud"]);
+        assert!(view.groups[2].hidden);
+        assert_eq!(view.schedules.iter().filter(|s| !s.hidden).count(), 1);
+        assert!(view.state_options.iter().any(|o| o.value == "running" && o.selected));
+    }
+
+    #[test]
+    fn docker_unreachable_shows_a_banner_and_keeps_schedules() {
+        let hb = crate::web::pages::templates().unwrap();
+        let mut input = sample(Err(AppError::DockerUnreachable("connection refused".into())));
+        input.health = DockerHealth {
+            status: "unreachable",
+            api_version: None,
+            engine_version: None,
+            error: Some("connection refused".into()),
+        };
+        let view = build(input, now());
+        assert!(!view.schedules[0].container_missing);
+        let html = hb.render("dashboard", &view).unwrap();
+        assert!(html.contains("Docker unreachable"));
+        assert!(html.contains("connection refused"));
+        assert_escaped(&html);
+    }
+}

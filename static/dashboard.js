@@ -1,0 +1,406 @@
+// Chrontainer dashboard: the filter, container actions, schedule actions and the schedule form
+// with its live cron preview. Uses window.Chrontainer from app.js.
+"use strict";
+(() => {
+  const C = window.Chrontainer;
+  if (!C) return;
+  const $ = (sel, scope = document) => scope.querySelector(sel);
+  const $$ = (sel, scope = document) => Array.from(scope.querySelectorAll(sel));
+  const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+  const DISRUPTIVE = new Set(["stop", "restart", "pause"]);
+  const DOING = { start: "Starting", stop: "Stopping", restart: "Restarting", pause: "Pausing", unpause: "Unpausing" };
+
+  // ---- filter: the same rule as the server (format::matches), kept in the address
+  const filterForm = $("#filter");
+  const q = $("#q");
+  const stateFilter = $("#state-filter");
+  function matches(haystack, query) {
+    return query.toLowerCase().split(/\s+/).filter(Boolean).every((term) => haystack.includes(term));
+  }
+  function stateMatches(filter, row) {
+    const cat = row.getAttribute("data-cat");
+    if (filter === "running") return cat === "running";
+    if (filter === "stopped") return cat !== "running";
+    if (filter === "unhealthy") return row.getAttribute("data-health") === "unhealthy";
+    return true;
+  }
+  function applyFilter() {
+    const query = q.value.trim();
+    const state = stateFilter.value;
+    let anyContainer = false;
+    for (const group of $$("[data-group]")) {
+      let any = false;
+      for (const row of $$(".ctr", group)) {
+        const show = matches(row.getAttribute("data-search"), query) && stateMatches(state, row);
+        row.hidden = !show;
+        any = any || show;
+      }
+      group.hidden = !any;
+      anyContainer = anyContainer || any;
+    }
+    const containersEmpty = $("#containers-nomatch");
+    if (containersEmpty) containersEmpty.hidden = anyContainer || !$("[data-group]");
+    const schedules = $$(".sch");
+    let anySchedule = false;
+    for (const row of schedules) {
+      row.hidden = !matches(row.getAttribute("data-search"), query);
+      anySchedule = anySchedule || !row.hidden;
+    }
+    const schedulesEmpty = $("#schedules-nomatch");
+    if (schedulesEmpty) schedulesEmpty.hidden = anySchedule || !schedules.length;
+    const params = new URLSearchParams(location.search);
+    query ? params.set("q", query) : params.delete("q");
+    state && state !== "all" ? params.set("state", state) : params.delete("state");
+    const search = params.toString();
+    history.replaceState(null, "", location.pathname + (search ? `?${search}` : "") + location.hash);
+  }
+  if (filterForm) {
+    q.addEventListener("input", applyFilter);
+    stateFilter.addEventListener("change", applyFilter);
+    filterForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      applyFilter();
+    });
+  }
+
+  // ---- container actions
+  const inFlight = new Set();
+  function markBusy() {
+    for (const row of $$(".ctr")) {
+      const busy = inFlight.has(row.getAttribute("data-id"));
+      row.classList.toggle("busy", busy);
+      for (const b of $$("button[data-act]", row)) b.disabled = busy;
+      row.setAttribute("aria-busy", busy ? "true" : "false");
+    }
+  }
+  C.afterRefresh.push(markBusy);
+  async function containerAction(row, action) {
+    const id = row.getAttribute("data-id");
+    const name = row.getAttribute("data-name");
+    if (inFlight.has(id)) return;
+    if (DISRUPTIVE.has(action)) {
+      const text = {
+        stop: "The container stops and stays stopped until started again.",
+        restart: "The container stops and starts again; its service is briefly unavailable.",
+        pause: "Every process in the container is frozen until it is unpaused.",
+      }[action];
+      if (!(await C.confirmAction(`${cap(action)} ${name}?`, text, cap(action)))) return;
+    }
+    inFlight.add(id);
+    markBusy();
+    C.announce(`${DOING[action]} ${name}…`);
+    const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/${action}`);
+    inFlight.delete(id);
+    markBusy();
+    if (r.ok && r.data && r.data.log) {
+      const log = r.data.log;
+      const kind = log.status === "success" ? "ok" : log.status === "error" ? "bad" : "info";
+      C.announce(`${cap(action)} ${name}: ${log.status}${log.message ? ` — ${log.message}` : ""}`, kind);
+    } else {
+      C.announce(`${cap(action)} ${name} failed: ${r.error ? r.error.message : "no answer"}`, "bad");
+    }
+    C.refresh(0);
+  }
+  const containers = $("#containers");
+  if (containers) {
+    containers.addEventListener("click", (e) => {
+      const button = e.target.closest("button");
+      const row = button && button.closest(".ctr");
+      if (!row) return;
+      if (button.hasAttribute("data-act")) containerAction(row, button.getAttribute("data-act"));
+      else if (button.hasAttribute("data-new-schedule")) openForm(null, row.getAttribute("data-name"));
+    });
+  }
+
+  // ---- schedule actions
+  async function scheduleAction(row, what, control) {
+    const id = row.getAttribute("data-id");
+    const sentence = row.getAttribute("data-sentence");
+    const action = row.getAttribute("data-action");
+    const container = row.getAttribute("data-container");
+    if (what === "edit") return openForm(row);
+    if (what === "delete") {
+      const ok = await C.confirmAction("Delete this schedule?", `${sentence}. Its entries in the activity log stay.`, "Delete");
+      if (!ok) return;
+    }
+    if (what === "run" && DISRUPTIVE.has(action)) {
+      const ok = await C.confirmAction(`${cap(action)} ${container} now?`, `This runs “${sentence}” once, now.`, `${cap(action)} now`);
+      if (!ok) return;
+    }
+    control.disabled = true;
+    let r;
+    if (what === "toggle") r = await C.api("PATCH", `/api/schedules/${id}`, { enabled: control.checked });
+    else if (what === "delete") r = await C.api("DELETE", `/api/schedules/${id}`);
+    else r = await C.api("POST", `/api/schedules/${id}/run`);
+    control.disabled = false;
+    if (!r.ok) {
+      if (what === "toggle") control.checked = !control.checked;
+      C.announce(`${r.error.message}`, "bad");
+    } else if (what === "toggle") {
+      C.announce(`${control.checked ? "Enabled" : "Disabled"}: ${sentence}`, "ok");
+    } else if (what === "delete") {
+      C.announce(`Deleted: ${sentence}`, "ok");
+    } else {
+      const log = r.data.log;
+      const kind = log.status === "success" ? "ok" : log.status === "error" ? "bad" : "info";
+      C.announce(`${cap(action)} ${container}: ${log.status}${log.message ? ` — ${log.message}` : ""}`, kind);
+    }
+    C.refresh(0);
+  }
+  const schedules = $("#schedules");
+  if (schedules) {
+    schedules.addEventListener("click", (e) => {
+      const button = e.target.closest("button[data-sch]");
+      const row = button && button.closest(".sch");
+      if (row) scheduleAction(row, button.getAttribute("data-sch"), button);
+    });
+    schedules.addEventListener("change", (e) => {
+      const box = e.target.closest("input[data-sch=toggle]");
+      const row = box && box.closest(".sch");
+      if (row) scheduleAction(row, "toggle", box);
+    });
+  }
+
+  // ---- time zones: a wall-clock time in a named zone ↔ an instant
+  function zoneParts(date, tz) {
+    const parts = {};
+    const format = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
+    for (const p of format.formatToParts(date)) parts[p.type] = p.value;
+    return parts;
+  }
+  function offset(ms, tz) {
+    const p = zoneParts(new Date(ms), tz);
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  }
+  function wallToInstant(value, tz) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+    if (!m) return null;
+    const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    let ms = wall - offset(wall, tz);
+    ms = wall - offset(ms, tz);
+    return new Date(ms);
+  }
+  function instantToWall(iso, tz) {
+    const p = zoneParts(new Date(iso), tz);
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  }
+  function formatIn(date, tz) {
+    return new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz, weekday: "short", day: "numeric", month: "short", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).format(date);
+  }
+  function validZone(tz) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+  const zoneList = $("#timezones");
+  if (zoneList && Intl.supportedValuesOf) {
+    const have = new Set(Array.from(zoneList.options, (o) => o.value));
+    for (const tz of Intl.supportedValuesOf("timeZone")) {
+      if (have.has(tz)) continue;
+      const option = document.createElement("option");
+      option.value = tz;
+      zoneList.append(option);
+    }
+  }
+
+  // ---- the schedule form
+  const dialog = $("#schedule-dialog");
+  const form = $("#schedule-form");
+  if (!dialog || !form) return;
+  const field = (name) => $(`#sf-${name}`);
+  const defaultTz = form.getAttribute("data-default-tz") || "UTC";
+  const preview = $("#sf-preview");
+  const FIELDS = ["container", "action", "cron", "run-at", "timezone", "description"];
+  let editing = null; // the schedule row being edited
+  let opener = null;
+
+  function kind() {
+    return field("kind-once").checked ? "once" : "cron";
+  }
+  function showKind() {
+    $("#sf-cron-group").hidden = kind() !== "cron";
+    $("#sf-once-group").hidden = kind() !== "once";
+  }
+  function setError(name, message) {
+    const el = $(`#sf-${name}-error`);
+    const input = field(name);
+    if (!el) return;
+    el.textContent = message || "";
+    el.hidden = !message;
+    if (input) input.toggleAttribute("aria-invalid", !!message);
+  }
+  function clearErrors() {
+    for (const name of FIELDS) setError(name, "");
+    const general = $("#sf-error");
+    general.hidden = true;
+    general.textContent = "";
+  }
+  function showApiError(error) {
+    const byField = { expr: "cron", tz: "timezone", run_at: "run-at" };
+    const byCode = { container_not_found: "container", invalid_cron: "cron", invalid_timezone: "timezone", invalid_run_at: "run-at" };
+    let name = byField[error.field] || error.field || byCode[error.code];
+    if (name === "cron" && kind() === "once") name = "run-at";
+    if (name && FIELDS.includes(name)) {
+      setError(name, error.message);
+      field(name).focus();
+    } else {
+      const general = $("#sf-error");
+      general.textContent = error.message;
+      general.hidden = false;
+    }
+  }
+
+  function openForm(row, containerName) {
+    editing = row || null;
+    opener = document.activeElement;
+    form.reset();
+    clearErrors();
+    preview.replaceChildren();
+    const get = (name) => (row ? row.getAttribute(`data-${name}`) || "" : "");
+    $("#sf-title").textContent = row ? "Edit schedule" : "New schedule";
+    field("submit").textContent = row ? "Save changes" : "Save schedule";
+    field("container").value = row ? get("container") : containerName || "";
+    field("action").value = row ? get("action") : "restart";
+    const tz = row ? get("timezone") : defaultTz;
+    field("timezone").value = tz;
+    field("description").value = get("description");
+    field("enabled").checked = row ? get("enabled") === "true" : true;
+    const runAt = get("run-at");
+    field("kind-once").checked = !!runAt;
+    field("kind-cron").checked = !runAt;
+    field("cron").value = row ? get("cron") : "0 3 * * *";
+    field("run-at").value = runAt && validZone(tz) ? instantToWall(runAt, tz) : "";
+    showKind();
+    dialog.showModal();
+    (containerName && !row ? field("action") : field("container")).focus();
+    updatePreview();
+  }
+  dialog.addEventListener("close", () => {
+    if (opener && opener.isConnected) opener.focus();
+  });
+  field("cancel").addEventListener("click", () => dialog.close());
+  $("#new-schedule").addEventListener("click", () => openForm(null));
+  for (const radio of [field("kind-cron"), field("kind-once")]) {
+    radio.addEventListener("change", () => {
+      showKind();
+      updatePreview();
+    });
+  }
+  for (const preset of $$("[data-preset]", form)) {
+    preset.addEventListener("click", () => {
+      field("cron").value = preset.getAttribute("data-preset");
+      updatePreview(0);
+    });
+  }
+  field("cron").addEventListener("input", () => updatePreview());
+  field("timezone").addEventListener("input", () => updatePreview());
+  field("run-at").addEventListener("input", () => updatePreview(0));
+  field("container").addEventListener("input", () => setError("container", ""));
+
+  let previewTimer = null;
+  let previewSeq = 0;
+  function updatePreview(delay = 250) {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, delay);
+  }
+  function previewLine(text, cls) {
+    const p = document.createElement("p");
+    if (cls) p.className = cls;
+    p.textContent = text;
+    return p;
+  }
+  async function renderPreview() {
+    const seq = ++previewSeq;
+    const tz = field("timezone").value.trim() || defaultTz;
+    if (kind() === "once") {
+      setError("cron", "");
+      if (!validZone(tz)) {
+        setError("timezone", `${tz} is not a time zone this browser knows`);
+        return preview.replaceChildren();
+      }
+      setError("timezone", "");
+      const at = wallToInstant(field("run-at").value, tz);
+      if (!at) return preview.replaceChildren();
+      const past = at.getTime() <= Date.now();
+      setError("run-at", past ? "This time is in the past." : "");
+      return preview.replaceChildren(
+        previewLine(`Runs once: ${formatIn(at, tz)} (${tz})`),
+        previewLine(`${C.relative(at)} · ${at.toISOString().replace(/\.\d{3}Z$/, "Z")}`, "muted"),
+      );
+    }
+    const expr = field("cron").value.trim();
+    if (!expr) {
+      setError("cron", "");
+      return preview.replaceChildren();
+    }
+    const url = `/api/cron/preview?expr=${encodeURIComponent(expr)}&tz=${encodeURIComponent(tz)}&count=5`;
+    const r = await C.api("GET", url);
+    if (seq !== previewSeq) return; // the user typed on
+    if (!r.ok) {
+      preview.replaceChildren();
+      const error = r.error;
+      const name = error.field === "timezone" || error.field === "tz" || error.code === "invalid_timezone" ? "timezone" : "cron";
+      setError(name === "cron" ? "timezone" : "cron", "");
+      setError(name, error.message);
+      return;
+    }
+    setError("cron", "");
+    setError("timezone", "");
+    const zone = r.data.timezone || tz;
+    const list = document.createElement("ol");
+    for (const iso of r.data.next || []) {
+      const date = new Date(iso);
+      const li = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = iso;
+      time.textContent = validZone(zone) ? formatIn(date, zone) : iso;
+      li.append(time, ` (${C.relative(date)})`);
+      list.append(li);
+    }
+    const parts = [previewLine(r.data.description || expr, "preview-description")];
+    if (list.children.length) parts.push(previewLine(`Next runs (${zone}):`, "muted small"), list);
+    else parts.push(previewLine("This expression never fires.", "field-error"));
+    preview.replaceChildren(...parts);
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors();
+    const get = (name) => field(name).value.trim();
+    const tz = get("timezone") || defaultTz;
+    const body = { action: get("action"), timezone: tz, enabled: field("enabled").checked, description: get("description") };
+    const old = (name) => (editing ? editing.getAttribute(`data-${name}`) || "" : null);
+    if (!get("container")) return showApiError({ field: "container", message: "Choose a container." });
+    if (!editing || get("container") !== old("container")) body.container = get("container");
+    if (kind() === "cron") {
+      if (!get("cron")) return showApiError({ field: "cron", message: "Type a cron expression or pick a preset." });
+      if (!editing || get("cron") !== old("cron")) body.cron = get("cron");
+    } else {
+      if (!validZone(tz)) return showApiError({ field: "timezone", message: `${tz} is not a time zone this browser knows.` });
+      const at = wallToInstant(field("run-at").value, tz);
+      if (!at) return showApiError({ field: "run_at", message: "Choose a date and a time." });
+      const iso = at.toISOString().replace(/\.\d{3}Z$/, "Z");
+      if (!editing || iso !== old("run-at")) body.run_at = iso;
+    }
+    const submit = field("submit");
+    submit.disabled = true;
+    const r = editing
+      ? await C.api("PATCH", `/api/schedules/${editing.getAttribute("data-id")}`, body)
+      : await C.api("POST", "/api/schedules", body);
+    submit.disabled = false;
+    if (!r.ok) return showApiError(r.error);
+    const s = r.data;
+    C.announce(`${editing ? "Saved" : "Created"}: ${cap(s.action)} ${s.container} (${s.cron || "once"}, ${s.timezone})`, "ok");
+    dialog.close();
+    C.refresh(0);
+  });
+})();
