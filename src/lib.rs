@@ -10,6 +10,7 @@ pub mod cron;
 pub mod docker;
 pub mod error;
 pub mod events;
+pub mod legacy;
 pub mod metrics;
 pub mod store;
 pub mod text;

@@ -1,5 +1,5 @@
 //! `chrontainer` runs the service; `chrontainer healthcheck` asks a running one for `/healthz`
-//! (the image has no curl).
+//! (the image has no curl); `chrontainer import-legacy OLD.db` imports the original's database.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,12 +12,13 @@ fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(),
         Some("healthcheck") => healthcheck(),
+        Some("import-legacy") => import_legacy(std::env::args().skip(2).collect()),
         Some("--version" | "-V") => {
             println!("chrontainer {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
         Some(other) => {
-            eprintln!("chrontainer: unknown command {other:?}; commands: serve (the default), healthcheck, --version");
+            eprintln!("chrontainer: unknown command {other:?}; commands: serve (the default), healthcheck, import-legacy, --version");
             ExitCode::from(2)
         }
     }
@@ -72,6 +73,47 @@ fn healthcheck() -> ExitCode {
         Err(e) => {
             eprintln!("unhealthy: {addr}: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `import-legacy [--dry-run] [--no-docker-check] OLD.db`: see `chrontainer::legacy`.
+fn import_legacy(args: Vec<String>) -> ExitCode {
+    const USAGE: &str = "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] <path-to-old-chrontainer.db>";
+    let (mut dry_run, mut check_docker, mut paths) = (false, true, Vec::new());
+    for arg in args {
+        match arg.as_str() {
+            "--dry-run" => dry_run = true,
+            "--no-docker-check" => check_docker = false,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            flag if flag.starts_with("--") => {
+                eprintln!("chrontainer: unknown option {flag}; {USAGE}");
+                return ExitCode::from(2);
+            }
+            _ => paths.push(arg),
+        }
+    }
+    let [legacy] = <[String; 1]>::try_from(paths).unwrap_or_else(|_| [String::new()]);
+    if legacy.is_empty() {
+        eprintln!("chrontainer: {USAGE}");
+        return ExitCode::from(2);
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("chrontainer: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = chrontainer::legacy::Options { legacy: legacy.into(), dry_run, check_docker };
+    match chrontainer::legacy::run(&config, &options, &mut std::io::stdout()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chrontainer: import-legacy: {e}");
+            ExitCode::from(1)
         }
     }
 }

@@ -278,11 +278,8 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let request = req.request().clone();
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => ServiceResponse::from_err(e, request),
-    };
+    // No clone of the request may live across `next.call`: the router needs it unshared.
+    let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         let name = HeaderName::from_static(name);

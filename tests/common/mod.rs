@@ -365,8 +365,11 @@ impl App {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let request = builder.body(body.unwrap_or_default().to_vec()).expect("a valid request");
-        let mut resp = agent.run(request).expect("request failed");
+        let mut resp = match body {
+            Some(body) => agent.run(builder.body(body.to_vec()).expect("a valid request")),
+            None => agent.run(builder.body(()).expect("a valid request")),
+        }
+        .expect("request failed");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.body_mut().read_to_string().unwrap_or_default();
