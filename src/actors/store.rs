@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use actix::prelude::*;
 use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
 
 use crate::error::AppError;
 use crate::store::db;
@@ -39,7 +40,11 @@ impl<R: Send + 'static> Handler<Query<R>> for StoreActor {
             self.conn = Some(db::open(&self.path)?);
         }
         let conn = self.conn.as_mut().ok_or_else(|| AppError::Internal("no connection".into()))?;
-        match catch_unwind(AssertUnwindSafe(|| job(conn))) {
+        // Every job runs in an explicit transaction. With `RETURNING` in autocommit mode SQLite
+        // commits only when the statement is stepped to its end, which diesel does not do after the
+        // first row: a failed commit (a full disk) would be lost and the write acknowledged anyway.
+        // An explicit COMMIT reports it.
+        match catch_unwind(AssertUnwindSafe(|| conn.transaction(job))) {
             Ok(result) => result,
             Err(_) => {
                 log::error!("a database query panicked; restarting the store");
