@@ -11,7 +11,7 @@
   const themeButton = $("#theme-toggle");
   function showTheme() {
     const theme = root.getAttribute("data-theme") || "auto";
-    themeButton.querySelector("span").textContent = theme;
+    $("#theme-name").textContent = theme.charAt(0).toUpperCase() + theme.slice(1);
     themeButton.setAttribute("aria-label", `Colour theme: ${theme}. Change`);
   }
   if (themeButton) {
@@ -53,8 +53,9 @@
 
   // ---- messages (aria-live)
   const toasts = $("#toasts");
-  function announce(text, kind = "info") {
-    if (!toasts) return;
+  // Shows a message; pass the element it returned to replace that message (e.g. "Restarting…" by its result).
+  function announce(text, kind = "info", replace = null) {
+    if (!toasts) return null;
     const item = document.createElement("div");
     item.className = `toast toast-${kind}`;
     item.textContent = text;
@@ -65,9 +66,17 @@
     close.textContent = "×";
     close.addEventListener("click", () => item.remove());
     item.append(close);
-    toasts.append(item);
+    if (replace && replace.isConnected) replace.replaceWith(item);
+    else toasts.append(item);
     while (toasts.children.length > 4) toasts.firstElementChild.remove();
     setTimeout(() => item.remove(), kind === "bad" ? 20000 : 8000);
+    return item;
+  }
+
+  // Focus back where it was, or on its replacement after a live refresh (same id).
+  function refocus(el, id) {
+    const target = el && el.isConnected ? el : id && document.getElementById(id);
+    if (target) target.focus();
   }
 
   // ---- confirmation: resolves true when the user confirms
@@ -75,6 +84,7 @@
     const dialog = $("#confirm-dialog");
     if (!dialog || !dialog.showModal) return Promise.resolve(window.confirm(`${title}\n${text}`));
     const opener = document.activeElement;
+    const openerId = opener && opener.id;
     $("#confirm-title", dialog).textContent = title;
     $("#confirm-text", dialog).textContent = text;
     $("#confirm-ok", dialog).textContent = okLabel;
@@ -84,7 +94,7 @@
       dialog.addEventListener(
         "close",
         () => {
-          if (opener && opener.isConnected) opener.focus();
+          refocus(opener, openerId);
           resolve(dialog.returnValue === "ok");
         },
         { once: true },
@@ -95,6 +105,8 @@
   // ---- API: resolves {ok, status, data} or {ok: false, status, error: {code, message, field}}
   async function api(method, url, body) {
     const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    const csrf = $("meta[name=csrf-token]");
+    if (csrf && method !== "GET") init.headers["X-CSRF-Token"] = csrf.content;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -225,5 +237,5 @@
   }
   connect();
 
-  window.Chrontainer = { api, announce, confirmAction, refresh, relative, afterRefresh };
+  window.Chrontainer = { api, announce, confirmAction, refresh, refocus, relative, afterRefresh };
 })();

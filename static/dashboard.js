@@ -88,16 +88,16 @@
     }
     inFlight.add(id);
     markBusy();
-    C.announce(`${DOING[action]} ${name}…`);
+    const note = C.announce(`${DOING[action]} ${name}…`);
     const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/${action}`);
     inFlight.delete(id);
     markBusy();
     if (r.ok && r.data && r.data.log) {
       const log = r.data.log;
       const kind = log.status === "success" ? "ok" : log.status === "error" ? "bad" : "info";
-      C.announce(`${cap(action)} ${name}: ${log.status}${log.message ? ` — ${log.message}` : ""}`, kind);
+      C.announce(`${cap(action)} ${name}: ${log.status}${log.message ? ` — ${log.message}` : ""}`, kind, note);
     } else {
-      C.announce(`${cap(action)} ${name} failed: ${r.error ? r.error.message : "no answer"}`, "bad");
+      C.announce(`${cap(action)} ${name} failed: ${r.error ? r.error.message : "no answer"}`, "bad", note);
     }
     C.refresh(0);
   }
@@ -128,6 +128,7 @@
       if (!ok) return;
     }
     control.disabled = true;
+    const note = what === "run" ? C.announce(`Running now: ${sentence}…`) : null;
     let r;
     if (what === "toggle") r = await C.api("PATCH", `/api/schedules/${id}`, { enabled: control.checked });
     else if (what === "delete") r = await C.api("DELETE", `/api/schedules/${id}`);
@@ -135,7 +136,7 @@
     control.disabled = false;
     if (!r.ok) {
       if (what === "toggle") control.checked = !control.checked;
-      C.announce(`${r.error.message}`, "bad");
+      C.announce(r.error.message, "bad", note);
     } else if (what === "toggle") {
       C.announce(`${control.checked ? "Enabled" : "Disabled"}: ${sentence}`, "ok");
     } else if (what === "delete") {
@@ -143,7 +144,7 @@
     } else {
       const log = r.data.log;
       const kind = log.status === "success" ? "ok" : log.status === "error" ? "bad" : "info";
-      C.announce(`${cap(action)} ${container}: ${log.status}${log.message ? ` — ${log.message}` : ""}`, kind);
+      C.announce(`${cap(action)} ${container}: ${log.status}${log.message ? ` — ${log.message}` : ""}`, kind, note);
     }
     C.refresh(0);
   }
@@ -284,9 +285,7 @@
     (containerName && !row ? field("action") : field("container")).focus();
     updatePreview();
   }
-  dialog.addEventListener("close", () => {
-    if (opener && opener.isConnected) opener.focus();
-  });
+  dialog.addEventListener("close", () => C.refocus(opener, opener && opener.id));
   field("cancel").addEventListener("click", () => dialog.close());
   $("#new-schedule").addEventListener("click", () => openForm(null));
   for (const radio of [field("kind-cron"), field("kind-once")]) {

