@@ -50,16 +50,17 @@ pub fn test_image() -> &'static str {
         for applet in ["sh", "sleep", "true", "false", "echo", "cat", "ls"] {
             std::os::unix::fs::symlink("busybox", root.path().join("bin").join(applet)).unwrap();
         }
-        let tar = Command::new("tar")
+        let mut tar = Command::new("tar")
             .args(["-C", root.path().to_str().unwrap(), "-c", "."])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
         let out = Command::new("docker")
             .args(["import", "-", TEST_IMAGE])
-            .stdin(tar.stdout.unwrap())
+            .stdin(tar.stdout.take().unwrap())
             .output()
             .unwrap();
+        tar.wait().unwrap();
         // another test process may have imported it at the same moment: only fail if it is still missing
         assert!(
             out.status.success() || docker(&["image", "inspect", TEST_IMAGE]).status.success(),
@@ -361,7 +362,8 @@ impl App {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        let mut builder = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base_url));
+        let mut builder =
+            ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base_url));
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
@@ -440,4 +442,35 @@ pub fn form_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A Chrontainer the harness did not start itself (in a container, on another host address),
+/// driven by its base URL.
+pub struct Remote {
+    pub base_url: String,
+}
+
+impl Remote {
+    pub fn new(base_url: impl Into<String>) -> Remote {
+        Remote { base_url: base_url.into() }
+    }
+
+    /// GET, or `None` while nothing answers (still starting).
+    pub fn try_get(&self, path: &str) -> Option<(u16, Value)> {
+        let resp = App::agent().get(format!("{}{path}", self.base_url)).call().ok()?;
+        Some(App::answer(Ok(resp)))
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        App::answer(App::agent().get(format!("{}{path}", self.base_url)).call())
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        App::answer(App::agent().post(format!("{}{path}", self.base_url)).send_json(body))
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot be told port 0).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
