@@ -141,7 +141,7 @@ fn an_ambiguous_id_prefix_is_404_and_says_so() {
             break first;
         }
     };
-    let (status, body) = wait_for("both containers cached", Duration::from_secs(10), || {
+    let (_, body) = wait_for("both containers cached", Duration::from_secs(10), || {
         let answer = app.get(&format!("/api/containers/{prefix}"));
         (answer.0 == 404).then_some(answer)
     });
@@ -212,23 +212,27 @@ fn each_action_changes_the_real_container_and_reports_what_happened() {
 #[test]
 fn a_second_action_on_a_busy_container_is_409_and_logged_as_skipped() {
     let c = TestContainer::run_cmd("busy", &[], &DEAF);
-    let app = std::sync::Arc::new(App::start_with(&[("CHRONTAINER_STOP_TIMEOUT", "4")]));
+    let app = std::sync::Arc::new(App::start_with(&[("CHRONTAINER_STOP_TIMEOUT", "5")]));
     let slow = {
         let (app, name) = (app.clone(), c.name.clone());
         std::thread::spawn(move || app.post(&format!("/api/containers/{name}/restart"), json!({})))
     };
-    // "start" is harmless before the restart has begun (skipped: already running)
-    let busy = wait_for("a 409 while the restart waits for the stop timeout", Duration::from_secs(4), || {
+    // "start" is harmless before the restart has begun (skipped: already running) and after it
+    // (the same); while the restart waits for the stop timeout, it must be refused
+    let mut busy = None;
+    while busy.is_none() && !slow.is_finished() {
         let (status, body) = act(&app, &c, "start");
         assert!(status == 200 || status == 409, "{status} {body}");
-        (status == 409).then_some(body)
-    });
+        busy = (status == 409).then_some(body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let busy = busy.expect("no 409 while the restart was in flight");
     assert_eq!(busy["error"]["code"], "container_busy");
     assert_eq!(busy["error"]["message"], format!("another action on {} is still running", c.name));
     let (status, body) = slow.join().unwrap();
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["log"]["status"], "success");
-    assert!(body["log"]["duration_ms"].as_i64().unwrap() >= 3000, "the stop timeout was used: {body}");
+    assert!(body["log"]["duration_ms"].as_i64().unwrap() >= 4000, "the stop timeout was used: {body}");
 
     let (_, logs) = app.get(&format!("/api/logs?container={}&action=start&status=skipped", c.name));
     let messages: Vec<&str> =
@@ -287,7 +291,12 @@ fn the_cache_follows_changes_made_outside_chrontainer() {
         (status == 200 && one["id"] == c.id.as_str()).then_some(())
     });
     assert_eq!(app.get(&format!("/api/containers/{}", c.name)).0, 404);
-    assert!(std::process::Command::new("docker").args(["rm", "-f", &c.id]).status().unwrap().success());
+    assert!(std::process::Command::new("docker")
+        .args(["rm", "-f", &c.id])
+        .output()
+        .unwrap()
+        .status
+        .success());
     wait_for("the cache to drop the removed container", Duration::from_secs(10), || {
         (!listed(&app).iter().any(|x| x["id"] == c.id.as_str())).then_some(())
     });

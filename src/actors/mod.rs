@@ -57,9 +57,7 @@ pub async fn run_and_record(
 /// The HTTP answer for a manual action that did not happen: 404, 409, 502 or 503 (API.md).
 pub fn failure_error(failure: &RunFailure, entry: &LogEntry) -> AppError {
     match failure {
-        RunFailure::NotFound => {
-            AppError::not_found("container_not_found", format!("No container is named {:?}", entry.container))
-        }
+        RunFailure::NotFound => AppError::not_found("container_not_found", entry.message.clone()),
         RunFailure::Busy => AppError::Busy(entry.message.clone()),
         RunFailure::Docker => AppError::Docker(entry.message.clone()),
         RunFailure::Unreachable => AppError::DockerUnreachable(entry.message.clone()),

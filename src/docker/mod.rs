@@ -1,6 +1,7 @@
-//! The DockerActor's helpers (the actor itself is `crate::actors::docker`), one idea per file.
+//! The DockerActor (its messages are in `crate::actors::docker`) and its helpers, one idea per file.
 
 pub mod actions;
+pub mod actor;
 pub mod cache;
 pub mod connect;
 pub mod convert;

@@ -1,0 +1,176 @@
+//! One `RunAction`: resolve the target in the cache (with one resync on a miss), refuse a busy
+//! container, and run the action beside the mailbox, bounded by the semaphore.
+
+use std::time::{Duration, Instant};
+
+use actix::fut::{self, ActorFutureExt, LocalBoxActorFuture};
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+
+use super::{DockerActor, Link};
+use crate::action::{Action, RunStatus, Trigger};
+use crate::actors::docker::{Container, RunAction, RunFailure, RunResult, Target};
+use crate::docker::actions::{self, Observation};
+use crate::docker::resolve::{self, Resolved};
+use crate::error::AppError;
+
+impl DockerActor {
+    /// `GetContainer`: a container by name, full ID or unique ID prefix, from the cache.
+    pub(super) fn find(&self, reference: &str) -> Result<Container, AppError> {
+        if let Link::Down(e) = &self.link {
+            return Err(AppError::DockerUnreachable(e.clone()));
+        }
+        match resolve::by_ref(self.cache.entries(), reference) {
+            Resolved::Found(entry) => Ok(entry.to_container(Utc::now())),
+            Resolved::Missing(m) | Resolved::Ambiguous(m) => {
+                Err(AppError::not_found("container_not_found", m))
+            }
+        }
+    }
+
+    /// The container `target` means now, or the result that says why there is none.
+    fn resolve(&self, target: &Target, report: &Report) -> Result<(String, String), RunResult> {
+        if let Link::Down(e) = &self.link {
+            return Err(report.finish(target.display_name(), None, Err(RunFailure::Unreachable), e.clone()));
+        }
+        match resolve::by_target(self.cache.entries(), target) {
+            Resolved::Found(e) => Ok((e.id.clone(), e.name.clone())),
+            Resolved::Missing(m) | Resolved::Ambiguous(m) => {
+                Err(report.finish(target.display_name(), None, Err(RunFailure::NotFound), m))
+            }
+        }
+    }
+
+    /// Resolves and acts. A miss, or a container that vanished between the cache and the action
+    /// (compose re-created it), gets one more try after a resync.
+    pub(super) fn run(
+        &mut self,
+        m: RunAction,
+        report: Report,
+        retried: bool,
+        ctx: &mut Context<Self>,
+    ) -> LocalBoxActorFuture<Self, RunResult> {
+        let retry = |act: &mut Self, m: RunAction, report: Report, ctx: &mut Context<Self>| {
+            Box::pin(act.sync_now(ctx).then(move |(), act, ctx| act.run(m, report, true, ctx)))
+                as LocalBoxActorFuture<Self, RunResult>
+        };
+        let worth_a_sync = match &m.target {
+            Target::Ref(reference) => resolve::plausible(reference),
+            Target::Schedule { .. } => true,
+        };
+        match self.resolve(&m.target, &report) {
+            Ok((id, name)) => {
+                Box::pin(self.act_on(id, name, m.action, report.clone()).then(move |result, act, ctx| {
+                    match result.failure {
+                        Some(RunFailure::NotFound) if !retried => retry(act, m, report, ctx),
+                        _ => Box::pin(fut::ready(result)),
+                    }
+                }))
+            }
+            Err(result) if result.failure == Some(RunFailure::NotFound) && !retried && worth_a_sync => {
+                retry(self, m, report, ctx)
+            }
+            Err(result) => Box::pin(fut::ready(result)),
+        }
+    }
+
+    fn act_on(
+        &mut self,
+        id: String,
+        name: String,
+        action: Action,
+        report: Report,
+    ) -> LocalBoxActorFuture<Self, RunResult> {
+        let Some(client) = self.client().cloned() else {
+            let message = self.health().error.unwrap_or_default();
+            return Box::pin(fut::ready(report.finish(
+                &name,
+                Some(id),
+                Err(RunFailure::Unreachable),
+                message,
+            )));
+        };
+        if self.in_flight.contains(&id) {
+            let message = format!("another action on {name} is still running");
+            return Box::pin(fut::ready(report.finish(&name, Some(id), Err(RunFailure::Busy), message)));
+        }
+        self.in_flight.insert(id.clone());
+        // a stop or restart may take the whole stop timeout before Docker answers
+        let client =
+            client.with_timeout((self.stop_timeout + Duration::from_secs(90)).max(Duration::from_secs(120)));
+        let (permits, clock, stop_timeout) = (self.permits.clone(), self.cache.clock(), self.stop_timeout);
+        let (target_id, target_name) = (id.clone(), name.clone());
+        let work = async move {
+            let _permit = permits.acquire_owned().await;
+            actions::run(client, clock, target_id, target_name, action, stop_timeout).await
+        };
+        Box::pin(fut::wrap_future(work).map(move |outcome, act: &mut Self, ctx| {
+            act.in_flight.remove(&id);
+            for observation in outcome.observations {
+                match observation {
+                    Observation::Seen(entry, seen_at) => act.observe(&id, Some(entry), seen_at),
+                    Observation::Gone(gone, seen_at) => act.observe(&gone, None, seen_at),
+                }
+            }
+            if let Some(cause) = outcome.lost {
+                log::warn!("{action} on {name}: Docker did not answer ({cause}); reconnecting");
+                act.connect(ctx);
+            }
+            let status = match outcome.failure {
+                Some(failure) => Err(failure),
+                None => Ok(outcome.status),
+            };
+            report.finish(&name, Some(id), status, outcome.message)
+        }))
+    }
+}
+
+/// What every `RunResult` of one `RunAction` shares, and the clock of its duration.
+#[derive(Clone)]
+pub(super) struct Report {
+    schedule_id: Option<i32>,
+    action: Action,
+    trigger: Trigger,
+    started_at: DateTime<Utc>,
+    started: Instant,
+}
+
+impl Report {
+    pub(super) fn begin(m: &RunAction) -> Self {
+        Report {
+            schedule_id: m.schedule_id,
+            action: m.action,
+            trigger: m.trigger,
+            started_at: Utc::now(),
+            started: Instant::now(),
+        }
+    }
+
+    /// `Ok(status)` when Docker was asked or nothing needed doing; `Err(failure)` otherwise
+    /// (a busy container is skipped, every other failure is an error).
+    fn finish(
+        &self,
+        name: &str,
+        id: Option<String>,
+        status: Result<RunStatus, RunFailure>,
+        message: String,
+    ) -> RunResult {
+        let (status, failure) = match status {
+            Ok(status) => (status, None),
+            Err(RunFailure::Busy) => (RunStatus::Skipped, Some(RunFailure::Busy)),
+            Err(failure) => (RunStatus::Error, Some(failure)),
+        };
+        RunResult {
+            schedule_id: self.schedule_id,
+            container_name: name.to_string(),
+            container_id: id,
+            action: self.action,
+            trigger: self.trigger,
+            status,
+            message,
+            duration_ms: i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX),
+            started_at: self.started_at,
+            failure,
+        }
+    }
+}
