@@ -9,14 +9,48 @@ fn error_code(answer: &(u16, Value)) -> (u16, &str) {
     (answer.0, answer.1["error"]["code"].as_str().unwrap_or("<no error code>"))
 }
 
-const CONTAINER_FIELDS: [&str; 10] =
-    ["id", "name", "image", "state", "status", "health", "compose_project", "compose_service", "created", "started_at"];
-const SCHEDULE_FIELDS: [&str; 16] = [
-    "id", "container", "container_id", "compose_project", "compose_service", "action", "cron", "run_at", "timezone",
-    "enabled", "description", "created_at", "updated_at", "last_run", "last_status", "next_run",
+const CONTAINER_FIELDS: [&str; 10] = [
+    "id",
+    "name",
+    "image",
+    "state",
+    "status",
+    "health",
+    "compose_project",
+    "compose_service",
+    "created",
+    "started_at",
 ];
-const LOG_FIELDS: [&str; 10] =
-    ["id", "timestamp", "schedule_id", "container", "container_id", "action", "trigger", "status", "message", "duration_ms"];
+const SCHEDULE_FIELDS: [&str; 16] = [
+    "id",
+    "container",
+    "container_id",
+    "compose_project",
+    "compose_service",
+    "action",
+    "cron",
+    "run_at",
+    "timezone",
+    "enabled",
+    "description",
+    "created_at",
+    "updated_at",
+    "last_run",
+    "last_status",
+    "next_run",
+];
+const LOG_FIELDS: [&str; 10] = [
+    "id",
+    "timestamp",
+    "schedule_id",
+    "container",
+    "container_id",
+    "action",
+    "trigger",
+    "status",
+    "message",
+    "duration_ms",
+];
 
 fn has_fields(v: &Value, fields: &[&str]) {
     for f in fields {
@@ -87,7 +121,10 @@ fn cron_preview_matches_the_contract() {
     let bad = app.get("/api/cron/preview?expr=61+*+*+*+*");
     assert_eq!(error_code(&bad), (400, "invalid_cron"));
     assert!(bad.1["error"]["message"].as_str().unwrap().contains("minute"), "{}", bad.1);
-    assert_eq!(error_code(&app.get("/api/cron/preview?expr=0+3+*+*+*&tz=Nowhere/Land")), (400, "invalid_timezone"));
+    assert_eq!(
+        error_code(&app.get("/api/cron/preview?expr=0+3+*+*+*&tz=Nowhere/Land")),
+        (400, "invalid_timezone")
+    );
     assert_eq!(app.get("/api/cron/preview?expr=0+3+*+*+*&count=51").0, 400);
 }
 
@@ -99,12 +136,20 @@ fn schedule_crud_and_every_error_code() {
 
     let bad = |body: Value| app.post("/api/schedules", body);
     let n = c.name.as_str();
-    assert_eq!(error_code(&bad(json!({"container": n, "action": "restart", "cron": "0 25 * * *"}))), (400, "invalid_cron"));
     assert_eq!(
-        error_code(&bad(json!({"container": n, "action": "restart", "cron": "0 3 * * *", "timezone": "Mars/Base"}))),
+        error_code(&bad(json!({"container": n, "action": "restart", "cron": "0 25 * * *"}))),
+        (400, "invalid_cron")
+    );
+    assert_eq!(
+        error_code(&bad(
+            json!({"container": n, "action": "restart", "cron": "0 3 * * *", "timezone": "Mars/Base"})
+        )),
         (400, "invalid_timezone")
     );
-    assert_eq!(error_code(&bad(json!({"container": n, "action": "explode", "cron": "0 3 * * *"}))), (400, "invalid_action"));
+    assert_eq!(
+        error_code(&bad(json!({"container": n, "action": "explode", "cron": "0 3 * * *"}))),
+        (400, "invalid_action")
+    );
     assert_eq!(error_code(&bad(json!({"container": n, "action": "restart"}))), (400, "missing_field"));
     assert_eq!(error_code(&bad(json!({"action": "restart", "cron": "0 3 * * *"}))), (400, "missing_field"));
     assert_eq!(
@@ -112,7 +157,9 @@ fn schedule_crud_and_every_error_code() {
         (400, "unknown_field")
     );
     assert_eq!(
-        error_code(&bad(json!({"container": n, "action": "restart", "cron": "0 3 * * *", "run_at": "2030-01-01T00:00:00Z"}))),
+        error_code(&bad(
+            json!({"container": n, "action": "restart", "cron": "0 3 * * *", "run_at": "2030-01-01T00:00:00Z"})
+        )),
         (400, "conflicting_fields")
     );
     assert_eq!(
@@ -120,11 +167,16 @@ fn schedule_crud_and_every_error_code() {
         (400, "invalid_run_at")
     );
     assert_eq!(
-        error_code(&bad(json!({"container": "no-such-container-xyz", "action": "restart", "cron": "0 3 * * *"}))),
+        error_code(&bad(
+            json!({"container": "no-such-container-xyz", "action": "restart", "cron": "0 3 * * *"})
+        )),
         (404, "container_not_found")
     );
     assert_eq!(error_code(&app.post_raw("/api/schedules", b"{not json")), (400, "invalid_json"));
-    assert_eq!(error_code(&bad(json!({"container": n, "action": 5, "cron": "0 3 * * *"}))), (400, "invalid_json"));
+    assert_eq!(
+        error_code(&bad(json!({"container": n, "action": 5, "cron": "0 3 * * *"}))),
+        (400, "invalid_json")
+    );
     let huge = format!("{{\"container\": \"{}\"}}", "x".repeat(70 * 1024));
     assert_eq!(error_code(&app.post_raw("/api/schedules", huge.as_bytes())), (413, "payload_too_large"));
     assert_eq!(app.get("/api/schedules").1, before, "bad input changed something");
@@ -149,8 +201,15 @@ fn schedule_crud_and_every_error_code() {
     assert_eq!(status, 200);
     assert_eq!(off["enabled"], false);
     assert!(off["next_run"].is_null());
-    assert_eq!(error_code(&app.patch(&format!("/api/schedules/{id}"), json!({"cron": "nope"}))), (400, "invalid_cron"));
-    assert_eq!(app.get(&format!("/api/schedules/{id}")).1["cron"], "0 3 * * 1", "a bad edit changed the schedule");
+    assert_eq!(
+        error_code(&app.patch(&format!("/api/schedules/{id}"), json!({"cron": "nope"}))),
+        (400, "invalid_cron")
+    );
+    assert_eq!(
+        app.get(&format!("/api/schedules/{id}")).1["cron"],
+        "0 3 * * 1",
+        "a bad edit changed the schedule"
+    );
 
     let (status, run) = app.post(&format!("/api/schedules/{id}/run"), json!({}));
     assert_eq!(status, 200, "{run}");
@@ -191,7 +250,15 @@ fn logs_page_by_id_with_filters_and_bounds() {
     assert!(last["next_before"].is_null());
     assert_eq!(app.get(&format!("/api/logs?container={}&status=success", c.name)).1["items"], json!([]));
 
-    for bad in ["limit=0", "limit=501", "limit=99999999999999999999", "before=abc", "status=fine", "trigger=cron", "action=jump"] {
+    for bad in [
+        "limit=0",
+        "limit=501",
+        "limit=99999999999999999999",
+        "before=abc",
+        "status=fine",
+        "trigger=cron",
+        "action=jump",
+    ] {
         let answer = app.get(&format!("/api/logs?{bad}"));
         assert_eq!(answer.0, 400, "{bad}: {}", answer.1);
         assert!(answer.1["error"]["field"].is_string(), "{bad}: {}", answer.1);

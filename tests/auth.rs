@@ -23,7 +23,8 @@ fn generated_password(output: &str) -> Option<String> {
 fn the_first_start_prints_a_generated_password_once_and_it_signs_in() {
     let app = App::start_with(&[("CHRONTAINER_AUTH", "password")]);
     let output = app.output();
-    let password = generated_password(&output).unwrap_or_else(|| panic!("no generated password in:\n{output}"));
+    let password =
+        generated_password(&output).unwrap_or_else(|| panic!("no generated password in:\n{output}"));
     assert!(password.len() >= 20, "{password}");
     assert!(output.contains("/settings"), "the log says where to change it:\n{output}");
     assert_eq!(output.matches(&password).count(), 1, "printed exactly once:\n{output}");
@@ -65,7 +66,11 @@ fn without_credentials_the_api_says_401_and_pages_send_to_the_login() {
     assert_eq!(app.request("GET", "/healthz", &[], None).status, 200);
     let login = app.request("GET", "/login?next=/logs", &[], None);
     assert_eq!(login.status, 200);
-    assert!(login.text.contains("action=\"/login\"") && login.text.contains("name=\"password\""), "{}", login.text);
+    assert!(
+        login.text.contains("action=\"/login\"") && login.text.contains("name=\"password\""),
+        "{}",
+        login.text
+    );
     assert!(login.text.contains("value=\"/logs\""), "the form keeps where to go next");
 
     let metrics = app.request("GET", "/metrics", &[], None);
@@ -75,7 +80,12 @@ fn without_credentials_the_api_says_401_and_pages_send_to_the_login() {
 #[test]
 fn signing_in_sends_to_a_local_next_only() {
     let app = App::start_secured(&[]);
-    for (next, expected) in [("%2Flogs%3Fstatus%3Derror", "/logs?status=error"), ("%2F%2Fevil.example", "/"), ("https%3A%2F%2Fevil.example", "/"), ("%2F%5Cevil.example", "/")] {
+    for (next, expected) in [
+        ("%2Flogs%3Fstatus%3Derror", "/logs?status=error"),
+        ("%2F%2Fevil.example", "/"),
+        ("https%3A%2F%2Fevil.example", "/"),
+        ("%2F%5Cevil.example", "/"),
+    ] {
         let form = format!("username=admin&password={}&next={next}", common::form_encode(ADMIN_PASSWORD));
         let reply = app.request(
             "POST",
@@ -107,7 +117,8 @@ fn the_session_cookie_is_httponly_strict_and_secure_when_asked() {
     let forged = app.request("POST", "/login", &headers, Some(form.as_bytes()));
     assert!(!forged.header("set-cookie").unwrap().contains("Secure"));
 
-    let secure = App::start_secured(&[("CHRONTAINER_SECURE_COOKIES", "true"), ("CHRONTAINER_SESSION_HOURS", "2")]);
+    let secure =
+        App::start_secured(&[("CHRONTAINER_SECURE_COOKIES", "true"), ("CHRONTAINER_SESSION_HOURS", "2")]);
     let cookie = secure.try_login("admin", ADMIN_PASSWORD).header("set-cookie").unwrap().to_string();
     assert!(cookie.contains("; Secure") && cookie.contains("Max-Age=7200"), "{cookie}");
 
@@ -172,7 +183,10 @@ fn changing_a_password_ends_the_other_sessions() {
     let reply = app.as_browser(&here, "POST", "/api/users/me/password", Some(&body(wrong)));
     assert_eq!((reply.status, reply.code()), (400, "wrong_password".into()), "{}", reply.text);
     let short = json!({"current_password": ADMIN_PASSWORD, "new_password": "short"});
-    assert_eq!(app.as_browser(&here, "POST", "/api/users/me/password", Some(&body(short))).code(), "weak_password");
+    assert_eq!(
+        app.as_browser(&here, "POST", "/api/users/me/password", Some(&body(short))).code(),
+        "weak_password"
+    );
     assert_eq!(app.as_browser(&elsewhere, "GET", "/api/users/me", None).status, 200, "nothing changed yet");
 
     let change = json!({"current_password": ADMIN_PASSWORD, "new_password": "a new password 2"});
@@ -191,10 +205,19 @@ fn changing_a_password_ends_the_other_sessions() {
     let reply = app.request(
         "POST",
         "/settings/password",
-        &[("Cookie", &here.cookie), ("Origin", &app.base_url), ("Content-Type", "application/x-www-form-urlencoded")],
+        &[
+            ("Cookie", &here.cookie),
+            ("Origin", &app.base_url),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
         Some(form.as_bytes()),
     );
-    assert_eq!((reply.status, reply.header("location")), (303, Some("/settings?done=password")), "{}", reply.text);
+    assert_eq!(
+        (reply.status, reply.header("location")),
+        (303, Some("/settings?done=password")),
+        "{}",
+        reply.text
+    );
     assert_eq!(app.as_browser(&third, "GET", "/api/users/me", None).status, 401);
     app.login("admin", "password three");
 }
@@ -216,7 +239,10 @@ fn repeated_failures_from_one_address_get_429_with_retry_after() {
         let mut conn = chrontainer::store::db::open(&app.data_dir.path().join("chrontainer.db")).unwrap();
         audit_rows(&mut conn)
     };
-    assert!(rows.iter().filter(|d| d.contains("login_failed as admin from 127.0.0.1")).count() >= 5, "{rows:?}");
+    assert!(
+        rows.iter().filter(|d| d.contains("login_failed as admin from 127.0.0.1")).count() >= 5,
+        "{rows:?}"
+    );
     assert!(rows.iter().all(|d| !d.contains("guess")), "{rows:?}");
     assert!(!app.output().contains("guess"));
 }
@@ -252,7 +278,12 @@ fn admins_manage_users_and_viewers_only_look() {
     let vera = app.login("vera", "viewer password");
     assert_eq!(app.as_browser(&vera, "GET", "/api/schedules", None).status, 200);
     assert_eq!(app.as_browser(&vera, "GET", "/api/users", None).status, 200);
-    let refused = app.as_browser(&vera, "POST", "/api/users", Some(&body(json!({"username": "x", "password": "12345678"}))));
+    let refused = app.as_browser(
+        &vera,
+        "POST",
+        "/api/users",
+        Some(&body(json!({"username": "x", "password": "12345678"}))),
+    );
     assert_eq!((refused.status, refused.code()), (403, "forbidden".into()));
     assert!(refused.json()["error"]["message"].as_str().unwrap().contains("viewer"), "{}", refused.text);
     assert_eq!(app.as_browser(&vera, "GET", "/api/audit", None).status, 403, "the audit trail is for admins");
@@ -265,20 +296,35 @@ fn admins_manage_users_and_viewers_only_look() {
 
     // the last admin stays an admin
     let me = app.as_browser(&admin, "GET", "/api/users", None).json();
-    let admin_id = me.as_array().unwrap().iter().find(|u| u["username"] == "admin").unwrap()["id"].as_i64().unwrap();
-    let demote = app.as_browser(&admin, "PATCH", &format!("/api/users/{admin_id}"), Some(&body(json!({"role": "viewer"}))));
+    let admin_id =
+        me.as_array().unwrap().iter().find(|u| u["username"] == "admin").unwrap()["id"].as_i64().unwrap();
+    let demote = app.as_browser(
+        &admin,
+        "PATCH",
+        &format!("/api/users/{admin_id}"),
+        Some(&body(json!({"role": "viewer"}))),
+    );
     assert_eq!(demote.code(), "last_admin");
-    assert_eq!(app.as_browser(&admin, "DELETE", &format!("/api/users/{admin_id}"), None).code(), "last_admin");
+    assert_eq!(
+        app.as_browser(&admin, "DELETE", &format!("/api/users/{admin_id}"), None).code(),
+        "last_admin"
+    );
 
     // promoted, vera may act at once (roles are read on every request); deleted, her session ends
-    let promote = app.as_browser(&admin, "PATCH", &format!("/api/users/{vera_id}"), Some(&body(json!({"role": "admin"}))));
+    let promote = app.as_browser(
+        &admin,
+        "PATCH",
+        &format!("/api/users/{vera_id}"),
+        Some(&body(json!({"role": "admin"}))),
+    );
     assert_eq!(promote.json()["role"], "admin", "{}", promote.text);
     assert_eq!(app.as_browser(&vera, "GET", "/api/audit", None).status, 200);
     assert_eq!(app.as_browser(&admin, "DELETE", &format!("/api/users/{vera_id}"), None).status, 204);
     assert_eq!(app.as_browser(&vera, "GET", "/api/schedules", None).status, 401);
 
     let audit = app.as_browser(&admin, "GET", "/api/audit?limit=100", None).json();
-    let events: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let events: Vec<&str> =
+        audit["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     for event in ["user_created", "login_succeeded", "password_changed", "user_updated", "user_deleted"] {
         assert!(events.contains(&event), "{event} missing from {events:?}");
     }
@@ -288,7 +334,8 @@ fn admins_manage_users_and_viewers_only_look() {
 fn tokens_are_shown_once_stored_hashed_and_refused_once_revoked() {
     let app = App::start_secured(&[]);
     let admin = app.login("admin", ADMIN_PASSWORD);
-    let reply = app.as_browser(&admin, "POST", "/api/tokens", Some(&body(json!({"name": "backup", "role": "read"}))));
+    let reply =
+        app.as_browser(&admin, "POST", "/api/tokens", Some(&body(json!({"name": "backup", "role": "read"}))));
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let secret = reply.json()["token"].as_str().unwrap().to_string();
@@ -306,10 +353,16 @@ fn tokens_are_shown_once_stored_hashed_and_refused_once_revoked() {
     assert_eq!(app.as_token(&secret, "GET", "/api/schedules", None).status, 200);
     assert_eq!(app.as_token(&secret, "GET", "/metrics", None).status, 200, "a read token may scrape metrics");
     let me = app.as_token(&secret, "GET", "/api/users/me", None).json();
-    assert_eq!((me["name"].as_str(), me["role"].as_str(), me["via"].as_str()), (Some("token:backup"), Some("viewer"), Some("token")));
+    assert_eq!(
+        (me["name"].as_str(), me["role"].as_str(), me["via"].as_str()),
+        (Some("token:backup"), Some("viewer"), Some("token"))
+    );
     assert_eq!(app.as_token(&secret, "DELETE", &format!("/api/tokens/{id}"), None).status, 403);
     assert_eq!(app.as_token("ctk_not-a-real-token", "GET", "/api/schedules", None).status, 401);
-    assert_eq!(app.request("GET", "/api/schedules", &[("Authorization", "Basic YWRtaW46YWRtaW4=")], None).status, 401);
+    assert_eq!(
+        app.request("GET", "/api/schedules", &[("Authorization", "Basic YWRtaW46YWRtaW4=")], None).status,
+        401
+    );
 
     assert_eq!(app.as_browser(&admin, "DELETE", &format!("/api/tokens/{id}"), None).status, 204);
     let refused = app.as_token(&secret, "GET", "/api/schedules", None);
@@ -317,7 +370,10 @@ fn tokens_are_shown_once_stored_hashed_and_refused_once_revoked() {
     let list = app.as_browser(&admin, "GET", "/api/tokens", None).json();
     assert!(list[0]["revoked_at"].is_string(), "{list}");
     // the name is free again
-    assert_eq!(app.as_browser(&admin, "POST", "/api/tokens", Some(&body(json!({"name": "backup"})))).status, 201);
+    assert_eq!(
+        app.as_browser(&admin, "POST", "/api/tokens", Some(&body(json!({"name": "backup"})))).status,
+        201
+    );
 }
 
 #[test]
@@ -327,7 +383,8 @@ fn manual_actions_and_schedule_changes_name_who_did_them() {
     let admin = app.login("admin", ADMIN_PASSWORD);
     let ops = app.token(&admin, "ops", "full");
     wait_for("the container in the cache", Duration::from_secs(30), || {
-        (app.as_token(&ops, "GET", &format!("/api/containers/{}", container.name), None).status == 200).then_some(())
+        (app.as_token(&ops, "GET", &format!("/api/containers/{}", container.name), None).status == 200)
+            .then_some(())
     });
 
     let act = app.as_token(&ops, "POST", &format!("/api/containers/{}/restart", container.name), None);
@@ -341,13 +398,20 @@ fn manual_actions_and_schedule_changes_name_who_did_them() {
     let run = app.as_browser(&admin, "POST", &format!("/api/schedules/{id}/run"), None);
     assert_eq!(run.status, 200, "{}", run.text);
     assert_eq!(run.json()["log"]["actor"], "admin");
-    let patch = app.as_browser(&admin, "PATCH", &format!("/api/schedules/{id}"), Some(&body(json!({"enabled": false}))));
+    let patch = app.as_browser(
+        &admin,
+        "PATCH",
+        &format!("/api/schedules/{id}"),
+        Some(&body(json!({"enabled": false}))),
+    );
     assert_eq!(patch.status, 200, "{}", patch.text);
     assert_eq!(app.as_token(&ops, "DELETE", &format!("/api/schedules/{id}"), None).status, 204);
 
     let audit = app.as_token(&ops, "GET", "/api/audit", None).json();
     let items = audit["items"].as_array().unwrap();
-    let find = |event: &str| items.iter().find(|e| e["event"] == event).unwrap_or_else(|| panic!("no {event} in {audit}"));
+    let find = |event: &str| {
+        items.iter().find(|e| e["event"] == event).unwrap_or_else(|| panic!("no {event} in {audit}"))
+    };
     assert_eq!(find("schedule_created")["actor"], "admin");
     assert!(find("schedule_created")["detail"].as_str().unwrap().contains(&container.name));
     assert_eq!(find("schedule_updated")["actor"], "admin");
@@ -366,6 +430,8 @@ fn with_auth_none_everything_is_open_behind_a_warning() {
     let settings = app.request("GET", "/settings", &[], None);
     assert_eq!(settings.status, 200, "{}", settings.text);
     assert!(settings.text.contains("Authentication is off"), "the banner is missing");
+    let dashboard = app.request("GET", "/", &[], None);
+    assert!(dashboard.text.contains("Authentication is off"), "the banner is missing from the dashboard");
     assert!(!settings.text.contains("csrf-token"), "no session, no CSRF token");
     // another site's page still cannot drive the API through a visitor's browser
     let cross = app.request("POST", "/api/containers/x/restart", &[("Origin", "http://evil.example")], None);

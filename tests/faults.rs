@@ -31,8 +31,8 @@ fn sigkill_during_writes_and_firings_loses_nothing_acknowledged_and_fires_nothin
     // firings every second while writes go on ("start" on a running container is skipped: cheap)
     let mut firing = Vec::new();
     for _ in 0..3 {
-        let (status, s) =
-            app.post("/api/schedules", json!({"container": c.name, "action": "start", "cron": "* * * * * *"}));
+        let (status, s) = app
+            .post("/api/schedules", json!({"container": c.name, "action": "start", "cron": "* * * * * *"}));
         assert_eq!(status, 201, "{s}");
         firing.push(s["id"].as_i64().unwrap());
     }
@@ -50,7 +50,9 @@ fn sigkill_during_writes_and_firings_loses_nothing_acknowledged_and_fires_nothin
                     .into();
                 while !stop.load(Ordering::Relaxed) {
                     let body = json!({"container": name, "action": "restart", "cron": "0 3 * * 1"});
-                    let Ok(mut resp) = agent.post(format!("{base}/api/schedules")).send_json(body) else { break };
+                    let Ok(mut resp) = agent.post(format!("{base}/api/schedules")).send_json(body) else {
+                        break;
+                    };
                     if resp.status() == 201 {
                         let s: Value = resp.body_mut().read_json().unwrap();
                         acknowledged.lock().unwrap().push(s["id"].as_i64().unwrap());
@@ -167,7 +169,10 @@ fn a_full_disk_fails_writes_clearly_keeps_answering_and_recovers() {
     // what was acknowledged is really there (a write whose commit failed must not answer 201)
     let (_, stored) = app.get("/api/schedules");
     let stored: HashSet<i64> = stored.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
-    assert!(acknowledged.iter().all(|id| stored.contains(id)), "acknowledged {acknowledged:?}, stored {stored:?}");
+    assert!(
+        acknowledged.iter().all(|id| stored.contains(id)),
+        "acknowledged {acknowledged:?}, stored {stored:?}"
+    );
     // reads and the health check still answer
     assert_eq!(app.get("/api/containers").0, 200);
     assert_eq!(app.get("/healthz").0, 200);
@@ -194,7 +199,8 @@ fn a_container_removed_mid_action_ends_as_a_logged_error() {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        let mut resp = agent.post(format!("{base}/api/containers/{name}/restart")).send_json(json!({})).unwrap();
+        let mut resp =
+            agent.post(format!("{base}/api/containers/{name}/restart")).send_json(json!({})).unwrap();
         (resp.status().as_u16(), resp.body_mut().read_json::<Value>().unwrap())
     });
     std::thread::sleep(Duration::from_millis(800));

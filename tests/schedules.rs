@@ -176,7 +176,12 @@ fn a_run_missed_within_the_grace_runs_once_late_and_an_older_one_is_logged_misse
 #[test]
 fn a_schedule_follows_its_container_when_compose_re_creates_it() {
     let project = common::unique_name("proj");
-    let labels = ["--label", &format!("com.docker.compose.project={project}"), "--label", "com.docker.compose.service=web"];
+    let labels = [
+        "--label",
+        &format!("com.docker.compose.project={project}"),
+        "--label",
+        "com.docker.compose.service=web",
+    ];
     let old = TestContainer::run("sched-compose", &labels);
     let app = App::start();
     let s = create(&app, json!({"container": old.name, "action": "restart", "cron": "*/2 * * * * *"}));
@@ -185,7 +190,9 @@ fn a_schedule_follows_its_container_when_compose_re_creates_it() {
     drop(old);
     let new = TestContainer::run("sched-compose", &labels);
     let entry = wait_for("a restart of the re-created container", Duration::from_secs(20), || {
-        fired(&app, &s["id"]).into_iter().find(|e| e["container_id"] == new.id.as_str() && e["status"] == "success")
+        fired(&app, &s["id"])
+            .into_iter()
+            .find(|e| e["container_id"] == new.id.as_str() && e["status"] == "success")
     });
     assert_eq!(entry["container"], new.name.as_str());
 }

@@ -59,7 +59,8 @@ fn every_documented_route_needs_credentials() {
         assert!(reply.header("location").unwrap().starts_with("/login?next="), "{page}");
     }
     for form in ["/logout", "/settings/tokens", "/settings/users/1/delete"] {
-        let reply = app.request("POST", form, &[("Content-Type", "application/x-www-form-urlencoded")], Some(b"x=1"));
+        let reply =
+            app.request("POST", form, &[("Content-Type", "application/x-www-form-urlencoded")], Some(b"x=1"));
         assert_eq!((reply.status, reply.header("location")), (303, Some("/login")), "{form}");
     }
 }
@@ -90,12 +91,17 @@ fn viewers_and_read_tokens_are_refused_every_change() {
     }
     assert!(checked >= 10, "only {checked} state-changing routes");
     // the pages' forms too
-    for form in ["/settings/users", "/settings/tokens", "/settings/users/1/role", "/settings/tokens/1/revoke"] {
+    for form in ["/settings/users", "/settings/tokens", "/settings/users/1/role", "/settings/tokens/1/revoke"]
+    {
         let body = format!("csrf_token={}&role=admin&name=x&username=x&password=12345678", viewer.csrf);
         let reply = app.request(
             "POST",
             form,
-            &[("Cookie", &viewer.cookie), ("Origin", &app.base_url), ("Content-Type", "application/x-www-form-urlencoded")],
+            &[
+                ("Cookie", &viewer.cookie),
+                ("Origin", &app.base_url),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
             Some(body.as_bytes()),
         );
         assert_eq!(reply.status, 403, "{form}: {}", reply.text);
@@ -151,17 +157,37 @@ fn cookie_writes_need_the_csrf_token_and_the_same_origin() {
         let reply = app.request("POST", "/api/tokens", &headers, Some(body("refused").as_bytes()));
         assert_eq!((reply.status, reply.code()), (403, "forbidden".into()), "{what}: {}", reply.text);
     }
-    let ok = app.request("POST", "/api/tokens", &[cookie, json_type, token, ("Referer", &referer)], Some(body("a").as_bytes()));
+    let ok = app.request(
+        "POST",
+        "/api/tokens",
+        &[cookie, json_type, token, ("Referer", &referer)],
+        Some(body("a").as_bytes()),
+    );
     assert_eq!(ok.status, 201, "same-origin Referer: {}", ok.text);
-    let ok = app.request("POST", "/api/tokens", &[cookie, json_type, token, ("Origin", &origin)], Some(body("b").as_bytes()));
+    let ok = app.request(
+        "POST",
+        "/api/tokens",
+        &[cookie, json_type, token, ("Origin", &origin)],
+        Some(body("b").as_bytes()),
+    );
     assert_eq!(ok.status, 201, "{}", ok.text);
 
     // an HTML form sends the token as a field
     let form_type = ("Content-Type", "application/x-www-form-urlencoded");
-    let without = app.request("POST", "/settings/tokens", &[cookie, form_type, ("Origin", &origin)], Some(b"name=c&role=read"));
+    let without = app.request(
+        "POST",
+        "/settings/tokens",
+        &[cookie, form_type, ("Origin", &origin)],
+        Some(b"name=c&role=read"),
+    );
     assert_eq!(without.status, 403, "{}", without.text);
     let form = format!("csrf_token={}&name=c&role=read", admin.csrf);
-    let with = app.request("POST", "/settings/tokens", &[cookie, form_type, ("Origin", &origin)], Some(form.as_bytes()));
+    let with = app.request(
+        "POST",
+        "/settings/tokens",
+        &[cookie, form_type, ("Origin", &origin)],
+        Some(form.as_bytes()),
+    );
     assert_eq!(with.status, 200, "{}", with.text);
     assert!(with.text.contains("ctk_"), "the new token is shown once on the page");
     assert_eq!(with.header("cache-control"), Some("no-store"));
@@ -173,17 +199,32 @@ fn cookie_writes_need_the_csrf_token_and_the_same_origin() {
 
     // nor can another site sign a browser in (login CSRF)
     let login = format!("username=admin&password={}", common::form_encode(ADMIN_PASSWORD));
-    let reply = app.request("POST", "/login", &[form_type, ("Origin", "http://evil.example")], Some(login.as_bytes()));
+    let reply = app.request(
+        "POST",
+        "/login",
+        &[form_type, ("Origin", "http://evil.example")],
+        Some(login.as_bytes()),
+    );
     assert_eq!(reply.status, 403);
 
-    let names: BTreeSet<String> = app.as_browser(&admin, "GET", "/api/tokens", None).json().as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    let names: BTreeSet<String> = app
+        .as_browser(&admin, "GET", "/api/tokens", None)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["a", "b", "c", "d", "script"].into_iter().map(String::from).collect());
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn directives(csp: &str) -> BTreeSet<String> {
-    csp.split(';').map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|d| !d.is_empty()).collect()
+    csp.split(';')
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|d| !d.is_empty())
+        .collect()
 }
 
 fn assert_security_headers(what: &str, reply: &Reply) {
@@ -219,8 +260,11 @@ fn every_answer_carries_the_security_headers() {
     ] {
         assert_security_headers(what, &app.as_browser(&admin, method, path, Some(b"{")));
     }
-    let settings = app.as_browser(&admin, "GET", "/settings", None);
-    assert!(settings.text.contains(&format!("<meta name=\"csrf-token\" content=\"{}\">", admin.csrf)), "{}", settings.text);
+    let meta = format!("<meta name=\"csrf-token\" content=\"{}\">", admin.csrf);
+    for page in ["/settings", "/", "/logs"] {
+        let html = app.as_browser(&admin, "GET", page, None).text;
+        assert!(html.contains(&meta), "{page} has no CSRF meta tag:\n{html}");
+    }
 }
 
 /// A request of the corpus: method, path, body, and what it tries.
@@ -244,8 +288,18 @@ fn corpus(container: &str, schedule: i64, admin_id: i64) -> Vec<Case> {
         (format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(), "deep nesting"),
         (b"{\"surprise\": 1}".to_vec(), "unknown field"),
         (b"{\"container\": \"a\", \"container\": \"b\"}".to_vec(), "duplicate key"),
-        (json!({"container": "a\u{0}b", "action": "restart", "cron": "* * * * *"}).to_string().into_bytes(), "NUL"),
-        (json!({"name": "a\u{1b}[31mred", "username": "a\nb", "password": "12345678"}).to_string().into_bytes(), "escapes"),
+        (
+            json!({"container": "a\u{0}b", "action": "restart", "cron": "* * * * *"})
+                .to_string()
+                .into_bytes(),
+            "NUL",
+        ),
+        (
+            json!({"name": "a\u{1b}[31mred", "username": "a\nb", "password": "12345678"})
+                .to_string()
+                .into_bytes(),
+            "escapes",
+        ),
         (json!({"description": "x".repeat(70 * 1024)}).to_string().into_bytes(), "over 64 KiB"),
     ];
     let json_routes = [
@@ -280,10 +334,18 @@ fn corpus(container: &str, schedule: i64, admin_id: i64) -> Vec<Case> {
         json!({"container": container, "action": "restart", "cron": "0 3 * * *", "description": "a\u{7}bell"}),
     ];
     for body in &schedule_bodies {
-        cases.push(("POST", "/api/schedules".into(), body.to_string().into_bytes(), format!("schedule {body:.80}")));
-        let mut patch = body.clone();
-        patch.as_object_mut().unwrap().remove("container");
-        cases.push(("PATCH", format!("/api/schedules/{schedule}"), patch.to_string().into_bytes(), "patch".into()));
+        cases.push((
+            "POST",
+            "/api/schedules".into(),
+            body.to_string().into_bytes(),
+            format!("schedule {body:.80}"),
+        ));
+        cases.push((
+            "PATCH",
+            format!("/api/schedules/{schedule}"),
+            body.to_string().into_bytes(),
+            "patch".into(),
+        ));
     }
     for body in [
         json!({"username": "u".repeat(10_000), "password": "12345678"}),
@@ -297,9 +359,19 @@ fn corpus(container: &str, schedule: i64, admin_id: i64) -> Vec<Case> {
         cases.push(("POST", "/api/users".into(), body.to_string().into_bytes(), format!("user {body:.80}")));
     }
     for body in [json!({"role": "viewer"}), json!({"role": "god"}), json!({"password": "short"}), json!({})] {
-        cases.push(("PATCH", format!("/api/users/{admin_id}"), body.to_string().into_bytes(), format!("{body}")));
+        cases.push((
+            "PATCH",
+            format!("/api/users/{admin_id}"),
+            body.to_string().into_bytes(),
+            format!("{body}"),
+        ));
     }
-    for body in [json!({"name": ""}), json!({"name": "a b"}), json!({"name": "ok", "role": "god"}), json!({"name": "n".repeat(100)})] {
+    for body in [
+        json!({"name": ""}),
+        json!({"name": "a b"}),
+        json!({"name": "ok", "role": "god"}),
+        json!({"name": "n".repeat(100)}),
+    ] {
         cases.push(("POST", "/api/tokens".into(), body.to_string().into_bytes(), format!("{body}")));
     }
     let tricks = [
@@ -331,8 +403,18 @@ fn corpus(container: &str, schedule: i64, admin_id: i64) -> Vec<Case> {
     }
     let long_ref = format!("/api/containers/{}/restart", "c".repeat(300));
     cases.push(("POST", long_ref, Vec::new(), "a long reference".into()));
-    cases.push(("POST", format!("/api/containers/{container}/explode"), Vec::new(), "an unknown action".into()));
-    cases.push(("POST", format!("/api/containers/{container}/RESTART%00"), Vec::new(), "NUL in the action".into()));
+    cases.push((
+        "POST",
+        format!("/api/containers/{container}/explode"),
+        Vec::new(),
+        "an unknown action".into(),
+    ));
+    cases.push((
+        "POST",
+        format!("/api/containers/{container}/RESTART%00"),
+        Vec::new(),
+        "NUL in the action".into(),
+    ));
     cases
 }
 
@@ -346,7 +428,8 @@ fn malformed_requests_get_4xx_json_and_change_nothing() {
         let reply = app.as_token(&full, "GET", &format!("/api/containers/{}", container.name), None);
         (reply.status == 200).then_some(())
     });
-    let new = json!({"container": container.name, "action": "restart", "cron": "0 3 1 1 *", "enabled": false});
+    let new =
+        json!({"container": container.name, "action": "restart", "cron": "0 3 1 1 *", "enabled": false});
     let created = app.as_token(&full, "POST", "/api/schedules", Some(new.to_string().as_bytes()));
     assert_eq!(created.status, 201, "{}", created.text);
     let schedule = created.json()["id"].as_i64().unwrap();
@@ -362,7 +445,11 @@ fn malformed_requests_get_4xx_json_and_change_nothing() {
         ] {
             let is_json = reply.header("content-type").is_some_and(|t| t.starts_with("application/json"));
             if !(400..500).contains(&reply.status) || !is_json || reply.code().is_empty() {
-                failures.push(format!("{who} {method} {path} ({what}): {} {}", reply.status, crate_clip(&reply.text)));
+                failures.push(format!(
+                    "{who} {method} {path} ({what}): {} {}",
+                    reply.status,
+                    crate_clip(&reply.text)
+                ));
             }
         }
     }

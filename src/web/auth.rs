@@ -239,19 +239,21 @@ pub async fn authenticate(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
 
-    let found = identify(req.request(), &state).await;
     if is_public(&path, &method) {
         if writes {
             if let Err(e) = check_origin(req.request(), &state.config, true) {
                 return Ok(refuse(req, &state, e));
             }
         }
-        if let Ok(Some(who)) = found {
-            req.extensions_mut().insert(who);
+        // the login page sends someone already signed in onwards; nothing else public needs to know
+        if path == "/login" {
+            if let Ok(Some(who)) = identify(req.request(), &state).await {
+                req.extensions_mut().insert(who);
+            }
         }
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let who = match found {
+    let who = match identify(req.request(), &state).await {
         Ok(Some(who)) => who,
         Ok(None) => return Ok(unauthenticated(req, &path, &state)),
         Err(e) => return Ok(refuse(req, &state, e)),

@@ -68,7 +68,10 @@ async fn api_not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
 }
 
 fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(MAX_BODY).content_type_required(false).error_handler(|e, _| json_error(e).into())
+    web::JsonConfig::default()
+        .limit(MAX_BODY)
+        .content_type_required(false)
+        .error_handler(|e, _| json_error(e).into())
 }
 
 fn query_config() -> web::QueryConfig {
@@ -94,7 +97,10 @@ fn json_error(e: JsonPayloadError) -> AppError {
                 AppError::invalid(
                     "unknown_field",
                     None,
-                    format!("{} is not a field of this request", field.as_deref().map(|f| crate::text::clip(f, 40)).unwrap_or_default()),
+                    format!(
+                        "{} is not a field of this request",
+                        field.as_deref().map(|f| crate::text::clip(f, 40)).unwrap_or_default()
+                    ),
                 )
             } else {
                 AppError::invalid("invalid_json", None, format!("The JSON body has a wrong value: {text}"))
@@ -103,7 +109,9 @@ fn json_error(e: JsonPayloadError) -> AppError {
         JsonPayloadError::Deserialize(e) => {
             AppError::invalid("invalid_json", None, format!("The body is not valid JSON: {e}"))
         }
-        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge(MAX_BODY),
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            AppError::PayloadTooLarge(MAX_BODY)
+        }
         other => AppError::invalid("invalid_json", None, format!("The body cannot be read: {other}")),
     }
 }

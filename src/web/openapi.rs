@@ -31,7 +31,7 @@ mod tests {
         out
     }
 
-    /// Every `.route("/api/…", web::METHOD()` in the web sources, as (METHOD, path).
+    /// Every API route registration in the web sources, as (METHOD, path).
     fn registered_routes() -> BTreeSet<(String, String)> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
         let mut files = vec![std::path::PathBuf::from(dir)];
