@@ -19,7 +19,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [Action::Start, Action::Stop, Action::Restart, Action::Pause, Action::Unpause];
+    pub const ALL: [Action; 5] =
+        [Action::Start, Action::Stop, Action::Restart, Action::Pause, Action::Unpause];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -50,11 +50,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Supervisor::start(move |_| DockerActor::new(bus, metrics, timeout))
     };
     let log = {
-        let (store, bus, metrics, days) = (store.clone(), bus.clone(), metrics.clone(), config.log_retention_days);
+        let (store, bus, metrics, days) =
+            (store.clone(), bus.clone(), metrics.clone(), config.log_retention_days);
         Supervisor::start(move |_| LogActor::new(store, bus, metrics, days))
     };
     let scheduler = {
-        let (store, docker, log, bus, metrics) = (store.clone(), docker.clone(), log.clone(), bus.clone(), metrics.clone());
+        let (store, docker, log, bus, metrics) =
+            (store.clone(), docker.clone(), log.clone(), bus.clone(), metrics.clone());
         let grace = config.misfire_grace;
         Supervisor::start(move |_| SchedulerActor::new(store, docker, log, bus, metrics, grace))
     };

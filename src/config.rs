@@ -139,7 +139,13 @@ impl Config {
     }
 }
 
-fn number(get: &impl Fn(&str) -> Option<String>, name: &str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
     let Some(raw) = get(name) else {
         return Ok(default);
     };
@@ -158,7 +164,13 @@ fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> Res
     }
 }
 
-fn seconds(get: &impl Fn(&str) -> Option<String>, name: &str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
     number(get, name, default, min, max).map_err(|ConfigError(m)| ConfigError(format!("{m} (seconds)")))
 }
 
@@ -204,11 +216,15 @@ mod tests {
 
     #[test]
     fn cookie_and_proxy_settings_are_true_or_false() {
-        let c = config(&[("CHRONTAINER_SECURE_COOKIES", "true"), ("CHRONTAINER_TRUST_PROXY", "true")]).unwrap();
+        let c =
+            config(&[("CHRONTAINER_SECURE_COOKIES", "true"), ("CHRONTAINER_TRUST_PROXY", "true")]).unwrap();
         assert!(c.secure_cookies && c.trust_proxy);
         let e = config(&[("CHRONTAINER_SECURE_COOKIES", "yes")]).unwrap_err();
         assert!(e.0.starts_with("CHRONTAINER_SECURE_COOKIES=yes is not allowed"), "{e}");
-        assert_eq!(config(&[("CHRONTAINER_SESSION_HOURS", "2")]).unwrap().session_lifetime, Duration::from_secs(7200));
+        assert_eq!(
+            config(&[("CHRONTAINER_SESSION_HOURS", "2")]).unwrap().session_lifetime,
+            Duration::from_secs(7200)
+        );
         assert!(config(&[("CHRONTAINER_SESSION_HOURS", "0")]).is_err());
     }
 

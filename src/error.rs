@@ -9,11 +9,7 @@ use serde_json::json;
 pub enum AppError {
     /// Bad input: 400 with a code such as `invalid_cron`, and the field at fault where there is one.
     #[error("{message}")]
-    Invalid {
-        code: &'static str,
-        message: String,
-        field: Option<&'static str>,
-    },
+    Invalid { code: &'static str, message: String, field: Option<&'static str> },
     /// 404 with a code such as `container_not_found`.
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
@@ -44,18 +40,11 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(code: &'static str, field: Option<&'static str>, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            code,
-            message: message.into(),
-            field,
-        }
+        AppError::Invalid { code, message: message.into(), field }
     }
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::NotFound {
-            code,
-            message: message.into(),
-        }
+        AppError::NotFound { code, message: message.into() }
     }
 
     /// The snake_case code of API.md.

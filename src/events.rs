@@ -12,10 +12,15 @@ use crate::store::{LogEntry, Schedule};
 pub enum Event {
     Container(Container),
     /// A container that is gone (removed).
-    ContainerRemoved { id: String, name: String },
+    ContainerRemoved {
+        id: String,
+        name: String,
+    },
     Log(LogEntry),
     Schedule(Schedule),
-    ScheduleDeleted { id: i32 },
+    ScheduleDeleted {
+        id: i32,
+    },
     Docker(DockerHealth),
 }
 
@@ -45,7 +50,9 @@ impl Event {
             }
             Event::Log(l) => serde_json::to_string(l),
             Event::Schedule(s) => serde_json::to_string(s),
-            Event::ScheduleDeleted { id } => serde_json::to_string(&Deleted { id, deleted: true, name: None }),
+            Event::ScheduleDeleted { id } => {
+                serde_json::to_string(&Deleted { id, deleted: true, name: None })
+            }
             Event::Docker(h) => serde_json::to_string(h),
         };
         value.unwrap_or_else(|_| "{}".into())

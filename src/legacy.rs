@@ -56,7 +56,7 @@ use crate::store::schema::{logs, schedules};
 pub struct Options {
     /// The original's `chrontainer.db`.
     pub legacy: PathBuf,
-    /// Report what would happen and write nothing.
+    /// Report what would happen and import nothing.
     pub dry_run: bool,
     /// Ask Docker which containers exist, to name the schedules whose container is gone.
     pub check_docker: bool,
@@ -95,8 +95,9 @@ pub fn run(config: &Config, options: &Options, out: &mut dyn Write) -> Result<Su
     let old_logs = read_logs(&mut old)?;
     drop(old);
 
-    let containers = if options.check_docker { existing_containers() } else { Err("not asked".into()) };
-    let mut new = db::open(&target).map_err(|e| format!("cannot open {}: {}", target.display(), cause(&e)))?;
+    let containers = options.check_docker.then(existing_containers);
+    let mut new =
+        db::open(&target).map_err(|e| format!("cannot open {}: {}", target.display(), cause(&e)))?;
 
     let tz = config.timezone;
     let now = Utc::now();
@@ -108,17 +109,17 @@ pub fn run(config: &Config, options: &Options, out: &mut dyn Write) -> Result<Su
              are read in it too."
         ),
     ];
-    if let Err(e) = &containers {
-        if options.check_docker {
-            report.push(format!("Docker is unreachable ({e}): cannot tell which containers still exist."));
-        }
+    if let Some(Err(e)) = &containers {
+        report.push(format!("Docker is unreachable ({e}): cannot tell which containers still exist."));
     }
+    let containers = containers.and_then(Result::ok);
 
     let mut written = None;
     let result = new.transaction::<Summary, diesel::result::Error, _>(|c| {
         let mut summary = Summary::default();
         let mut lines = Vec::new();
-        let ids = import_schedules(c, &old_schedules, tz, now, containers.as_ref().ok(), &mut summary, &mut lines)?;
+        let ids =
+            import_schedules(c, &old_schedules, tz, now, containers.as_ref(), &mut summary, &mut lines)?;
         import_logs(c, &old_logs, &ids, tz, log_cutoff, config.log_retention_days, &mut summary, &mut lines)?;
         written = Some((summary.clone(), lines));
         if options.dry_run {
@@ -136,7 +137,7 @@ pub fn run(config: &Config, options: &Options, out: &mut dyn Write) -> Result<Su
     let (summary, lines) = written.unwrap_or_default();
     report.extend(lines);
     if options.dry_run {
-        report.push("Dry run: nothing was written.".into());
+        report.push("Dry run: nothing was imported.".into());
     }
     for line in &report {
         writeln!(out, "{line}").map_err(|e| format!("cannot write the report: {e}"))?;
@@ -241,7 +242,9 @@ fn read_schedules(conn: &mut SqliteConnection) -> Result<Vec<LegacySchedule>, St
     }
     let required_missing: Vec<&str> =
         ["id", "cron_expression"].into_iter().filter(|c| !present.contains(*c)).collect();
-    if !required_missing.is_empty() || !(present.contains("container_name") || present.contains("container_id")) {
+    if !required_missing.is_empty()
+        || !(present.contains("container_name") || present.contains("container_id"))
+    {
         return Err(format!(
             "the table `schedules` of the original's database lacks {}: it is not the expected schema \
              (id, container_id, container_name, action, cron_expression, enabled, created_at, last_run, next_run)",
@@ -369,9 +372,15 @@ fn import_schedules(
                 continue;
             }
         };
-        let mut notes = Vec::new();
+        let mut notes: Vec<String> = day_change(&expr).into_iter().collect();
+        let never_ran = notes.iter().any(|n| n.starts_with(NEVER_RAN));
         let action = match raw_action.parse::<Action>() {
             Ok(Action::Restart) => Action::Restart,
+            Ok(other) if never_ran => {
+                notes
+                    .push(format!("action: now {} (the original would have restarted instead)", verb(other)));
+                other
+            }
             Ok(other) => {
                 notes.push(format!(
                     "action: was restarting (the original ignored \"{other}\" and always restarted), now {}",
@@ -380,14 +389,15 @@ fn import_schedules(
                 other
             }
             Err(_) => {
-                let what = if raw_action.is_empty() { "none was given".to_string() } else { format!("\"{raw_action}\" is unknown") };
+                let what = if raw_action.is_empty() {
+                    "none was given".to_string()
+                } else {
+                    format!("\"{raw_action}\" is unknown")
+                };
                 notes.push(format!("action: {what}; imported as restart, which is what the original did"));
                 Action::Restart
             }
         };
-        if let Some(change) = day_change(&expr) {
-            notes.push(change);
-        }
         if let Some(existing) = containers {
             if !existing.contains(&name) {
                 missing_containers = true;
@@ -401,7 +411,12 @@ fn import_schedules(
         let next_run = if enabled { expr.next_after(tz, now).map(|t| t.naive_utc()) } else { None };
         let new = ImportedSchedule {
             container_name: name,
-            container_id: row.container_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from),
+            container_id: row
+                .container_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
             action: action.as_str().to_string(),
             cron_expression: Some(expr.as_str().to_string()),
             timezone: tz.name().to_string(),
@@ -413,7 +428,8 @@ fn import_schedules(
             next_run,
             legacy_id: Some(legacy_id),
         };
-        let new_id: i32 = diesel::insert_into(schedules::table).values(&new).returning(schedules::id).get_result(c)?;
+        let new_id: i32 =
+            diesel::insert_into(schedules::table).values(&new).returning(schedules::id).get_result(c)?;
         ids.insert(row.id, new_id);
         summary.schedules_imported += 1;
         let state = if enabled { "" } else { " (disabled, as it was)" };
@@ -445,8 +461,12 @@ fn import_logs(
     summary: &mut Summary,
     lines: &mut Vec<String>,
 ) -> Result<(), diesel::result::Error> {
-    let done: HashSet<i32> =
-        logs::table.filter(logs::legacy_id.is_not_null()).select(logs::legacy_id.assume_not_null()).load(c)?.into_iter().collect();
+    let done: HashSet<i32> = logs::table
+        .filter(logs::legacy_id.is_not_null())
+        .select(logs::legacy_id.assume_not_null())
+        .load(c)?
+        .into_iter()
+        .collect();
     let (mut unreadable, mut too_old) = (0, 0);
     let mut rows = Vec::new();
     for row in old {
@@ -477,11 +497,21 @@ fn import_logs(
         if status == "error" && !matches!(raw_status.as_str(), "error" | "failed" | "failure" | "fail") {
             message = format!("status was \"{raw_status}\": {message}");
         }
-        message.push_str(if message.is_empty() { "(imported from the original Chrontainer)" } else { " (imported from the original Chrontainer)" });
+        message.push_str(if message.is_empty() {
+            "(imported from the original Chrontainer)"
+        } else {
+            " (imported from the original Chrontainer)"
+        });
         rows.push(ImportedLog {
             schedule_id: row.schedule_id.and_then(|old| schedule_ids.get(&old).copied()),
-            container_name: container_name(row.container_name.as_deref(), None).unwrap_or_else(|| "(unknown)".into()),
-            action: row.action.as_deref().map(|a| a.trim().to_ascii_lowercase()).filter(|a| !a.is_empty()).unwrap_or_else(|| "restart".into()),
+            container_name: container_name(row.container_name.as_deref(), None)
+                .unwrap_or_else(|| "(unknown)".into()),
+            action: row
+                .action
+                .as_deref()
+                .map(|a| a.trim().to_ascii_lowercase())
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| "restart".into()),
             trigger: if row.schedule_id.is_some() { "schedule" } else { "manual" }.to_string(),
             status: status.to_string(),
             message,
@@ -549,6 +579,9 @@ fn legacy_time(raw: &str, tz: Tz) -> Option<NaiveDateTime> {
         .map(|t| t.naive_utc())
 }
 
+/// How a day note starts when APScheduler refused the expression, so the original never ran it.
+const NEVER_RAN: &str = "days: the original never ran it";
+
 const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 const APS_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -560,7 +593,7 @@ fn day_change(expr: &CronExpr) -> Option<String> {
     let fields: Vec<&str> = expr.as_str().split_whitespace().collect();
     let [_, _, dom, _, dow] = fields.as_slice() else {
         return Some(format!(
-            "days: the original never ran it (APScheduler's crontab form takes exactly 5 fields); now: {}",
+            "{NEVER_RAN} (APScheduler's crontab form takes exactly 5 fields); now: {}",
             expr.describe()
         ));
     };
@@ -569,7 +602,7 @@ fn day_change(expr: &CronExpr) -> Option<String> {
         Ok(old) => old,
         Err(e) => {
             return Some(format!(
-                "days: the original never ran it (APScheduler rejected day-of-week \"{dow}\": {e}); now: {}",
+                "{NEVER_RAN} (APScheduler rejected day-of-week \"{dow}\": {e}); now: {}",
                 expr.describe()
             ))
         }
@@ -633,7 +666,9 @@ fn aps_range(part: &str) -> Result<(usize, usize, usize), String> {
         return Err("increment must be higher than 0".into());
     }
     let check_step = |span: usize| match step {
-        Some(s) if s > span => Err(format!("the step value ({s}) is higher than the total range of the expression ({span})")),
+        Some(s) if s > span => {
+            Err(format!("the step value ({s}) is higher than the total range of the expression ({span})"))
+        }
         _ => Ok(step.unwrap_or(1)),
     };
     if range == "*" {
@@ -713,16 +748,17 @@ fn existing_containers() -> Result<HashSet<String>, String> {
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async {
-        let docker = bollard::Docker::connect_with_defaults().map_err(|e| e.to_string())?;
         let ask = async {
-            let docker = docker.negotiate_version().await?;
-            let options = bollard::query_parameters::ListContainersOptionsBuilder::default().all(true).build();
-            docker.list_containers(Some(options)).await
+            // The service's own way of reaching the Engine (DOCKER_HOST, API version negotiation).
+            let connection = crate::docker::connect::connect().await?;
+            let options =
+                bollard::query_parameters::ListContainersOptionsBuilder::default().all(true).build();
+            let list = connection.client.list_containers(Some(options)).await;
+            list.map_err(|e| crate::docker::connect::describe(&e))
         };
         let list = tokio::time::timeout(Duration::from_secs(10), ask)
             .await
-            .map_err(|_| "no answer within 10 s".to_string())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| "no answer within 10 s".to_string())??;
         Ok(list
             .into_iter()
             .flat_map(|c| c.names.unwrap_or_default())
@@ -781,7 +817,9 @@ mod tests {
         let change = |e: &str| day_change(&CronExpr::parse(e).unwrap());
         assert_eq!(
             change("0 0 * * 0").as_deref(),
-            Some("days: was firing on Monday (APScheduler numbers days from 0 = Monday), now fires on Sunday")
+            Some(
+                "days: was firing on Monday (APScheduler numbers days from 0 = Monday), now fires on Sunday"
+            )
         );
         assert_eq!(change("0 3 * * *"), None);
         assert_eq!(change("0 3 * * mon-fri"), None);

@@ -79,7 +79,8 @@ fn healthcheck() -> ExitCode {
 
 /// `import-legacy [--dry-run] [--no-docker-check] OLD.db`: see `chrontainer::legacy`.
 fn import_legacy(args: Vec<String>) -> ExitCode {
-    const USAGE: &str = "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] <path-to-old-chrontainer.db>";
+    const USAGE: &str =
+        "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] <path-to-old-chrontainer.db>";
     let (mut dry_run, mut check_docker, mut paths) = (false, true, Vec::new());
     for arg in args {
         match arg.as_str() {

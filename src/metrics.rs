@@ -68,7 +68,9 @@ impl Metrics {
             "# HELP chrontainer_docker_up 1 when the Docker Engine answers.\n# TYPE chrontainer_docker_up gauge\nchrontainer_docker_up {}",
             u8::from(self.docker_up.load(Ordering::Relaxed))
         );
-        out.push_str("# HELP chrontainer_fire_delay_seconds Delay from a schedule's intended instant to its action.\n");
+        out.push_str(
+            "# HELP chrontainer_fire_delay_seconds Delay from a schedule's intended instant to its action.\n",
+        );
         out.push_str("# TYPE chrontainer_fire_delay_seconds histogram\n");
         for (bound, bucket) in DELAY_BUCKETS.iter().zip(&self.delay_buckets) {
             let _ = writeln!(

@@ -208,33 +208,45 @@
     liveStatus.textContent = text;
     liveStatus.classList.toggle("live-off", !ok);
   }
+  let source = null;
   function connect() {
-    if (!window.EventSource || !document.querySelector("[data-live]")) return;
-    let source = new EventSource("/api/events");
+    if (source || !window.EventSource || !document.querySelector("[data-live]")) return;
+    const stream = new EventSource("/api/events");
+    source = stream;
     let dropped = false;
     const onEvent = () => {
       if (liveEnabled()) refresh();
     };
-    for (const name of ["container", "schedule", "docker", "log", "lagged"]) source.addEventListener(name, onEvent);
-    source.addEventListener("open", () => {
+    for (const name of ["container", "schedule", "docker", "log", "lagged"]) stream.addEventListener(name, onEvent);
+    stream.addEventListener("open", () => {
       showLive("Live", true);
       if (dropped) onEvent(); // catch up on what happened while disconnected
       dropped = false;
     });
-    source.addEventListener("error", () => {
+    stream.addEventListener("error", () => {
       dropped = true;
-      if (source.readyState === EventSource.CLOSED) {
+      if (stream.readyState === EventSource.CLOSED) {
         showLive("Live updates stopped", false);
-        source.close();
-        setTimeout(() => {
-          source = null;
-          connect();
-        }, 15000);
+        stream.close();
+        if (source === stream) source = null;
+        setTimeout(connect, 15000);
       } else {
         showLive("Reconnecting…", false);
       }
     });
   }
+  // A page kept in the back/forward cache would keep its stream open, and browsers allow six
+  // connections per host: after a few page changes every new load would stall. Close on leaving,
+  // reconnect (and catch up) when the page comes back from the cache.
+  window.addEventListener("pagehide", () => {
+    if (source) source.close();
+    source = null;
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    connect();
+    refresh(0);
+  });
   connect();
 
   window.Chrontainer = { api, announce, confirmAction, refresh, refocus, relative, afterRefresh };

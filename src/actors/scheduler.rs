@@ -39,9 +39,14 @@ pub enum When {
 impl When {
     pub fn from_row(row: &ScheduleRow) -> Result<When, AppError> {
         match (&row.cron_expression, row.run_at) {
-            (Some(expr), _) => Ok(When::Cron { expr: CronExpr::parse(expr)?, tz: crate::cron::parse_timezone(&row.timezone)? }),
+            (Some(expr), _) => Ok(When::Cron {
+                expr: CronExpr::parse(expr)?,
+                tz: crate::cron::parse_timezone(&row.timezone)?,
+            }),
             (None, Some(at)) => Ok(When::Once(to_utc(at))),
-            (None, None) => Err(AppError::Internal(format!("schedule {} has neither cron nor run_at", row.id))),
+            (None, None) => {
+                Err(AppError::Internal(format!("schedule {} has neither cron nor run_at", row.id)))
+            }
         }
     }
 
@@ -217,7 +222,12 @@ impl SchedulerActor {
                     // read by the fire-delay benchmark
                     log::debug!("schedule {id} fire delay {delay_us} us");
                     let mut result = match docker
-                        .send(RunAction { target: armed.target.clone(), action: armed.action, trigger: Trigger::Schedule, schedule_id: Some(id) })
+                        .send(RunAction {
+                            target: armed.target.clone(),
+                            action: armed.action,
+                            trigger: Trigger::Schedule,
+                            schedule_id: Some(id),
+                        })
                         .await
                     {
                         Ok(result) => result,
@@ -241,7 +251,9 @@ impl SchedulerActor {
             let status = result.status;
             let container_id = result.container_id.clone();
             let last_run = result.started_at.naive_utc();
-            if let Err(e) = log.send(Record { result, actor: None }).await.map_err(AppError::from).and_then(|r| r) {
+            if let Err(e) =
+                log.send(Record { result, actor: None }).await.map_err(AppError::from).and_then(|r| r)
+            {
                 log::error!("schedule {id}: cannot record its result: {e}");
             }
             let mut changes = ScheduleChanges {
@@ -334,8 +346,8 @@ impl Handler<ReloadAll> for SchedulerActor {
 
     fn handle(&mut self, _: ReloadAll, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
-        AtomicResponse::new(Box::pin(async move { store.run(queries::list_schedules).await }.into_actor(self).map(
-            |rows, act, ctx| {
+        AtomicResponse::new(Box::pin(
+            async move { store.run(queries::list_schedules).await }.into_actor(self).map(|rows, act, ctx| {
                 let rows = rows?;
                 let ids: Vec<i32> = act.armed.keys().copied().collect();
                 for id in ids {
@@ -350,8 +362,8 @@ impl Handler<ReloadAll> for SchedulerActor {
                 }
                 log::info!("scheduler: {} of {} schedules armed", act.armed.len(), rows.len());
                 Ok(act.armed.len())
-            },
-        )))
+            }),
+        ))
     }
 }
 
@@ -430,17 +442,20 @@ impl Handler<Update> for SchedulerActor {
                 let row = queries::update_schedule(c, id, &changes)?;
                 // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
                 let next = if row.enabled { When::from_row(&row)?.next_after(now) } else { None };
-                let next_run = ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
+                let next_run =
+                    ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
                 queries::update_schedule(c, id, &next_run)
             })
         };
-        AtomicResponse::new(Box::pin(async move { store.run(job).await }.into_actor(self).map(|row, act, ctx| {
-            let row = row?;
-            act.arm(&row, row.next_run.map(to_utc), ctx);
-            let schedule = Schedule::from(row);
-            act.bus.publish(Event::Schedule(schedule.clone()));
-            Ok(schedule)
-        })))
+        AtomicResponse::new(Box::pin(async move { store.run(job).await }.into_actor(self).map(
+            |row, act, ctx| {
+                let row = row?;
+                act.arm(&row, row.next_run.map(to_utc), ctx);
+                let schedule = Schedule::from(row);
+                act.bus.publish(Event::Schedule(schedule.clone()));
+                Ok(schedule)
+            },
+        )))
     }
 }
 
@@ -493,7 +508,8 @@ impl Handler<RunNow> for SchedulerActor {
                 compose_service: row.compose_service.clone(),
             };
             let (entry, failure) =
-                super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id), actor).await?;
+                super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id), actor)
+                    .await?;
             let mut changes = ScheduleChanges {
                 last_run: Some(Some(entry.timestamp.naive_utc())),
                 last_status: Some(Some(entry.status.clone())),
@@ -521,7 +537,10 @@ mod tests {
 
     #[test]
     fn an_early_wake_sleeps_again_for_what_is_left() {
-        assert_eq!(decide(at(3, 0, 0), at(2, 59, 58), Duration::from_secs(60)), Wake::Early(Duration::from_secs(2)));
+        assert_eq!(
+            decide(at(3, 0, 0), at(2, 59, 58), Duration::from_secs(60)),
+            Wake::Early(Duration::from_secs(2))
+        );
     }
 
     #[test]

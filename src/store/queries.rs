@@ -26,7 +26,10 @@ pub fn get_schedule(conn: &mut SqliteConnection, id: i32) -> Result<ScheduleRow,
 }
 
 pub fn insert_schedule(conn: &mut SqliteConnection, new: &NewSchedule) -> Result<ScheduleRow, AppError> {
-    Ok(diesel::insert_into(schedules::table).values(new).returning(ScheduleRow::as_returning()).get_result(conn)?)
+    Ok(diesel::insert_into(schedules::table)
+        .values(new)
+        .returning(ScheduleRow::as_returning())
+        .get_result(conn)?)
 }
 
 pub fn update_schedule(
@@ -55,7 +58,8 @@ pub fn append_log(conn: &mut SqliteConnection, new: &NewLog) -> Result<LogRow, A
 
 /// Newest first, keyset-paged by id so that a million rows cost no more than a hundred.
 pub fn query_logs(conn: &mut SqliteConnection, q: &LogQuery) -> Result<Vec<LogRow>, AppError> {
-    let mut query = logs::table.select(LogRow::as_select()).order(logs::id.desc()).limit(q.limit).into_boxed();
+    let mut query =
+        logs::table.select(LogRow::as_select()).order(logs::id.desc()).limit(q.limit).into_boxed();
     if let Some(before) = q.before {
         query = query.filter(logs::id.lt(before));
     }
@@ -81,8 +85,16 @@ pub fn query_logs(conn: &mut SqliteConnection, q: &LogQuery) -> Result<Vec<LogRo
 }
 
 /// Counts rows with `status` at or after `since` (the dashboard's failures in the last 24 h).
-pub fn count_logs_since(conn: &mut SqliteConnection, status: &str, since: NaiveDateTime) -> Result<i64, AppError> {
-    Ok(logs::table.filter(logs::status.eq(status)).filter(logs::timestamp.ge(since)).count().get_result(conn)?)
+pub fn count_logs_since(
+    conn: &mut SqliteConnection,
+    status: &str,
+    since: NaiveDateTime,
+) -> Result<i64, AppError> {
+    Ok(logs::table
+        .filter(logs::status.eq(status))
+        .filter(logs::timestamp.ge(since))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Deletes log rows older than `before`; returns how many went.
@@ -193,7 +205,12 @@ mod tests {
         assert_eq!(next.iter().map(|r| r.id).collect::<Vec<_>>(), vec![7, 6, 5]);
         let errors_of_a = query_logs(
             &mut c,
-            &LogQuery { limit: 50, container: Some("a".into()), status: Some("error".into()), ..Default::default() },
+            &LogQuery {
+                limit: 50,
+                container: Some("a".into()),
+                status: Some("error".into()),
+                ..Default::default()
+            },
         )
         .unwrap();
         assert_eq!(errors_of_a.iter().map(|r| r.id).collect::<Vec<_>>(), vec![4, 2]);

@@ -17,7 +17,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn stream(state: web::Data<AppState>) -> HttpResponse {
     let rx = state.bus.subscribe();
-    let first = futures_util::stream::once(async { Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n")) });
+    let first = futures_util::stream::once(async {
+        Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))
+    });
     let events = futures_util::stream::unfold(rx, |mut rx| async move {
         let chunk = match tokio::time::timeout(KEEPALIVE, rx.recv()).await {
             Ok(Ok(event)) => format!("event: {}\ndata: {}\n\n", event.name(), event.data()),

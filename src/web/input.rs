@@ -4,14 +4,19 @@ use crate::error::AppError;
 
 /// An id from a path segment; anything else is "no such thing" (404 with `code`).
 pub fn path_id(raw: &str, code: &'static str, what: &str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found(code, format!("No {what} has id {:?}", crate::text::clip(raw, 40))))
+    raw.parse::<i32>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        AppError::not_found(code, format!("No {what} has id {:?}", crate::text::clip(raw, 40)))
+    })
 }
 
 /// A whole number from a query parameter, within `min..=max`.
-pub fn bounded_number(raw: Option<&str>, field: &'static str, default: i64, min: i64, max: i64) -> Result<i64, AppError> {
+pub fn bounded_number(
+    raw: Option<&str>,
+    field: &'static str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, AppError> {
     let Some(raw) = raw else { return Ok(default) };
     match raw.trim().parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -30,7 +35,11 @@ pub fn required_text(value: Option<String>, field: &'static str, max: usize) -> 
         Some(v) => {
             let v = optional_text(Some(v), field, max)?.unwrap_or_default();
             if v.is_empty() {
-                return Err(AppError::invalid("missing_field", Some(field), format!("{field} must not be empty")));
+                return Err(AppError::invalid(
+                    "missing_field",
+                    Some(field),
+                    format!("{field} must not be empty"),
+                ));
             }
             Ok(v)
         }
@@ -38,11 +47,19 @@ pub fn required_text(value: Option<String>, field: &'static str, max: usize) -> 
 }
 
 /// An optional string (trimmed; empty is none) of at most `max` characters without control characters.
-pub fn optional_text(value: Option<String>, field: &'static str, max: usize) -> Result<Option<String>, AppError> {
+pub fn optional_text(
+    value: Option<String>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, AppError> {
     let Some(v) = value else { return Ok(None) };
     let v = v.trim();
     if v.chars().count() > max {
-        return Err(AppError::invalid("too_long", Some(field), format!("{field} is longer than {max} characters")));
+        return Err(AppError::invalid(
+            "too_long",
+            Some(field),
+            format!("{field} is longer than {max} characters"),
+        ));
     }
     if v.chars().any(char::is_control) {
         return Err(AppError::invalid(
@@ -74,9 +91,15 @@ mod tests {
         assert_eq!(required_text(None, "container", 10).unwrap_err().code(), "missing_field");
         assert_eq!(required_text(Some("  ".into()), "container", 10).unwrap_err().code(), "missing_field");
         assert_eq!(optional_text(Some("x".repeat(11)), "description", 10).unwrap_err().code(), "too_long");
-        assert_eq!(optional_text(Some("a\u{0}b".into()), "description", 10).unwrap_err().code(), "invalid_characters");
+        assert_eq!(
+            optional_text(Some("a\u{0}b".into()), "description", 10).unwrap_err().code(),
+            "invalid_characters"
+        );
         assert_eq!(optional_text(Some(String::new()), "description", 10).unwrap(), None);
-        assert_eq!(path_id("abc", "schedule_not_found", "schedule").unwrap_err().code(), "schedule_not_found");
+        assert_eq!(
+            path_id("abc", "schedule_not_found", "schedule").unwrap_err().code(),
+            "schedule_not_found"
+        );
         assert_eq!(path_id("7", "schedule_not_found", "schedule").unwrap(), 7);
     }
 }

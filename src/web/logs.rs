@@ -41,7 +41,8 @@ impl LogParams {
     pub fn to_query(&self) -> Result<LogQuery, AppError> {
         let id = |raw: &Option<String>, field| -> Result<Option<i32>, AppError> {
             let raw = raw.as_deref().filter(|s| !s.is_empty());
-            raw.map(|r| bounded_number(Some(r), field, 0, 1, i64::from(i32::MAX)).map(|n| n as i32)).transpose()
+            raw.map(|r| bounded_number(Some(r), field, 0, 1, i64::from(i32::MAX)).map(|n| n as i32))
+                .transpose()
         };
         let actions: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
         Ok(LogQuery {
@@ -52,7 +53,8 @@ impl LogParams {
             status: one_of(
                 self.status.clone(),
                 "status",
-                &[RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed].map(RunStatus::as_str),
+                &[RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed]
+                    .map(RunStatus::as_str),
             )?,
             action: one_of(self.action.clone(), "action", &actions)?,
             trigger: one_of(

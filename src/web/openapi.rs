@@ -6,7 +6,10 @@ use actix_web::{web, HttpResponse};
 pub const DOCUMENT: &str = include_str!("openapi.json");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/openapi.json", web::get().to(|| async { HttpResponse::Ok().content_type("application/json").body(DOCUMENT) }));
+    cfg.route(
+        "/api/openapi.json",
+        web::get().to(|| async { HttpResponse::Ok().content_type("application/json").body(DOCUMENT) }),
+    );
 }
 
 #[cfg(test)]
@@ -64,7 +67,9 @@ mod tests {
             .as_object()
             .unwrap()
             .iter()
-            .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), normalize(path))))
+            .flat_map(|(path, ops)| {
+                ops.as_object().unwrap().keys().map(move |m| (m.clone(), normalize(path)))
+            })
             .collect();
         let registered = registered_routes();
         assert!(registered.len() >= 10, "the source scan found too few routes: {registered:?}");

@@ -62,7 +62,11 @@ fn parse_run_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError
     })?;
     let at = at.with_timezone(&Utc);
     if at <= now {
-        return Err(AppError::invalid("invalid_run_at", Some("run_at"), format!("run_at: {raw} is in the past")));
+        return Err(AppError::invalid(
+            "invalid_run_at",
+            Some("run_at"),
+            format!("run_at: {raw} is in the past"),
+        ));
     }
     Ok(at)
 }
@@ -190,14 +194,22 @@ async fn patch(
     Ok(super::json(&schedule))
 }
 
-async fn delete(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    state: web::Data<AppState>,
+    who: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     state.actors.scheduler.send(Delete(id)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_deleted", format!("#{id}")).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn run_now(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn run_now(
+    state: web::Data<AppState>,
+    who: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     let (entry, failure) = state.actors.scheduler.send(RunNow { id, actor: who.actor() }).await??;
     match failure {
