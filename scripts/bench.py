@@ -148,6 +148,23 @@ def seed_schedules(data_dir, container, n):
     db.close()
 
 
+def seed_logs(data_dir, containers, n):
+    """n activity-log rows over the last 30 days, as a busy install would have."""
+    db = sqlite3.connect(os.path.join(data_dir, "chrontainer.db"))
+    now = time.time()
+    statuses = ["success"] * 8 + ["skipped", "error"]
+    def rows():
+        for i in range(n):
+            ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - 30 * 86400 + i * (30 * 86400 / n)))
+            yield (i % 500 + 1, containers[i % len(containers)], "restart", "schedule", statuses[i % 10],
+                   "restarted", 1200, ts)
+    db.executemany(
+        "INSERT INTO logs (schedule_id, container_name, action, \"trigger\", status, message, duration_ms, timestamp)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
+    db.commit()
+    db.close()
+
+
 def row(*cols):
     print("  " + " | ".join(str(c) for c in cols))
 
@@ -202,6 +219,26 @@ def main():
         row("start-up to first /healthz", f"{s.startup_ms:.1f} ms")
         row("RSS / PSS", f"{rss / 1024:.1f} MB / {pss / 1024:.1f} MB")
         row("GET /api/schedules", *wrk(s.url + "/api/schedules", 5))
+        s.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+        print("\n## A large install: 200 containers, 500 schedules, 1,000,000 log rows")
+        big = make_containers(150, "bench-big")
+        containers += big
+        d = tempfile.mkdtemp(prefix="chrontainer-bench-")
+        s = Service(d)
+        s.stop()
+        seed_schedules(d, containers[0], 500)
+        seed_logs(d, containers, 1_000_000)
+        s = Service(d)
+        time.sleep(2)
+        row("start-up to first /healthz", f"{s.startup_ms:.1f} ms")
+        row("route", "req/s", "median", "p99", "")
+        for path in ["/", "/logs", "/api/logs?limit=50", f"/api/logs?container={containers[3]}&status=error",
+                     "/api/containers"]:
+            row(path, *wrk(s.url + path, 5 if QUICK else 10))
+        rss, pss = s.memory_kib()
+        row("RSS / PSS after these runs", f"{rss / 1024:.1f} MB / {pss / 1024:.1f} MB")
         s.stop()
         shutil.rmtree(d, ignore_errors=True)
 

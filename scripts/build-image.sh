@@ -42,9 +42,9 @@ command -v zig >/dev/null || python3 -c 'import ziglang' 2>/dev/null ||
 command -v docker >/dev/null || missing "the docker CLI" "apt-get install docker.io"
 docker info >/dev/null 2>&1 || missing "a running Docker Engine" "start dockerd (see TESTING.md)"
 
-echo "== cargo zigbuild --release --target $triple"
-CARGO_TARGET_DIR="$target_dir" cargo zigbuild --locked --release --target "$triple"
-binary="$target_dir/$triple/release/chrontainer"
+echo "== cargo zigbuild --profile image --target $triple"
+CARGO_TARGET_DIR="$target_dir" cargo zigbuild --locked --profile image --target "$triple"
+binary="$target_dir/$triple/image/chrontainer"
 if readelf -lW "$binary" | grep -q INTERP; then
   echo "build-image: $binary is dynamically linked; expected a static musl binary" >&2
   exit 1

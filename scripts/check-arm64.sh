@@ -25,9 +25,9 @@ command -v qemu-aarch64-static >/dev/null || missing "qemu-aarch64-static" "apt-
 command -v readelf >/dev/null || missing "readelf" "apt-get install binutils"
 command -v curl >/dev/null || missing "curl" "apt-get install curl"
 
-echo "== cargo zigbuild --release --target $triple"
-CARGO_TARGET_DIR="$target_dir" cargo zigbuild --locked --release --target "$triple"
-binary="$target_dir/$triple/release/chrontainer"
+echo "== cargo zigbuild --profile image --target $triple"
+CARGO_TARGET_DIR="$target_dir" cargo zigbuild --locked --profile image --target "$triple"
+binary="$target_dir/$triple/image/chrontainer"
 echo "binary: $binary ($(stat -c %s "$binary") bytes)"
 
 fail() { echo "check-arm64: FAILED: $*" >&2; exit 1; }

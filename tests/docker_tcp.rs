@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -123,10 +122,7 @@ impl Drop for PrivateDockerd {
         let _ = self.child.kill();
         let _ = self.child.wait();
         // vfs leaves plain directories; anything still mounted under the exec root is unmounted.
-        let _ = Command::new("umount")
-            .args(["-R", "-l"])
-            .arg(PathBuf::from(self.dir.path()).join("exec"))
-            .output();
+        let _ = Command::new("umount").args(["-R", "-l"]).arg(self.dir.path().join("exec")).output();
     }
 }
 
