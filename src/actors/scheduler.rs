@@ -26,6 +26,10 @@ use crate::time::{rfc3339, to_utc};
 
 /// No timer sleeps longer than this without reading the wall clock again.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// A timer wakes this long before its instant to write the next one to the store, then waits for
+/// the instant itself: the write (queued behind others when many schedules share an instant) is
+/// then off the path from the timer to Docker.
+const FIRE_LEAD: Duration = Duration::from_millis(250);
 /// Counting missed runs stops here; the log then says "at least".
 const MAX_MISSED_COUNT: u32 = 10_000;
 
@@ -38,16 +42,7 @@ pub enum When {
 
 impl When {
     pub fn from_row(row: &ScheduleRow) -> Result<When, AppError> {
-        match (&row.cron_expression, row.run_at) {
-            (Some(expr), _) => Ok(When::Cron {
-                expr: CronExpr::parse(expr)?,
-                tz: crate::cron::parse_timezone(&row.timezone)?,
-            }),
-            (None, Some(at)) => Ok(When::Once(to_utc(at))),
-            (None, None) => {
-                Err(AppError::Internal(format!("schedule {} has neither cron nor run_at", row.id)))
-            }
-        }
+        Timetable::of(row).when()
     }
 
     /// The first intended instant strictly after `t`.
@@ -55,6 +50,40 @@ impl When {
         match self {
             When::Cron { expr, tz } => expr.next_after(*tz, t),
             When::Once(at) => (*at > t).then_some(*at),
+        }
+    }
+}
+
+/// What an armed schedule keeps of its timetable: the text, parsed again when its timer wakes.
+/// A parsed expression holds croner's 5 kB year table; 10,000 armed schedules would keep 50 MB.
+#[derive(Clone, Debug)]
+struct Timetable {
+    id: i32,
+    cron: Option<String>,
+    run_at: Option<DateTime<Utc>>,
+    timezone: String,
+}
+
+impl Timetable {
+    fn of(row: &ScheduleRow) -> Timetable {
+        Timetable {
+            id: row.id,
+            cron: row.cron_expression.clone(),
+            run_at: row.run_at.map(to_utc),
+            timezone: row.timezone.clone(),
+        }
+    }
+
+    fn when(&self) -> Result<When, AppError> {
+        match (&self.cron, self.run_at) {
+            (Some(expr), _) => Ok(When::Cron {
+                expr: CronExpr::parse(expr)?,
+                tz: crate::cron::parse_timezone(&self.timezone)?,
+            }),
+            (None, Some(at)) => Ok(When::Once(at)),
+            (None, None) => {
+                Err(AppError::Internal(format!("schedule {} has neither cron nor run_at", self.id)))
+            }
         }
     }
 }
@@ -98,7 +127,7 @@ pub fn count_missed(when: &When, first: DateTime<Utc>, now: DateTime<Utc>) -> (u
 struct Armed {
     handle: SpawnHandle,
     intended: DateTime<Utc>,
-    when: When,
+    timetable: Timetable,
     target: Target,
     action: Action,
     container_name: String,
@@ -112,6 +141,8 @@ pub struct SchedulerActor {
     metrics: Arc<Metrics>,
     grace: Duration,
     armed: HashMap<i32, Armed>,
+    /// Firings between their store write and their instant; cancelled on disable, edit or delete.
+    pending: HashMap<i32, SpawnHandle>,
 }
 
 impl SchedulerActor {
@@ -123,13 +154,25 @@ impl SchedulerActor {
         metrics: Arc<Metrics>,
         grace: Duration,
     ) -> Self {
-        SchedulerActor { store, docker, log, bus, metrics, grace, armed: HashMap::new() }
+        SchedulerActor {
+            store,
+            docker,
+            log,
+            bus,
+            metrics,
+            grace,
+            armed: HashMap::new(),
+            pending: HashMap::new(),
+        }
     }
 
     /// Cancels the schedule's timer, if it has one.
     fn disarm(&mut self, id: i32, ctx: &mut Context<Self>) {
         if let Some(armed) = self.armed.remove(&id) {
             ctx.cancel_future(armed.handle);
+        }
+        if let Some(handle) = self.pending.remove(&id) {
+            ctx.cancel_future(handle);
         }
         self.metrics.set_schedules(self.armed.len());
     }
@@ -139,13 +182,11 @@ impl SchedulerActor {
     fn arm(&mut self, row: &ScheduleRow, intended: Option<DateTime<Utc>>, ctx: &mut Context<Self>) {
         self.disarm(row.id, ctx);
         let (Some(intended), true) = (intended, row.enabled) else { return };
-        let when = match When::from_row(row) {
-            Ok(when) => when,
-            Err(e) => {
-                log::error!("schedule {} cannot be armed: {e}", row.id);
-                return;
-            }
-        };
+        // parsed once here to refuse a schedule that cannot fire; kept as text (see Timetable)
+        if let Err(e) = When::from_row(row) {
+            log::error!("schedule {} cannot be armed: {e}", row.id);
+            return;
+        }
         let Ok(action) = row.action.parse::<Action>() else {
             log::error!("schedule {} has an unknown action {:?}", row.id, row.action);
             return;
@@ -158,13 +199,21 @@ impl SchedulerActor {
         let handle = self.sleep(row.id, intended, ctx);
         self.armed.insert(
             row.id,
-            Armed { handle, intended, when, target, action, container_name: row.container_name.clone() },
+            Armed {
+                handle,
+                intended,
+                timetable: Timetable::of(row),
+                target,
+                action,
+                container_name: row.container_name.clone(),
+            },
         );
         self.metrics.set_schedules(self.armed.len());
     }
 
     fn sleep(&self, id: i32, intended: DateTime<Utc>, ctx: &mut Context<Self>) -> SpawnHandle {
-        let wait = (intended - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP);
+        let wait =
+            (intended - Utc::now()).to_std().unwrap_or_default().saturating_sub(FIRE_LEAD).min(MAX_SLEEP);
         ctx.run_later(wait, move |act, ctx| act.wake(id, ctx))
     }
 
@@ -173,7 +222,7 @@ impl SchedulerActor {
         let intended = armed.intended;
         let now = Utc::now();
         let decision = decide(intended, now, self.grace);
-        if let Wake::Early(_) = decision {
+        if matches!(decision, Wake::Early(left) if left > FIRE_LEAD) {
             let handle = self.sleep(id, intended, ctx);
             if let Some(armed) = self.armed.get_mut(&id) {
                 armed.handle = handle;
@@ -181,16 +230,24 @@ impl SchedulerActor {
             return;
         }
         let Some(armed) = self.armed.remove(&id) else { return };
+        let when = match armed.timetable.when() {
+            Ok(when) => when,
+            Err(e) => {
+                log::error!("schedule {id} cannot fire any more: {e}");
+                self.metrics.set_schedules(self.armed.len());
+                return;
+            }
+        };
         // The next instant counts from the intended one, never from now, so a late wake-up
         // neither skips nor repeats a run; a missed stretch resumes after now.
         let (missed, next) = match decision {
             Wake::Missed => {
-                let (count, next) = count_missed(&armed.when, intended, now);
+                let (count, next) = count_missed(&when, intended, now);
                 (Some(count), next)
             }
-            _ => (None, armed.when.next_after(intended)),
+            _ => (None, when.next_after(intended)),
         };
-        let once = matches!(armed.when, When::Once(_));
+        let once = matches!(when, When::Once(_));
         let changes = ScheduleChanges {
             next_run: Some(next.map(|t| t.naive_utc())),
             enabled: once.then_some(false),
@@ -207,13 +264,23 @@ impl SchedulerActor {
         let log = self.log.clone();
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
-        let fire = async move {
+        let prepare_store = self.store.clone();
+        let prepare = async move {
             // next_run is written before the action is sent: a crash in between loses this run
             // rather than running it twice after the restart.
-            if let Err(e) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+            if let Err(e) = prepare_store.run(move |c| queries::update_schedule(c, id, &changes)).await {
                 log::warn!("schedule {id}: cannot record its next run ({e}); not firing");
-                return;
+                return false;
             }
+            if missed.is_none() {
+                let left = (intended - Utc::now()).to_std().unwrap_or_default();
+                if !left.is_zero() {
+                    tokio::time::sleep(left).await;
+                }
+            }
+            true
+        };
+        let fire = async move {
             let result = match missed {
                 Some(count) => missed_result(&armed, id, count, intended, next),
                 None => {
@@ -271,7 +338,14 @@ impl SchedulerActor {
                 Err(e) => log::warn!("schedule {id}: cannot record its last run: {e}"),
             }
         };
-        ctx.spawn(fire.into_actor(self));
+        let handle = ctx.spawn(prepare.into_actor(self).map(move |ready, act, ctx| {
+            act.pending.remove(&id);
+            if ready {
+                // from here on the action is under way: nothing cancels it halfway
+                ctx.spawn(fire.into_actor(act));
+            }
+        }));
+        self.pending.insert(id, handle);
     }
 }
 

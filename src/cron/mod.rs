@@ -114,6 +114,26 @@ impl CronExpr {
     }
 }
 
+/// The English description of `expr`, remembered: the dashboard describes every schedule on every
+/// render and a parse costs tens of microseconds (croner fills a year table). Bounded: the memo is
+/// emptied when it reaches 1,024 expressions.
+pub fn describe_cached(expr: &str) -> Result<String, AppError> {
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(found) = memo.lock().ok().and_then(|m| m.get(expr).cloned()) {
+        return Ok(found);
+    }
+    let description = CronExpr::parse(expr)?.describe();
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(expr.to_string(), description.clone());
+    }
+    Ok(description)
+}
+
 /// Parse an IANA zone name (exact, or failing that case-insensitive: `europe/berlin`).
 pub fn parse_timezone(name: &str) -> Result<Tz, AppError> {
     let trimmed = name.trim();

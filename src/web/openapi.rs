@@ -48,7 +48,9 @@ mod tests {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            for chunk in text.split(".route(\"").skip(1) {
+            for chunk in text.split(".route(").skip(1) {
+                // rustfmt may put the path on the next line
+                let Some(chunk) = chunk.trim_start().strip_prefix('"') else { continue };
                 let Some((route, rest)) = chunk.split_once('"') else { continue };
                 if !route.starts_with("/api/") {
                     continue;

@@ -376,8 +376,11 @@ fn upcoming(
     let mut capped = false;
     for s in schedules.iter().filter(|s| s.enabled) {
         let tz = tz_of(s);
-        let cron = s.cron.as_deref().and_then(|c| CronExpr::parse(c).ok());
         let mut next = next_run(s, tz, now);
+        if next.is_none_or(|t| t > end) {
+            continue;
+        }
+        let cron = s.cron.as_deref().and_then(|c| CronExpr::parse(c).ok());
         let mut n = 0;
         while let Some(t) = next.filter(|t| *t <= end) {
             if n == RUNS_PER_SCHEDULE {
@@ -520,9 +523,8 @@ fn container_view(
 /// "at 03:00, Monday through Friday" or "once, on Mon 5 Jan 2026 at 03:00".
 fn when(s: &Schedule, tz: Tz) -> String {
     match (&s.cron, s.run_at) {
-        (Some(cron), _) => match CronExpr::parse(cron) {
-            Ok(expr) => {
-                let description = expr.describe();
+        (Some(cron), _) => match crate::cron::describe_cached(cron) {
+            Ok(description) => {
                 if description.trim() == cron.trim() {
                     format!("on the schedule {cron}")
                 } else {
