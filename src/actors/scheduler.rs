@@ -428,11 +428,38 @@ impl Handler<ReloadAll> for SchedulerActor {
                     act.disarm(id, ctx);
                 }
                 let now = Utc::now();
+                let mut unrecorded = Vec::new();
                 for row in &rows {
                     match intended_for(row, now) {
-                        Ok(intended) => act.arm(row, intended, ctx),
+                        Ok(intended) => {
+                            if let (None, Some(t)) = (row.next_run, intended) {
+                                unrecorded.push((row.id, t.naive_utc()));
+                            }
+                            act.arm(row, intended, ctx)
+                        }
                         Err(e) => log::error!("schedule {} cannot be armed: {e}", row.id),
                     }
+                }
+                // rows written by something else than the scheduler (an import, an older version)
+                // get their next_run now, so the store and the pages know it too
+                if !unrecorded.is_empty() {
+                    let store = act.store.clone();
+                    ctx.spawn(
+                        async move {
+                            let job = move |c: &mut diesel::SqliteConnection| {
+                                for (id, next) in &unrecorded {
+                                    let changes =
+                                        ScheduleChanges { next_run: Some(Some(*next)), ..Default::default() };
+                                    queries::update_schedule(c, *id, &changes)?;
+                                }
+                                Ok(())
+                            };
+                            if let Err(e) = store.run(job).await {
+                                log::warn!("cannot record the next run of reloaded schedules: {e}");
+                            }
+                        }
+                        .into_actor(act),
+                    );
                 }
                 log::info!("scheduler: {} of {} schedules armed", act.armed.len(), rows.len());
                 Ok(act.armed.len())
