@@ -20,6 +20,12 @@ struct PrivateDockerd {
 
 impl PrivateDockerd {
     fn start() -> PrivateDockerd {
+        Self::start_with(false)
+    }
+
+    /// With `tls`, the Engine requires TLS with client certificates, made by [`make_certs`] in
+    /// `dir/certs` (ca.pem, cert.pem and key.pem there are the client's, as DOCKER_CERT_PATH wants).
+    fn start_with(tls: bool) -> PrivateDockerd {
         common::require_docker();
         let version = Command::new("dockerd").arg("--version").output();
         assert!(
@@ -31,6 +37,18 @@ impl PrivateDockerd {
         let port = common::free_port();
         let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
         let log = std::fs::File::create(dir.path().join("dockerd.log")).unwrap();
+        let tls_args: Vec<String> = if tls {
+            let certs = make_certs(&dir.path().join("certs"));
+            let c = |f: &str| certs.join(f).to_str().unwrap().to_string();
+            vec![
+                "--tlsverify".into(),
+                format!("--tlscacert={}", c("ca.pem")),
+                format!("--tlscert={}", c("server-cert.pem")),
+                format!("--tlskey={}", c("server-key.pem")),
+            ]
+        } else {
+            vec!["--tls=false".into()]
+        };
         let child = Command::new("dockerd")
             .args(["--host", &format!("tcp://127.0.0.1:{port}")])
             .args(["--host", &format!("unix://{}", path("docker.sock"))])
@@ -43,7 +61,8 @@ impl PrivateDockerd {
                 &path("dockerd.pid"),
             ])
             .args(["--storage-driver", "vfs", "--bridge", "none", "--iptables=false", "--ip6tables=false"])
-            .args(["--ip-masq=false", "--tls=false"])
+            .args(["--ip-masq=false"])
+            .args(&tls_args)
             .args([
                 "--containerd-namespace",
                 "chrontainer-test",
@@ -70,11 +89,11 @@ impl PrivateDockerd {
         format!("tcp://127.0.0.1:{}", self.port)
     }
 
-    /// The docker CLI, talking to this Engine over TCP.
+    /// The docker CLI, talking to this Engine over its private unix socket.
     fn cli(&self, args: &[&str]) -> Output {
         Command::new("docker")
             .arg("--host")
-            .arg(self.host())
+            .arg(format!("unix://{}", self.dir.path().join("docker.sock").display()))
             .args(args)
             .output()
             .expect("cannot run the docker CLI")
@@ -99,7 +118,7 @@ impl PrivateDockerd {
             .expect("cannot run docker save");
         let out = Command::new("docker")
             .arg("--host")
-            .arg(self.host())
+            .arg(format!("unix://{}", self.dir.path().join("docker.sock").display()))
             .arg("load")
             .stdin(save.stdout.take().unwrap())
             .output()
@@ -165,4 +184,97 @@ fn chrontainer_drives_an_engine_over_tcp() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["log"]["status"], "success", "{body}");
     assert_ne!(started(), before, "restarted over TCP");
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl (EC keys: fast).
+fn make_certs(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("openssl is missing: install it with `apt-get install openssl`");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let key = |name: &str| openssl(&["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name]);
+    key("ca-key.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "ca-key.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test-ca",
+        "-out",
+        "ca.pem",
+    ]);
+    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        .unwrap();
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    for (who, ext) in [("server", "server.ext"), ("client", "client.ext")] {
+        key(&format!("{who}-key.pem"));
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &format!("{who}-key.pem"),
+            "-subj",
+            &format!("/CN={who}"),
+            "-out",
+            &format!("{who}.csr"),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{who}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            ext,
+            "-out",
+            &format!("{who}-cert.pem"),
+        ]);
+    }
+    std::fs::copy(dir.join("client-cert.pem"), dir.join("cert.pem")).unwrap();
+    std::fs::copy(dir.join("client-key.pem"), dir.join("key.pem")).unwrap();
+    dir.to_path_buf()
+}
+
+#[test]
+fn chrontainer_speaks_tls_to_an_engine_that_requires_it() {
+    let dockerd = PrivateDockerd::start_with(true);
+    let certs = dockerd.dir.path().join("certs");
+    let engine_version = dockerd.ok(&["version", "--format", "{{.Server.Version}}"]);
+    let app = App::start_with(&[
+        ("DOCKER_HOST", &dockerd.host()),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", certs.to_str().unwrap()),
+    ]);
+    let (status, health) = app.get("/healthz");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["docker"]["status"], "ok", "{health}");
+    assert_eq!(health["docker"]["engine_version"], engine_version.as_str(), "{health}");
+    assert_eq!(app.get("/api/containers").0, 200);
+
+    // without the client certificate the Engine refuses, and Chrontainer says so
+    let plain = App::start_with(&[("DOCKER_HOST", &dockerd.host())]);
+    let (_, health) = plain.get("/healthz");
+    assert_eq!(health["docker"]["status"], "unreachable", "{health}");
+    let missing = App::start_with(&[
+        ("DOCKER_HOST", &dockerd.host()),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", "/nonexistent-certs"),
+    ]);
+    let (_, health) = missing.get("/healthz");
+    assert!(health["docker"]["error"].as_str().unwrap_or("").contains("key.pem is missing"), "{health}");
 }

@@ -70,20 +70,41 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// `DOCKER_HOST` as the Docker CLI reads it: `unix://` (the default) or `tcp://`/`http://`.
-fn client_for(host: &str, tls: bool) -> Result<Docker, String> {
+/// `DOCKER_HOST` as the Docker CLI reads it: `unix://` (the default) or `tcp://`/`http://`, the
+/// latter with TLS when `tls` names the directory of `ca.pem`, `cert.pem` and `key.pem`
+/// (`DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`, as for the Docker CLI).
+fn client_for(host: &str, tls: Option<&std::path::Path>) -> Result<Docker, String> {
     let timeout = REQUEST_TIMEOUT.as_secs();
     if host.starts_with("unix://") {
         Docker::connect_with_unix(host, timeout, API_DEFAULT_VERSION).map_err(|e| describe(&e))
     } else if host.starts_with("tcp://") || host.starts_with("http://") {
-        if tls {
-            return Err("DOCKER_TLS_VERIFY is set, but this build of Chrontainer cannot speak TLS to the \
-                        Engine; use the unix socket or a socket proxy on a trusted network"
-                .into());
+        if let Some(dir) = tls {
+            let file = |name: &str| {
+                let path = dir.join(name);
+                match path.is_file() {
+                    true => Ok(path),
+                    false => Err(format!(
+                        "DOCKER_TLS_VERIFY is set but {} is missing (set DOCKER_CERT_PATH to the directory \
+                         holding ca.pem, cert.pem and key.pem)",
+                        path.display()
+                    )),
+                }
+            };
+            let (key, cert, ca) = (file("key.pem")?, file("cert.pem")?, file("ca.pem")?);
+            return Docker::connect_with_ssl(host, &key, &cert, &ca, timeout, API_DEFAULT_VERSION)
+                .map_err(|e| describe(&e));
         }
         Docker::connect_with_http(host, timeout, API_DEFAULT_VERSION).map_err(|e| describe(&e))
     } else {
         Err("the scheme is not supported; use unix:///path/to/docker.sock or tcp://host:port".into())
+    }
+}
+
+/// `DOCKER_CERT_PATH`, else `~/.docker`, as the Docker CLI.
+fn cert_dir() -> std::path::PathBuf {
+    match std::env::var_os("DOCKER_CERT_PATH").filter(|p| !p.is_empty()) {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".docker"),
     }
 }
 
@@ -92,9 +113,9 @@ fn client_for(host: &str, tls: bool) -> Result<Docker, String> {
 pub async fn connect() -> Result<Connection, String> {
     let host =
         std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.into());
-    let tls = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty());
+    let tls = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty()).then(cert_dir);
     let attempt = async {
-        let client = client_for(&host, tls)?;
+        let client = client_for(&host, tls.as_deref())?;
         let client = client.negotiate_version().await.map_err(|e| describe(&e))?;
         let version = client.version().await.map_err(|e| describe(&e))?;
         Ok(Connection {
@@ -141,13 +162,14 @@ mod tests {
 
     #[test]
     fn docker_host_schemes() {
-        assert!(client_for("tcp://127.0.0.1:2375", false).is_ok());
-        assert!(client_for("http://proxy:2375", false).is_ok());
-        let tls = client_for("tcp://127.0.0.1:2376", true).err().unwrap();
-        assert!(tls.contains("DOCKER_TLS_VERIFY"), "{tls}");
-        let ssh = client_for("ssh://pi@raspberry", false).err().unwrap();
+        assert!(client_for("tcp://127.0.0.1:2375", None).is_ok());
+        assert!(client_for("http://proxy:2375", None).is_ok());
+        let tls =
+            client_for("tcp://127.0.0.1:2376", Some(std::path::Path::new("/nonexistent"))).err().unwrap();
+        assert!(tls.contains("DOCKER_TLS_VERIFY is set but /nonexistent/key.pem is missing"), "{tls}");
+        let ssh = client_for("ssh://pi@raspberry", None).err().unwrap();
         assert!(ssh.contains("not supported"), "{ssh}");
-        let missing = client_for("unix:///nonexistent/docker.sock", false).err().unwrap();
+        let missing = client_for("unix:///nonexistent/docker.sock", None).err().unwrap();
         assert_eq!(missing, "no Docker socket at /nonexistent/docker.sock");
     }
 
