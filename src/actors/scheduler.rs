@@ -166,6 +166,15 @@ impl SchedulerActor {
         }
     }
 
+    /// Arms a row just written by a create or an edit, for the `next_run` the store now holds, and
+    /// tells the live subscribers.
+    fn arm_and_publish(&mut self, row: ScheduleRow, ctx: &mut Context<Self>) -> Schedule {
+        self.arm(&row, row.next_run.map(to_utc), ctx);
+        let schedule = Schedule::from(row);
+        self.bus.publish(Event::Schedule(schedule.clone()));
+        schedule
+    }
+
     /// Cancels the schedule's timer, if it has one.
     fn disarm(&mut self, id: i32, ctx: &mut Context<Self>) {
         if let Some(armed) = self.armed.remove(&id) {
@@ -191,11 +200,7 @@ impl SchedulerActor {
             log::error!("schedule {} has an unknown action {:?}", row.id, row.action);
             return;
         };
-        let target = Target::Schedule {
-            name: row.container_name.clone(),
-            compose_project: row.compose_project.clone(),
-            compose_service: row.compose_service.clone(),
-        };
+        let target = target_of(row);
         let handle = self.sleep(row.id, intended, ctx);
         self.armed.insert(
             row.id,
@@ -349,6 +354,16 @@ impl SchedulerActor {
     }
 }
 
+/// A schedule's target: its container by name, else by compose project and service, resolved
+/// when it fires.
+fn target_of(row: &ScheduleRow) -> Target {
+    Target::Schedule {
+        name: row.container_name.clone(),
+        compose_project: row.compose_project.clone(),
+        compose_service: row.compose_service.clone(),
+    }
+}
+
 fn missed_result(
     armed: &Armed,
     id: i32,
@@ -487,15 +502,9 @@ impl Handler<Create> for SchedulerActor {
         new.created_at = now.naive_utc();
         new.updated_at = now.naive_utc();
         AtomicResponse::new(Box::pin(
-            async move { store.run(move |c| queries::insert_schedule(c, &new)).await }.into_actor(self).map(
-                |row, act, ctx| {
-                    let row = row?;
-                    act.arm(&row, row.next_run.map(to_utc), ctx);
-                    let schedule = Schedule::from(row);
-                    act.bus.publish(Event::Schedule(schedule.clone()));
-                    Ok(schedule)
-                },
-            ),
+            async move { store.run(move |c| queries::insert_schedule(c, &new)).await }
+                .into_actor(self)
+                .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
         ))
     }
 }
@@ -548,15 +557,11 @@ impl Handler<Update> for SchedulerActor {
                 queries::update_schedule(c, id, &next_run)
             })
         };
-        AtomicResponse::new(Box::pin(async move { store.run(job).await }.into_actor(self).map(
-            |row, act, ctx| {
-                let row = row?;
-                act.arm(&row, row.next_run.map(to_utc), ctx);
-                let schedule = Schedule::from(row);
-                act.bus.publish(Event::Schedule(schedule.clone()));
-                Ok(schedule)
-            },
-        )))
+        AtomicResponse::new(Box::pin(
+            async move { store.run(job).await }
+                .into_actor(self)
+                .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
+        ))
     }
 }
 
@@ -603,11 +608,7 @@ impl Handler<RunNow> for SchedulerActor {
         Box::pin(async move {
             let row = store.run(move |c| queries::get_schedule(c, id)).await?;
             let action = row.action.parse::<Action>()?;
-            let target = Target::Schedule {
-                name: row.container_name.clone(),
-                compose_project: row.compose_project.clone(),
-                compose_service: row.compose_service.clone(),
-            };
+            let target = target_of(&row);
             let (entry, failure) =
                 super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id), actor)
                     .await?;
