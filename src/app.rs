@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix::{Actor, Supervisor};
+use actix::Supervisor;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
@@ -135,9 +135,4 @@ async fn wait_for_signal() {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
-}
-
-/// Starts an actor unsupervised; used by tests that need one actor alone.
-pub fn start_actor<A: Actor<Context = actix::Context<A>>>(actor: A) -> actix::Addr<A> {
-    actor.start()
 }

@@ -279,10 +279,6 @@ impl App {
         let _ = self.child.wait();
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     pub fn output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
