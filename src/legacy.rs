@@ -44,9 +44,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 
-use crate::action::Action;
 use crate::config::Config;
 use crate::cron::CronExpr;
+use crate::domain::Action;
 use crate::error::AppError;
 use crate::store::db;
 use crate::store::schema::{logs, schedules};

@@ -1,13 +1,13 @@
 //! Chrontainer: restarts, starts, stops, pauses and unpauses Docker containers on cron schedules,
 //! with a dashboard, a JSON API and an activity log. See ARCHITECTURE.md in the project's docs.
 
-pub mod action;
 pub mod actors;
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod cron;
 pub mod docker;
+pub mod domain;
 pub mod error;
 pub mod events;
 pub mod legacy;

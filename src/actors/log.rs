@@ -76,7 +76,7 @@ impl Handler<Record> for LogActor {
         Box::pin(async move {
             metrics.count_action(r.action.as_str(), r.status.as_str(), r.trigger.as_str());
             let new = NewLog {
-                schedule_id: r.schedule_id,
+                schedule_id: r.schedule_id.map(|s| s.0),
                 container_name: r.container_name,
                 container_id: r.container_id,
                 action: r.action.as_str().into(),

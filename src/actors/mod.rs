@@ -8,7 +8,7 @@ pub mod store;
 
 use actix::Addr;
 
-use crate::action::{Action, Trigger};
+use crate::domain::{Action, Trigger};
 use crate::error::AppError;
 use crate::store::LogEntry;
 use docker::{DockerActor, RunAction, RunFailure, RunResult, Target};
@@ -30,7 +30,7 @@ impl Actors {
         target: Target,
         action: Action,
         trigger: Trigger,
-        schedule_id: Option<i32>,
+        schedule_id: Option<crate::domain::ScheduleId>,
         actor: Option<String>,
     ) -> Result<(LogEntry, Option<RunFailure>), AppError> {
         run_and_record(&self.docker, &self.log, target, action, trigger, schedule_id, actor).await
@@ -45,7 +45,7 @@ pub async fn run_and_record(
     target: Target,
     action: Action,
     trigger: Trigger,
-    schedule_id: Option<i32>,
+    schedule_id: Option<crate::domain::ScheduleId>,
     actor: Option<String>,
 ) -> Result<(LogEntry, Option<RunFailure>), AppError> {
     let result: RunResult = docker.send(RunAction { target, action, trigger, schedule_id }).await?;

@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 use super::docker::{DockerActor, RunAction, Target};
 use super::log::{LogActor, Record};
 use super::store::Store;
-use crate::action::{Action, RunStatus, Trigger};
 use crate::cron::CronExpr;
+use crate::domain::{Action, ContainerRef, HostId, RunStatus, ScheduleId, TargetKind, Trigger};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -298,7 +298,7 @@ impl SchedulerActor {
                             target: armed.target.clone(),
                             action: armed.action,
                             trigger: Trigger::Schedule,
-                            schedule_id: Some(id),
+                            schedule_id: Some(ScheduleId(id)),
                         })
                         .await
                     {
@@ -357,10 +357,13 @@ impl SchedulerActor {
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
 fn target_of(row: &ScheduleRow) -> Target {
-    Target::Schedule {
-        name: row.container_name.clone(),
-        compose_project: row.compose_project.clone(),
-        compose_service: row.compose_service.clone(),
+    Target {
+        host: HostId::local(),
+        kind: TargetKind::Container(ContainerRef::Named {
+            name: row.container_name.clone(),
+            compose_project: row.compose_project.clone(),
+            compose_service: row.compose_service.clone(),
+        }),
     }
 }
 
@@ -380,7 +383,8 @@ fn missed_result(
     };
     let next = next.map(|t| format!("; next run at {}", rfc3339(&t))).unwrap_or_default();
     super::docker::RunResult {
-        schedule_id: Some(id),
+        host: armed.target.host.clone(),
+        schedule_id: Some(ScheduleId(id)),
         container_name: armed.container_name.clone(),
         container_id: None,
         action: armed.action,
@@ -609,9 +613,16 @@ impl Handler<RunNow> for SchedulerActor {
             let row = store.run(move |c| queries::get_schedule(c, id)).await?;
             let action = row.action.parse::<Action>()?;
             let target = target_of(&row);
-            let (entry, failure) =
-                super::run_and_record(&docker, &log, target, action, Trigger::RunNow, Some(id), actor)
-                    .await?;
+            let (entry, failure) = super::run_and_record(
+                &docker,
+                &log,
+                target,
+                action,
+                Trigger::RunNow,
+                Some(ScheduleId(id)),
+                actor,
+            )
+            .await?;
             let mut changes = ScheduleChanges {
                 last_run: Some(Some(entry.timestamp.naive_utc())),
                 last_status: Some(Some(entry.status.clone())),

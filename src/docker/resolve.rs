@@ -2,7 +2,7 @@
 //! own `name` filter is an unanchored regular expression and would match `web` in `web-old`.
 
 use super::convert::Entry;
-use crate::actors::docker::Target;
+use crate::domain::ContainerRef;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved<'a> {
@@ -47,10 +47,13 @@ pub fn by_ref<'a>(entries: impl IntoIterator<Item = &'a Entry> + Clone, referenc
 /// A schedule's container: by its name, else, when the schedule knows the compose project and
 /// service, the one container carrying those labels (compose may have re-created it under a new
 /// ID or name). Several candidates are an error rather than a guess.
-pub fn by_target<'a>(entries: impl IntoIterator<Item = &'a Entry> + Clone, target: &Target) -> Resolved<'a> {
+pub fn by_target<'a>(
+    entries: impl IntoIterator<Item = &'a Entry> + Clone,
+    target: &ContainerRef,
+) -> Resolved<'a> {
     let (name, project, service) = match target {
-        Target::Ref(r) => return by_ref(entries, r),
-        Target::Schedule { name, compose_project, compose_service } => {
+        ContainerRef::Ref(r) => return by_ref(entries, r),
+        ContainerRef::Named { name, compose_project, compose_service } => {
             (name, compose_project, compose_service)
         }
     };
@@ -159,7 +162,7 @@ mod tests {
     #[test]
     fn a_schedule_follows_its_compose_service_when_the_name_is_gone() {
         let mut all = fixture();
-        let target = |name: &str| Target::Schedule {
+        let target = |name: &str| ContainerRef::Named {
             name: name.into(),
             compose_project: Some("shop".into()),
             compose_service: Some("web".into()),
@@ -172,7 +175,7 @@ mod tests {
         assert!(matches!(
             by_target(
                 &all,
-                &Target::Schedule { name: "999".into(), compose_project: None, compose_service: None }
+                &ContainerRef::Named { name: "999".into(), compose_project: None, compose_service: None }
             ),
             Resolved::Missing(_)
         ));

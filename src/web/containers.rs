@@ -5,10 +5,10 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::action::{Action, Trigger};
 use crate::actors::docker::{GetContainer, ListContainers, Target};
 use crate::actors::failure_error;
 use crate::auth::Identity;
+use crate::domain::{Action, HostId, Trigger};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,7 +34,13 @@ async fn act(
     let action = action.parse::<Action>()?;
     let (entry, failure) = state
         .actors
-        .run_and_record(Target::Ref(reference), action, Trigger::Manual, None, who.actor())
+        .run_and_record(
+            Target::container(HostId::local(), reference),
+            action,
+            Trigger::Manual,
+            None,
+            who.actor(),
+        )
         .await?;
     match failure {
         Some(failure) => Err(failure_error(&failure, &entry)),

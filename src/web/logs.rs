@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::input::{bounded_number, optional_text};
 use super::AppState;
-use crate::action::{Action, RunStatus, Trigger};
+use crate::domain::{Action, RunStatus, Trigger};
 use crate::error::AppError;
 use crate::store::{queries, LogEntry, LogQuery};
 

@@ -9,12 +9,12 @@ use serde_json::json;
 
 use super::input::{optional_text, path_id, required_text};
 use super::AppState;
-use crate::action::Action;
 use crate::actors::docker::{Container, GetContainer};
 use crate::actors::failure_error;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::{audit, Identity};
 use crate::cron::{parse_timezone, CronExpr};
+use crate::domain::Action;
 use crate::error::AppError;
 use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges};
 

@@ -8,10 +8,11 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::{DockerActor, Link};
-use crate::action::{Action, RunStatus, Trigger};
-use crate::actors::docker::{Container, RunAction, RunFailure, RunResult, Target};
+use crate::actors::docker::{Container, RunAction, RunFailure, RunResult};
 use crate::docker::actions::{self, Observation};
 use crate::docker::resolve::{self, Resolved};
+use crate::domain::{Action, RunStatus, Trigger};
+use crate::domain::{ContainerRef, HostId, ScheduleId, TargetKind};
 use crate::error::AppError;
 
 impl DockerActor {
@@ -29,10 +30,16 @@ impl DockerActor {
     }
 
     /// The container `target` means now, or the result that says why there is none.
-    fn resolve(&self, target: &Target, report: &Report) -> Result<(String, String), RunResult> {
+    #[allow(clippy::result_large_err)] // either way it ends as the one RunResult at once
+    fn resolve(
+        &self,
+        target: &crate::domain::Target,
+        report: &Report,
+    ) -> Result<(String, String), RunResult> {
         if let Link::Down(e) = &self.link {
             return Err(report.finish(target.display_name(), None, Err(RunFailure::Unreachable), e.clone()));
         }
+        let TargetKind::Container(target) = &target.kind;
         match resolve::by_target(self.cache.entries(), target) {
             Resolved::Found(e) => Ok((e.id.clone(), e.name.clone())),
             Resolved::Missing(m) | Resolved::Ambiguous(m) => {
@@ -54,9 +61,9 @@ impl DockerActor {
             Box::pin(act.sync_now(ctx).then(move |(), act, ctx| act.run(m, report, true, ctx)))
                 as LocalBoxActorFuture<Self, RunResult>
         };
-        let worth_a_sync = match &m.target {
-            Target::Ref(reference) => resolve::plausible(reference),
-            Target::Schedule { .. } => true,
+        let worth_a_sync = match &m.target.kind {
+            TargetKind::Container(ContainerRef::Ref(reference)) => resolve::plausible(reference),
+            TargetKind::Container(ContainerRef::Named { .. }) => true,
         };
         match self.resolve(&m.target, &report) {
             Ok((id, name)) => {
@@ -128,7 +135,8 @@ impl DockerActor {
 /// What every `RunResult` of one `RunAction` shares, and the clock of its duration.
 #[derive(Clone)]
 pub(super) struct Report {
-    schedule_id: Option<i32>,
+    host: HostId,
+    schedule_id: Option<ScheduleId>,
     action: Action,
     trigger: Trigger,
     started_at: DateTime<Utc>,
@@ -138,6 +146,7 @@ pub(super) struct Report {
 impl Report {
     pub(super) fn begin(m: &RunAction) -> Self {
         Report {
+            host: m.target.host.clone(),
             schedule_id: m.schedule_id,
             action: m.action,
             trigger: m.trigger,
@@ -161,6 +170,7 @@ impl Report {
             Err(failure) => (RunStatus::Error, Some(failure)),
         };
         RunResult {
+            host: self.host.clone(),
             schedule_id: self.schedule_id,
             container_name: name.to_string(),
             container_id: id,

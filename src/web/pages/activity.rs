@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::format::{capitalize, duration_ms, query_string, run_status, url_encode};
 use super::{Choice, Common};
-use crate::action::Action;
+use crate::domain::Action;
 use crate::store::LogEntry;
 use crate::web::auth::PageAuth;
 use crate::web::logs::LogParams;

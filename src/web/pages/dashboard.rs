@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
-use crate::action::Action;
 use crate::actors::docker::{Container, DockerHealth, Health, ListContainers};
 use crate::cron::{parse_timezone, CronExpr};
+use crate::domain::Action;
 use crate::error::AppError;
 use crate::store::{queries, Schedule};
 use crate::web::auth::PageAuth;

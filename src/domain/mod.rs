@@ -1,0 +1,14 @@
+//! The bottom floor: the words every other floor shares. It imports nothing from `actors/`,
+//! `docker/`, `store/` or `web/`, so anything may import it.
+
+mod action;
+mod container;
+mod ids;
+mod run;
+mod target;
+
+pub use action::{Action, RunStatus, Trigger};
+pub use container::{Container, DockerHealth};
+pub use ids::{HostId, ScheduleId, UserId};
+pub use run::{RunFailure, RunResult};
+pub use target::{ContainerRef, Target, TargetKind};

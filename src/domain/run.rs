@@ -1,0 +1,30 @@
+//! How one action ended, before it is recorded: the Runner turns it into a `LogEntry`.
+
+use chrono::{DateTime, Utc};
+
+use super::{Action, HostId, RunStatus, ScheduleId, Trigger};
+
+/// Why an action did not reach Docker or was refused, so an HTTP caller can answer with the right code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunFailure {
+    NotFound,
+    Busy,
+    Docker,
+    Unreachable,
+}
+
+/// The outcome of one action, success or not. Every one ends as a log entry.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub host: HostId,
+    pub schedule_id: Option<ScheduleId>,
+    pub container_name: String,
+    pub container_id: Option<String>,
+    pub action: Action,
+    pub trigger: Trigger,
+    pub status: RunStatus,
+    pub message: String,
+    pub duration_ms: i64,
+    pub started_at: DateTime<Utc>,
+    pub failure: Option<RunFailure>,
+}
