@@ -9,7 +9,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
 use crate::actors::docker::{DockerActor, InFlight};
-use crate::actors::log::LogActor;
+use crate::actors::log_actor::LogActor;
+use crate::actors::runner::Runner;
 use crate::actors::scheduler::SchedulerActor;
 use crate::actors::store::Store;
 use crate::actors::Actors;
@@ -54,11 +55,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             (store.clone(), bus.clone(), metrics.clone(), config.log_retention_days);
         Supervisor::start(move |_| LogActor::new(store, bus, metrics, days))
     };
+    let runner = Runner::new(docker.clone(), log);
     let scheduler = {
-        let (store, docker, log, bus, metrics) =
-            (store.clone(), docker.clone(), log.clone(), bus.clone(), metrics.clone());
+        let (store, runner, bus, metrics) = (store.clone(), runner.clone(), bus.clone(), metrics.clone());
         let grace = config.misfire_grace;
-        Supervisor::start(move |_| SchedulerActor::new(store, docker, log, bus, metrics, grace))
+        Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace))
     };
     let mut templates =
         web::pages::templates().map_err(|e| StartError(format!("templates: {}", cause(&e))))?;
@@ -67,7 +68,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let templates = Arc::new(templates);
     let state = AppState {
         config: config.clone(),
-        actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, log },
+        actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, runner },
         bus,
         metrics,
         templates,

@@ -120,6 +120,13 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::cron::CronError> for AppError {
+    fn from(e: crate::cron::CronError) -> Self {
+        let (code, field) = (e.code(), e.field());
+        AppError::invalid(code, field, e.to_string())
+    }
+}
+
 impl From<actix::MailboxError> for AppError {
     fn from(e: actix::MailboxError) -> Self {
         AppError::Internal(format!("actor mailbox: {e}"))

@@ -1,17 +1,15 @@
-//! The four actors and the one path every action takes:
-//! `DockerActor::RunAction` → `RunResult` → `LogActor::Record` → `LogEntry`.
+//! The actors and the one path every action takes: a trigger asks the [`runner::Runner`], which
+//! has the host's DockerActor act and the LogActor record the result.
 
 pub mod docker;
-pub mod log;
+pub mod log_actor;
+pub mod runner;
 pub mod scheduler;
 pub mod store;
 
 use actix::Addr;
 
-use crate::domain::{Action, Trigger};
-use crate::error::AppError;
-use crate::store::LogEntry;
-use docker::{DockerActor, RunAction, RunFailure, RunResult, Target};
+use docker::DockerActor;
 
 /// Addresses of the running actors; cheap to clone into handlers.
 #[derive(Clone)]
@@ -19,47 +17,5 @@ pub struct Actors {
     pub store: store::Store,
     pub docker: Addr<DockerActor>,
     pub scheduler: Addr<scheduler::SchedulerActor>,
-    pub log: Addr<log::LogActor>,
-}
-
-impl Actors {
-    /// Runs an action and records its result, whatever it was. The caller gets the stored entry
-    /// and, where the action did not happen, why.
-    pub async fn run_and_record(
-        &self,
-        target: Target,
-        action: Action,
-        trigger: Trigger,
-        schedule_id: Option<crate::domain::ScheduleId>,
-        actor: Option<String>,
-    ) -> Result<(LogEntry, Option<RunFailure>), AppError> {
-        run_and_record(&self.docker, &self.log, target, action, trigger, schedule_id, actor).await
-    }
-}
-
-/// The same as [`Actors::run_and_record`], for callers (the scheduler) that hold only the two addresses.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_and_record(
-    docker: &Addr<DockerActor>,
-    log: &Addr<log::LogActor>,
-    target: Target,
-    action: Action,
-    trigger: Trigger,
-    schedule_id: Option<crate::domain::ScheduleId>,
-    actor: Option<String>,
-) -> Result<(LogEntry, Option<RunFailure>), AppError> {
-    let result: RunResult = docker.send(RunAction { target, action, trigger, schedule_id }).await?;
-    let failure = result.failure.clone();
-    let entry = log.send(log::Record { result, actor }).await??;
-    Ok((entry, failure))
-}
-
-/// The HTTP answer for a manual action that did not happen: 404, 409, 502 or 503 (API.md).
-pub fn failure_error(failure: &RunFailure, entry: &LogEntry) -> AppError {
-    match failure {
-        RunFailure::NotFound => AppError::not_found("container_not_found", entry.message.clone()),
-        RunFailure::Busy => AppError::Busy(entry.message.clone()),
-        RunFailure::Docker => AppError::Docker(entry.message.clone()),
-        RunFailure::Unreachable => AppError::DockerUnreachable(entry.message.clone()),
-    }
+    pub runner: runner::Runner,
 }

@@ -11,17 +11,18 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
-use super::docker::{DockerActor, RunAction, Target};
-use super::log::{LogActor, Record};
+use super::runner::{Outcome, Request, Runner};
 use super::store::Store;
+use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
-use crate::domain::{Action, ContainerRef, HostId, RunStatus, ScheduleId, TargetKind, Trigger};
+use crate::domain::{
+    Action, ContainerRef, HostId, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger,
+};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
-use crate::store::{queries, LogEntry, NewSchedule, Schedule, ScheduleChanges, ScheduleRow};
+use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges, ScheduleRow};
 use crate::time::{rfc3339, to_utc};
 
 /// No timer sleeps longer than this without reading the wall clock again.
@@ -30,28 +31,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// the instant itself: the write (queued behind others when many schedules share an instant) is
 /// then off the path from the timer to Docker.
 const FIRE_LEAD: Duration = Duration::from_millis(250);
-/// Counting missed runs stops here; the log then says "at least".
-const MAX_MISSED_COUNT: u32 = 10_000;
 
-/// When a schedule fires.
-#[derive(Clone, Debug)]
-pub enum When {
-    Cron { expr: CronExpr, tz: Tz },
-    Once(DateTime<Utc>),
-}
-
-impl When {
-    pub fn from_row(row: &ScheduleRow) -> Result<When, AppError> {
-        Timetable::of(row).when()
-    }
-
-    /// The first intended instant strictly after `t`.
-    pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        match self {
-            When::Cron { expr, tz } => expr.next_after(*tz, t),
-            When::Once(at) => (*at > t).then_some(*at),
-        }
-    }
+/// A schedule's timetable, parsed.
+fn when_of(row: &ScheduleRow) -> Result<When, AppError> {
+    Timetable::of(row).when()
 }
 
 /// What an armed schedule keeps of its timetable: the text, parsed again when its timer wakes.
@@ -88,41 +71,7 @@ impl Timetable {
     }
 }
 
-/// What to do when a timer wakes at `now` for the intended instant `intended`.
-#[derive(Debug, PartialEq)]
-pub enum Wake {
-    /// Woke early (or the clock went back): sleep again for what is left.
-    Early(Duration),
-    /// Fire now; `late` is how far past the intended instant.
-    Fire { late: Duration },
-    /// Too late (process down, host asleep, clock jumped): log it as missed, do not replay.
-    Missed,
-}
-
-pub fn decide(intended: DateTime<Utc>, now: DateTime<Utc>, grace: Duration) -> Wake {
-    match (now - intended).to_std() {
-        Err(_) => Wake::Early((intended - now).to_std().unwrap_or_default()),
-        Ok(late) if late > grace => Wake::Missed,
-        Ok(late) => Wake::Fire { late },
-    }
-}
-
-/// How many intended instants from `first` (included) up to `now` (included), and the next one after `now`.
-pub fn count_missed(when: &When, first: DateTime<Utc>, now: DateTime<Utc>) -> (u32, Option<DateTime<Utc>>) {
-    let mut count = 1;
-    let mut t = first;
-    loop {
-        match when.next_after(t) {
-            Some(next) if next <= now && count < MAX_MISSED_COUNT => {
-                count += 1;
-                t = next;
-            }
-            Some(next) if next <= now => return (count, when.next_after(now)),
-            other => return (count, other),
-        }
-    }
-}
-
+/// An armed schedule: its timer and what it needs when the timer wakes.
 #[derive(Clone)]
 struct Armed {
     handle: SpawnHandle,
@@ -130,13 +79,26 @@ struct Armed {
     timetable: Timetable,
     target: Target,
     action: Action,
-    container_name: String,
 }
 
+/// One wake-up that fires (or logs a miss), decided by the timer maths and ready to apply.
+struct Firing {
+    id: i32,
+    intended: DateTime<Utc>,
+    /// `Some(count)` when the runs since `intended` were missed rather than run.
+    missed: Option<u32>,
+    /// How late the timer woke.
+    late: chrono::Duration,
+    next: Option<DateTime<Utc>>,
+    once: bool,
+    target: Target,
+    action: Action,
+}
+
+/// Decides when each schedule fires and hands the action to the Runner; it never acts itself.
 pub struct SchedulerActor {
     store: Store,
-    docker: Addr<DockerActor>,
-    log: Addr<LogActor>,
+    runner: Runner,
     bus: EventBus,
     metrics: Arc<Metrics>,
     grace: Duration,
@@ -146,24 +108,8 @@ pub struct SchedulerActor {
 }
 
 impl SchedulerActor {
-    pub fn new(
-        store: Store,
-        docker: Addr<DockerActor>,
-        log: Addr<LogActor>,
-        bus: EventBus,
-        metrics: Arc<Metrics>,
-        grace: Duration,
-    ) -> Self {
-        SchedulerActor {
-            store,
-            docker,
-            log,
-            bus,
-            metrics,
-            grace,
-            armed: HashMap::new(),
-            pending: HashMap::new(),
-        }
+    pub fn new(store: Store, runner: Runner, bus: EventBus, metrics: Arc<Metrics>, grace: Duration) -> Self {
+        SchedulerActor { store, runner, bus, metrics, grace, armed: HashMap::new(), pending: HashMap::new() }
     }
 
     /// Arms a row just written by a create or an edit, for the `next_run` the store now holds, and
@@ -192,7 +138,7 @@ impl SchedulerActor {
         self.disarm(row.id, ctx);
         let (Some(intended), true) = (intended, row.enabled) else { return };
         // parsed once here to refuse a schedule that cannot fire; kept as text (see Timetable)
-        if let Err(e) = When::from_row(row) {
+        if let Err(e) = when_of(row) {
             log::error!("schedule {} cannot be armed: {e}", row.id);
             return;
         }
@@ -200,19 +146,9 @@ impl SchedulerActor {
             log::error!("schedule {} has an unknown action {:?}", row.id, row.action);
             return;
         };
-        let target = target_of(row);
         let handle = self.sleep(row.id, intended, ctx);
-        self.armed.insert(
-            row.id,
-            Armed {
-                handle,
-                intended,
-                timetable: Timetable::of(row),
-                target,
-                action,
-                container_name: row.container_name.clone(),
-            },
-        );
+        let armed = Armed { handle, intended, timetable: Timetable::of(row), target: target_of(row), action };
+        self.armed.insert(row.id, armed);
         self.metrics.set_schedules(self.armed.len());
     }
 
@@ -222,12 +158,13 @@ impl SchedulerActor {
         ctx.run_later(wait, move |act, ctx| act.wake(id, ctx))
     }
 
+    /// A timer woke: sleep on, or decide this firing (the maths is `cron::when`), re-arm for the
+    /// next instant and fire.
     fn wake(&mut self, id: i32, ctx: &mut Context<Self>) {
         let Some(armed) = self.armed.get(&id) else { return };
-        let intended = armed.intended;
-        let now = Utc::now();
-        let decision = decide(intended, now, self.grace);
-        if matches!(decision, Wake::Early(left) if left > FIRE_LEAD) {
+        let (intended, now) = (armed.intended, Utc::now());
+        let wake = decide(intended, now, self.grace);
+        if matches!(wake, Wake::Early(left) if left > FIRE_LEAD) {
             let handle = self.sleep(id, intended, ctx);
             if let Some(armed) = self.armed.get_mut(&id) {
                 armed.handle = handle;
@@ -243,115 +180,94 @@ impl SchedulerActor {
                 return;
             }
         };
-        // The next instant counts from the intended one, never from now, so a late wake-up
-        // neither skips nor repeats a run; a missed stretch resumes after now.
-        let (missed, next) = match decision {
-            Wake::Missed => {
-                let (count, next) = count_missed(&when, intended, now);
-                (Some(count), next)
-            }
-            _ => (None, when.next_after(intended)),
-        };
-        let once = matches!(when, When::Once(_));
-        let changes = ScheduleChanges {
-            next_run: Some(next.map(|t| t.naive_utc())),
-            enabled: once.then_some(false),
-            ..Default::default()
-        };
+        let (missed, next) = after_wake(&when, intended, now, &wake);
         if let Some(next) = next {
             let handle = self.sleep(id, next, ctx);
             self.armed.insert(id, Armed { handle, intended: next, ..armed.clone() });
         }
         self.metrics.set_schedules(self.armed.len());
+        let once = matches!(when, When::Once(_));
+        let firing = Firing {
+            id,
+            intended,
+            missed,
+            late: now - intended,
+            next,
+            once,
+            target: armed.target,
+            action: armed.action,
+        };
+        self.fire(firing, ctx);
+    }
 
+    /// Writes the next run, waits for the instant, then hands the action to the Runner. next_run
+    /// is written before the action is sent: a crash in between loses this run rather than running
+    /// it twice after the restart.
+    fn fire(&mut self, f: Firing, ctx: &mut Context<Self>) {
+        let id = f.id;
         let store = self.store.clone();
-        let docker = self.docker.clone();
-        let log = self.log.clone();
-        let bus = self.bus.clone();
-        let metrics = self.metrics.clone();
-        let prepare_store = self.store.clone();
+        let changes = ScheduleChanges {
+            next_run: Some(f.next.map(|t| t.naive_utc())),
+            enabled: f.once.then_some(false),
+            ..Default::default()
+        };
+        let intended = f.intended;
+        let waits = f.missed.is_none();
         let prepare = async move {
-            // next_run is written before the action is sent: a crash in between loses this run
-            // rather than running it twice after the restart.
-            if let Err(e) = prepare_store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+            if let Err(e) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
                 log::warn!("schedule {id}: cannot record its next run ({e}); not firing");
                 return false;
             }
-            if missed.is_none() {
-                let left = (intended - Utc::now()).to_std().unwrap_or_default();
-                if !left.is_zero() {
-                    tokio::time::sleep(left).await;
-                }
+            let left = (intended - Utc::now()).to_std().unwrap_or_default();
+            if waits && !left.is_zero() {
+                tokio::time::sleep(left).await;
             }
             true
         };
-        let fire = async move {
-            let result = match missed {
-                Some(count) => missed_result(&armed, id, count, intended, next),
-                None => {
-                    let delay_us = (Utc::now() - intended).num_microseconds().unwrap_or(0);
-                    metrics.observe_fire_delay(delay_us as f64 / 1e6);
-                    // read by the fire-delay benchmark
-                    log::debug!("schedule {id} fire delay {delay_us} us");
-                    let mut result = match docker
-                        .send(RunAction {
-                            target: armed.target.clone(),
-                            action: armed.action,
-                            trigger: Trigger::Schedule,
-                            schedule_id: Some(ScheduleId(id)),
-                        })
-                        .await
-                    {
-                        Ok(result) => result,
-                        Err(e) => {
-                            log::error!("schedule {id}: the Docker actor did not answer: {e}");
-                            return;
-                        }
-                    };
-                    let late = now - intended;
-                    if late > chrono::Duration::seconds(1) {
-                        result.message = format!(
-                            "{} (ran {} s late; it was due at {})",
-                            result.message,
-                            late.num_seconds(),
-                            rfc3339(&intended)
-                        );
-                    }
-                    result
-                }
-            };
-            let status = result.status;
-            let container_id = result.container_id.clone();
-            let last_run = result.started_at.naive_utc();
-            if let Err(e) =
-                log.send(Record { result, actor: None }).await.map_err(AppError::from).and_then(|r| r)
-            {
-                log::error!("schedule {id}: cannot record its result: {e}");
-            }
-            let mut changes = ScheduleChanges {
-                last_run: Some(Some(last_run)),
-                last_status: Some(Some(status.as_str().to_string())),
-                ..Default::default()
-            };
-            if container_id.is_some() {
-                changes.container_id = Some(container_id);
-            }
-            match store.run(move |c| queries::update_schedule(c, id, &changes)).await {
-                Ok(row) => bus.publish(Event::Schedule(row.into())),
-                // deleted while it ran: its log rows stay, nothing else to do
-                Err(AppError::NotFound { .. }) => {}
-                Err(e) => log::warn!("schedule {id}: cannot record its last run: {e}"),
+        let runner = self.runner.clone();
+        let metrics = self.metrics.clone();
+        let run = async move {
+            if let Err(e) = run_firing(&runner, &metrics, f).await {
+                log::error!("schedule {id}: {e}");
             }
         };
         let handle = ctx.spawn(prepare.into_actor(self).map(move |ready, act, ctx| {
             act.pending.remove(&id);
             if ready {
                 // from here on the action is under way: nothing cancels it halfway
-                ctx.spawn(fire.into_actor(act));
+                ctx.spawn(run.into_actor(act));
             }
         }));
         self.pending.insert(id, handle);
     }
+}
+
+/// Acts (or logs the miss) for one firing, through the Runner, which also records its last run.
+async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Outcome, AppError> {
+    let Some(count) = f.missed else {
+        let delay_us = (Utc::now() - f.intended).num_microseconds().unwrap_or(0);
+        metrics.observe_fire_delay(delay_us as f64 / 1e6);
+        // read by the fire-delay benchmark
+        log::debug!("schedule {} fire delay {delay_us} us", f.id);
+        let request = Request {
+            target: f.target,
+            action: f.action,
+            trigger: Trigger::Schedule,
+            schedule_id: Some(ScheduleId(f.id)),
+            requested_by: None,
+        };
+        let mut result = runner.act(request).await?;
+        if f.late > chrono::Duration::seconds(1) {
+            result.message = format!(
+                "{} (ran {} s late; it was due at {})",
+                result.message,
+                f.late.num_seconds(),
+                rfc3339(&f.intended)
+            );
+        }
+        return runner.record(result, None).await;
+    };
+    runner.record(missed_result(&f, count), None).await
 }
 
 /// A schedule's target: its container by name, else by compose project and service, resolved
@@ -367,13 +283,7 @@ fn target_of(row: &ScheduleRow) -> Target {
     }
 }
 
-fn missed_result(
-    armed: &Armed,
-    id: i32,
-    count: u32,
-    since: DateTime<Utc>,
-    next: Option<DateTime<Utc>>,
-) -> super::docker::RunResult {
+fn missed_result(f: &Firing, count: u32) -> RunResult {
     let runs = if count >= MAX_MISSED_COUNT {
         format!("at least {count} runs")
     } else if count == 1 {
@@ -381,18 +291,18 @@ fn missed_result(
     } else {
         format!("{count} runs")
     };
-    let next = next.map(|t| format!("; next run at {}", rfc3339(&t))).unwrap_or_default();
-    super::docker::RunResult {
-        host: armed.target.host.clone(),
-        schedule_id: Some(ScheduleId(id)),
-        container_name: armed.container_name.clone(),
+    let next = f.next.map(|t| format!("; next run at {}", rfc3339(&t))).unwrap_or_default();
+    RunResult {
+        host: f.target.host.clone(),
+        schedule_id: Some(ScheduleId(f.id)),
+        container_name: f.target.display_name().to_string(),
         container_id: None,
-        action: armed.action,
+        action: f.action,
         trigger: Trigger::Schedule,
         status: RunStatus::Missed,
         message: format!(
             "missed {runs} since {} (Chrontainer was not running, or the clock jumped){next}",
-            rfc3339(&since)
+            rfc3339(&f.intended)
         ),
         duration_ms: 0,
         started_at: Utc::now(),
@@ -425,7 +335,7 @@ fn intended_for(row: &ScheduleRow, now: DateTime<Utc>) -> Result<Option<DateTime
     }
     match row.next_run {
         Some(next) => Ok(Some(to_utc(next))),
-        None => Ok(When::from_row(row)?.next_after(now)),
+        None => Ok(when_of(row)?.next_after(now)),
     }
 }
 
@@ -532,7 +442,7 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_status: None,
         next_run: None,
     };
-    When::from_row(&probe)
+    when_of(&probe)
 }
 
 /// A validated edit: the changed columns. The scheduler recomputes `next_run` and re-arms.
@@ -555,7 +465,7 @@ impl Handler<Update> for SchedulerActor {
             c.transaction(|c| {
                 let row = queries::update_schedule(c, id, &changes)?;
                 // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
-                let next = if row.enabled { When::from_row(&row)?.next_after(now) } else { None };
+                let next = if row.enabled { when_of(&row)?.next_after(now) } else { None };
                 let next_run =
                     ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
                 queries::update_schedule(c, id, &next_run)
@@ -594,97 +504,29 @@ impl Handler<Delete> for SchedulerActor {
 
 /// Runs a schedule's action now, outside its timetable (trigger `run_now`).
 #[derive(Message)]
-#[rtype(result = "Result<(LogEntry, Option<super::docker::RunFailure>), AppError>")]
+#[rtype(result = "Result<Outcome, AppError>")]
 pub struct RunNow {
     pub id: i32,
     /// Who asked (a user or an API token).
-    pub actor: Option<String>,
+    pub requested_by: Option<String>,
 }
 
 impl Handler<RunNow> for SchedulerActor {
-    type Result = ResponseFuture<Result<(LogEntry, Option<super::docker::RunFailure>), AppError>>;
+    type Result = ResponseFuture<Result<Outcome, AppError>>;
 
-    fn handle(&mut self, RunNow { id, actor }: RunNow, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, RunNow { id, requested_by }: RunNow, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
-        let docker = self.docker.clone();
-        let log = self.log.clone();
-        let bus = self.bus.clone();
+        let runner = self.runner.clone();
         Box::pin(async move {
             let row = store.run(move |c| queries::get_schedule(c, id)).await?;
-            let action = row.action.parse::<Action>()?;
-            let target = target_of(&row);
-            let (entry, failure) = super::run_and_record(
-                &docker,
-                &log,
-                target,
-                action,
-                Trigger::RunNow,
-                Some(ScheduleId(id)),
-                actor,
-            )
-            .await?;
-            let mut changes = ScheduleChanges {
-                last_run: Some(Some(entry.timestamp.naive_utc())),
-                last_status: Some(Some(entry.status.clone())),
-                ..Default::default()
+            let request = Request {
+                target: target_of(&row),
+                action: row.action.parse::<Action>()?,
+                trigger: Trigger::RunNow,
+                schedule_id: Some(ScheduleId(id)),
+                requested_by,
             };
-            if entry.container_id.is_some() {
-                changes.container_id = Some(entry.container_id.clone());
-            }
-            if let Ok(row) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
-                bus.publish(Event::Schedule(row.into()));
-            }
-            Ok((entry, failure))
+            runner.run(request).await
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 5, h, m, s).unwrap()
-    }
-
-    #[test]
-    fn an_early_wake_sleeps_again_for_what_is_left() {
-        assert_eq!(
-            decide(at(3, 0, 0), at(2, 59, 58), Duration::from_secs(60)),
-            Wake::Early(Duration::from_secs(2))
-        );
-    }
-
-    #[test]
-    fn on_time_or_within_grace_fires_once_with_its_lateness() {
-        let grace = Duration::from_secs(60);
-        assert_eq!(decide(at(3, 0, 0), at(3, 0, 0), grace), Wake::Fire { late: Duration::ZERO });
-        assert_eq!(decide(at(3, 0, 0), at(3, 0, 59), grace), Wake::Fire { late: Duration::from_secs(59) });
-        assert_eq!(decide(at(3, 0, 0), at(3, 1, 1), grace), Wake::Missed);
-    }
-
-    #[test]
-    fn missed_runs_are_counted_and_resume_after_now() {
-        let when = When::Cron { expr: CronExpr::parse("*/15 * * * *").unwrap(), tz: chrono_tz::UTC };
-        // due 03:00, back at 04:10: 03:00 03:15 03:30 03:45 04:00 were missed, next is 04:15
-        let (count, next) = count_missed(&when, at(3, 0, 0), at(4, 10, 0));
-        assert_eq!(count, 5);
-        assert_eq!(next, Some(at(4, 15, 0)));
-    }
-
-    #[test]
-    fn a_one_time_schedule_has_nothing_after_its_instant() {
-        let when = When::Once(at(3, 0, 0));
-        assert_eq!(when.next_after(at(2, 0, 0)), Some(at(3, 0, 0)));
-        assert_eq!(when.next_after(at(3, 0, 0)), None);
-        assert_eq!(count_missed(&when, at(3, 0, 0), at(5, 0, 0)), (1, None));
-    }
-
-    #[test]
-    fn the_next_instant_counts_from_the_intended_one_not_from_now() {
-        let when = When::Cron { expr: CronExpr::parse("*/5 * * * * *").unwrap(), tz: chrono_tz::UTC };
-        // fired for 03:00:00 but woke at 03:00:07: the next intended is 03:00:05, not 03:00:10
-        assert_eq!(when.next_after(at(3, 0, 0)), Some(at(3, 0, 5)));
     }
 }

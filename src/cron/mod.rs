@@ -11,6 +11,7 @@ mod describe;
 mod field;
 #[cfg(test)]
 mod tests;
+pub mod when;
 
 use std::str::FromStr;
 
@@ -19,7 +20,6 @@ use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
 
-use crate::error::AppError;
 use crate::text::clip;
 use field::{Field, Kind};
 
@@ -70,7 +70,7 @@ struct Fields {
 
 impl CronExpr {
     /// Parse and validate; errors are `invalid_cron` naming the field at fault.
-    pub fn parse(expr: &str) -> Result<CronExpr, AppError> {
+    pub fn parse(expr: &str) -> Result<CronExpr, CronError> {
         let text = expr.trim();
         let schedule = parse_schedule(text).map_err(invalid_cron)?;
         Ok(CronExpr { text: text.to_string(), schedule })
@@ -117,7 +117,7 @@ impl CronExpr {
 /// The English description of `expr`, remembered: the dashboard describes every schedule on every
 /// render and a parse costs tens of microseconds (croner fills a year table). Bounded: the memo is
 /// emptied when it reaches 1,024 expressions.
-pub fn describe_cached(expr: &str) -> Result<String, AppError> {
+pub fn describe_cached(expr: &str) -> Result<String, CronError> {
     static MEMO: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
         std::sync::OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
@@ -135,21 +135,48 @@ pub fn describe_cached(expr: &str) -> Result<String, AppError> {
 }
 
 /// Parse an IANA zone name (exact, or failing that case-insensitive: `europe/berlin`).
-pub fn parse_timezone(name: &str) -> Result<Tz, AppError> {
+pub fn parse_timezone(name: &str) -> Result<Tz, CronError> {
     let trimmed = name.trim();
     let insensitive =
         || chrono_tz::TZ_VARIANTS.iter().copied().find(|tz| tz.name().eq_ignore_ascii_case(trimmed));
     Tz::from_str(trimmed).ok().or_else(insensitive).ok_or_else(|| {
-        AppError::invalid(
-            "invalid_timezone",
-            Some("timezone"),
-            format!("timezone: \"{}\" is not an IANA time zone (e.g. Europe/Berlin)", clip(trimmed, 64)),
-        )
+        CronError::InvalidTimezone(format!(
+            "timezone: \"{}\" is not an IANA time zone (e.g. Europe/Berlin)",
+            clip(trimmed, 64)
+        ))
     })
 }
 
-fn invalid_cron(message: String) -> AppError {
-    AppError::invalid("invalid_cron", Some("cron"), message)
+/// Why an expression or a zone was refused, in words for the user. The dialect knows nothing of
+/// HTTP: `crate::error` maps these to 400 `invalid_cron` / `invalid_timezone`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CronError {
+    #[error("{0}")]
+    InvalidCron(String),
+    #[error("{0}")]
+    InvalidTimezone(String),
+}
+
+impl CronError {
+    /// API.md's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CronError::InvalidCron(_) => "invalid_cron",
+            CronError::InvalidTimezone(_) => "invalid_timezone",
+        }
+    }
+
+    /// The schedule field at fault.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            CronError::InvalidCron(_) => Some("cron"),
+            CronError::InvalidTimezone(_) => Some("timezone"),
+        }
+    }
+}
+
+fn invalid_cron(message: String) -> CronError {
+    CronError::InvalidCron(message)
 }
 
 fn parse_schedule(text: &str) -> Result<Schedule, String> {

@@ -56,6 +56,28 @@ pub fn append_log(conn: &mut SqliteConnection, new: &NewLog) -> Result<LogRow, A
     Ok(diesel::insert_into(logs::table).values(new).returning(LogRow::as_returning()).get_result(conn)?)
 }
 
+/// Records one action: its log row and, when it belongs to a schedule, that schedule's last run
+/// (and the container it resolved to), in the one transaction the StoreActor runs every job in.
+/// The schedule is `None` when it has none or was deleted while the action ran.
+pub fn record_run(
+    conn: &mut SqliteConnection,
+    new: &NewLog,
+) -> Result<(LogRow, Option<ScheduleRow>), AppError> {
+    let row = append_log(conn, new)?;
+    let Some(id) = new.schedule_id else { return Ok((row, None)) };
+    let changes = ScheduleChanges {
+        last_run: Some(Some(new.timestamp)),
+        last_status: Some(Some(new.status.clone())),
+        container_id: new.container_id.clone().map(Some),
+        ..Default::default()
+    };
+    match update_schedule(conn, id, &changes) {
+        Ok(schedule) => Ok((row, Some(schedule))),
+        Err(AppError::NotFound { .. }) => Ok((row, None)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Newest first, keyset-paged by id so that a million rows cost no more than a hundred.
 pub fn query_logs(conn: &mut SqliteConnection, q: &LogQuery) -> Result<Vec<LogRow>, AppError> {
     let mut query =

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::AppState;
 use crate::actors::docker::{GetContainer, ListContainers, Target};
-use crate::actors::failure_error;
+use crate::actors::runner::Request;
 use crate::auth::Identity;
 use crate::domain::{Action, HostId, Trigger};
 use crate::error::AppError;
@@ -32,18 +32,13 @@ async fn act(
 ) -> Result<HttpResponse, AppError> {
     let (reference, action) = path.into_inner();
     let action = action.parse::<Action>()?;
-    let (entry, failure) = state
-        .actors
-        .run_and_record(
-            Target::container(HostId::local(), reference),
-            action,
-            Trigger::Manual,
-            None,
-            who.actor(),
-        )
-        .await?;
-    match failure {
-        Some(failure) => Err(failure_error(&failure, &entry)),
-        None => Ok(super::json(&json!({ "log": entry }))),
-    }
+    let request = Request {
+        target: Target::container(HostId::local(), reference),
+        action,
+        trigger: Trigger::Manual,
+        schedule_id: None,
+        requested_by: who.actor(),
+    };
+    let entry = state.actors.runner.run(request).await?.into_answer()?;
+    Ok(super::json(&json!({ "log": entry })))
 }

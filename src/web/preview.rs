@@ -55,9 +55,9 @@ pub fn preview_response(
     let Some(expr) = given(expr) else {
         return Err(AppError::invalid("missing_field", Some("expr"), "expr is required (a cron expression)"));
     };
-    let expr = CronExpr::parse(expr).map_err(|e| rename_field(e, "expr"))?;
+    let expr = CronExpr::parse(expr).map_err(|e| rename_field(e.into(), "expr"))?;
     let tz = match given(tz) {
-        Some(name) => parse_timezone(name).map_err(|e| rename_field(e, "tz"))?,
+        Some(name) => parse_timezone(name).map_err(|e| rename_field(e.into(), "tz"))?,
         None => default_tz,
     };
     let count = bounded_number(given(count), "count", DEFAULT_COUNT, 1, MAX_COUNT)?;

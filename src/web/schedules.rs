@@ -10,7 +10,6 @@ use serde_json::json;
 use super::input::{optional_text, path_id, required_text};
 use super::AppState;
 use crate::actors::docker::{Container, GetContainer};
-use crate::actors::failure_error;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::{audit, Identity};
 use crate::cron::{parse_timezone, CronExpr};
@@ -211,9 +210,6 @@ async fn run_now(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
-    let (entry, failure) = state.actors.scheduler.send(RunNow { id, actor: who.actor() }).await??;
-    match failure {
-        Some(failure) => Err(failure_error(&failure, &entry)),
-        None => Ok(super::json(&json!({ "log": entry }))),
-    }
+    let outcome = state.actors.scheduler.send(RunNow { id, requested_by: who.actor() }).await??;
+    Ok(super::json(&json!({ "log": outcome.into_answer()? })))
 }

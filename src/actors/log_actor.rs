@@ -1,5 +1,5 @@
-//! LogActor: every action's result goes through here, once: into the store, to live subscribers
-//! and to the metrics. It also prunes old rows once a day.
+//! LogActor: every action's result goes through here, once, from the Runner: into the store, to
+//! live subscribers and to the metrics. It also prunes old rows once a day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +7,6 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
-use super::docker::RunResult;
 use super::store::Store;
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -57,38 +56,27 @@ impl Supervised for LogActor {
     }
 }
 
-/// Record one result: store it, publish it, count it. Answers with the stored entry.
-/// `actor` names who asked (a user or an API token); `None` for the scheduler.
+/// Record one action's row (made by the Runner): store it, and for a schedule its last run, in
+/// one transaction; then publish both and count it. Answers with the stored entry.
 #[derive(Message)]
 #[rtype(result = "Result<LogEntry, AppError>")]
-pub struct Record {
-    pub result: RunResult,
-    pub actor: Option<String>,
-}
+pub struct Record(pub NewLog);
 
 impl Handler<Record> for LogActor {
     type Result = ResponseFuture<Result<LogEntry, AppError>>;
 
-    fn handle(&mut self, Record { result: r, actor }: Record, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, Record(new): Record, _ctx: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
         Box::pin(async move {
-            metrics.count_action(r.action.as_str(), r.status.as_str(), r.trigger.as_str());
-            let new = NewLog {
-                schedule_id: r.schedule_id.map(|s| s.0),
-                container_name: r.container_name,
-                container_id: r.container_id,
-                action: r.action.as_str().into(),
-                trigger: r.trigger.as_str().into(),
-                status: r.status.as_str().into(),
-                message: r.message,
-                duration_ms: r.duration_ms,
-                timestamp: r.started_at.naive_utc(),
-                actor,
-            };
-            let entry = LogEntry::from(store.run(move |c| queries::append_log(c, &new)).await?);
+            metrics.count_action(&new.action, &new.status, &new.trigger);
+            let (row, schedule) = store.run(move |c| queries::record_run(c, &new)).await?;
+            let entry = LogEntry::from(row);
             bus.publish(Event::Log(entry.clone()));
+            if let Some(schedule) = schedule {
+                bus.publish(Event::Schedule(schedule.into()));
+            }
             Ok(entry)
         })
     }

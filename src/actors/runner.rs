@@ -1,0 +1,96 @@
+//! The Runner: the one path from a request to act to a recorded result. Every trigger (a click, an
+//! API call, a timer, run-now; later windows, health rules and chain steps) comes through here:
+//! resolve and act in the host's DockerActor, then record once through the LogActor. So the
+//! activity log, the live bus and the metrics never miss an action.
+
+use actix::Addr;
+
+use super::docker::{DockerActor, RunAction};
+use super::log_actor::{LogActor, Record};
+use crate::domain::{Action, RunFailure, RunResult, ScheduleId, Target, Trigger};
+use crate::error::AppError;
+use crate::store::{LogEntry, NewLog};
+
+/// A request to act.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub target: Target,
+    pub action: Action,
+    pub trigger: Trigger,
+    pub schedule_id: Option<ScheduleId>,
+    /// Who asked: a user or an API token; `None` for the scheduler.
+    pub requested_by: Option<String>,
+}
+
+/// How a request ended: the stored entry and, where the action did not happen, why.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub entry: LogEntry,
+    pub failure: Option<RunFailure>,
+}
+
+impl Outcome {
+    /// The entry for a person who asked; an action that did not happen is their 404, 409, 502 or
+    /// 503 (API.md), with the logged message.
+    pub fn into_answer(self) -> Result<LogEntry, AppError> {
+        let message = self.entry.message.clone();
+        match self.failure {
+            None => Ok(self.entry),
+            Some(RunFailure::NotFound) => Err(AppError::not_found("container_not_found", message)),
+            Some(RunFailure::Busy) => Err(AppError::Busy(message)),
+            Some(RunFailure::Docker) => Err(AppError::Docker(message)),
+            Some(RunFailure::Unreachable) => Err(AppError::DockerUnreachable(message)),
+        }
+    }
+}
+
+/// Cheap to clone into handlers and actors.
+#[derive(Clone)]
+pub struct Runner {
+    docker: Addr<DockerActor>,
+    log: Addr<LogActor>,
+}
+
+impl Runner {
+    pub fn new(docker: Addr<DockerActor>, log: Addr<LogActor>) -> Runner {
+        Runner { docker, log }
+    }
+
+    /// Acts and records, whatever happened.
+    pub async fn run(&self, request: Request) -> Result<Outcome, AppError> {
+        let requested_by = request.requested_by.clone();
+        let result = self.act(request).await?;
+        self.record(result, requested_by).await
+    }
+
+    /// Acts without recording, for a caller that adds to the result's message first (the
+    /// scheduler notes a late run); it must then `record` it.
+    pub async fn act(&self, request: Request) -> Result<RunResult, AppError> {
+        let Request { target, action, trigger, schedule_id, .. } = request;
+        Ok(self.docker.send(RunAction { target, action, trigger, schedule_id }).await?)
+    }
+
+    /// Records a result: one log row and, for a schedule, its last run, in one transaction; then
+    /// the live bus and the metrics.
+    pub async fn record(&self, result: RunResult, requested_by: Option<String>) -> Result<Outcome, AppError> {
+        let failure = result.failure.clone();
+        let entry = self.log.send(Record(log_row(result, requested_by))).await??;
+        Ok(Outcome { entry, failure })
+    }
+}
+
+/// The one place a `RunResult` becomes a log row.
+fn log_row(r: RunResult, requested_by: Option<String>) -> NewLog {
+    NewLog {
+        schedule_id: r.schedule_id.map(|s| s.0),
+        container_name: r.container_name,
+        container_id: r.container_id,
+        action: r.action.as_str().into(),
+        trigger: r.trigger.as_str().into(),
+        status: r.status.as_str().into(),
+        message: r.message,
+        duration_ms: r.duration_ms,
+        timestamp: r.started_at.naive_utc(),
+        actor: requested_by,
+    }
+}
