@@ -34,7 +34,8 @@ class Service:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         e = dict(os.environ, CHRONTAINER_LISTEN=f"127.0.0.1:{self.port}", CHRONTAINER_DATA_DIR=data_dir,
-                 CHRONTAINER_AUTH="none", RUST_LOG="warn")
+                 CHRONTAINER_AUTH="none", CHRONTAINER_MIN_INTERVAL="1", CHRONTAINER_MAX_SCHEDULES="100000",
+                 RUST_LOG="warn")
         e.update(env or {})
         self.log = tempfile.NamedTemporaryFile(prefix="chrontainer-bench-", suffix=".log", delete=False)
         t0 = time.perf_counter()

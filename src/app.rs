@@ -11,7 +11,7 @@ use actix_web::{App, HttpServer};
 use crate::actors::docker::{DockerActor, InFlight};
 use crate::actors::log_actor::LogActor;
 use crate::actors::runner::Runner;
-use crate::actors::scheduler::SchedulerActor;
+use crate::actors::scheduler::{Limits, SchedulerActor};
 use crate::actors::store::Store;
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
@@ -28,6 +28,7 @@ pub struct StartError(pub String);
 /// Runs the service until SIGTERM or SIGINT. Must be called inside an actix `System`.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let started = Instant::now();
+    crate::auth::password::return_large_blocks_to_the_os();
     let _lock = db::lock_data_dir(&config.data_dir).map_err(StartError)?;
     let db_path = config.database_path();
     drop(db::open(&db_path).map_err(|e| StartError(format!("{e}: {}", e.cause())))?);
@@ -59,7 +60,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let scheduler = {
         let (store, runner, bus, metrics) = (store.clone(), runner.clone(), bus.clone(), metrics.clone());
         let grace = config.misfire_grace;
-        Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace))
+        let limits = Limits { max_schedules: config.max_schedules, min_interval: config.min_interval };
+        Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace, limits))
     };
     let templates =
         Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
@@ -70,6 +72,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         metrics,
         templates,
         throttle: Arc::default(),
+        password_changes: Arc::default(),
+        passwords: Arc::default(),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);

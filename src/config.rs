@@ -36,6 +36,15 @@ pub struct Config {
     pub trust_proxy: bool,
     /// How long a sign-in lasts, from the moment of signing in.
     pub session_lifetime: Duration,
+    /// Schedules at most (`CHRONTAINER_MAX_SCHEDULES`): each costs a timer and log rows.
+    pub max_schedules: usize,
+    /// The shortest time between two runs of one schedule (`CHRONTAINER_MIN_INTERVAL`): every run
+    /// costs an inspect, an action and a log row.
+    pub min_interval: Duration,
+    /// Host names besides the listen address, IP literals and `localhost` that requests may name
+    /// (`CHRONTAINER_ALLOWED_HOSTS`, comma-separated, lower case, no port): anything else is a
+    /// DNS-rebinding page or a mistake.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -53,6 +62,9 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_proxy", &self.trust_proxy)
             .field("session_lifetime", &self.session_lifetime)
+            .field("max_schedules", &self.max_schedules)
+            .field("min_interval", &self.min_interval)
+            .field("allowed_hosts", &self.allowed_hosts)
             .finish()
     }
 }
@@ -116,6 +128,9 @@ impl Config {
         let secure_cookies = flag(&get, "CHRONTAINER_SECURE_COOKIES", false)?;
         let trust_proxy = flag(&get, "CHRONTAINER_TRUST_PROXY", false)?;
         let session_hours = number(&get, "CHRONTAINER_SESSION_HOURS", 168, 1, 8760)?;
+        let max_schedules = number(&get, "CHRONTAINER_MAX_SCHEDULES", 1000, 1, 100_000)? as usize;
+        let min_interval = seconds(&get, "CHRONTAINER_MIN_INTERVAL", 10, 1, 86400)?;
+        let allowed_hosts = allowed_hosts(get("CHRONTAINER_ALLOWED_HOSTS"))?;
 
         Ok(Config {
             listen,
@@ -130,6 +145,9 @@ impl Config {
             secure_cookies,
             trust_proxy,
             session_lifetime: Duration::from_secs(session_hours * 3600),
+            max_schedules,
+            min_interval: Duration::from_secs(min_interval),
+            allowed_hosts,
         })
     }
 
@@ -162,6 +180,31 @@ fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> Res
         Some("false") => Ok(false),
         Some(other) => Err(ConfigError(format!("{name}={other} is not allowed: use true or false"))),
     }
+}
+
+/// `CHRONTAINER_ALLOWED_HOSTS`: host names (no scheme, no port), comma-separated.
+fn allowed_hosts(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            let ok = h.len() <= 253
+                && h.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if ok {
+                Ok(h)
+            } else {
+                Err(ConfigError(format!(
+                    "CHRONTAINER_ALLOWED_HOSTS: {h:?} is not a host name (give names like chrontainer.lan, \
+                     comma-separated, without scheme or port)"
+                )))
+            }
+        })
+        .collect()
 }
 
 fn seconds(

@@ -24,6 +24,9 @@ pub enum AppError {
     PayloadTooLarge(usize),
     #[error("Too many failed attempts; try again in {0} s")]
     TooManyRequests(u64),
+    /// Too much work of one kind at once (argon2 checks): 503 with Retry-After, come back later.
+    #[error("Chrontainer is busy checking other passwords; try again in {0} s")]
+    Overloaded(u64),
     /// The Docker Engine refused the request (502); the message is Docker's.
     #[error("{0}")]
     Docker(String),
@@ -56,6 +59,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Overloaded(_) => "overloaded",
             AppError::Docker(_) => "docker_error",
             AppError::DockerUnreachable(_) => "docker_unreachable",
             AppError::Database(_) => "database_error",
@@ -107,6 +111,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Docker(_) => StatusCode::BAD_GATEWAY,
             AppError::DockerUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,7 +121,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         self.log_cause();
         let mut response = HttpResponse::build(self.status_code());
-        if let AppError::TooManyRequests(seconds) = self {
+        if let AppError::TooManyRequests(seconds) | AppError::Overloaded(seconds) = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(self.to_json())

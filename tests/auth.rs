@@ -247,6 +247,57 @@ fn repeated_failures_from_one_address_get_429_with_retry_after() {
     assert!(!app.output().contains("guess"));
 }
 
+#[test]
+fn a_crowd_of_wrong_sign_ins_gets_five_password_checks_and_leaves_memory_as_it_was() {
+    let app = App::start_secured(&[]);
+    // warm up what any sign-in allocates, then take the idle figure
+    app.login("admin", ADMIN_PASSWORD);
+    std::thread::sleep(Duration::from_millis(500));
+    let idle = app.rss_kib();
+    let app = std::sync::Arc::new(app);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let health = {
+        let (app, stop) = (app.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut answers = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                answers.push(app.request("GET", "/healthz", &[], None).status);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            answers
+        })
+    };
+    let crowd: Vec<_> = (0..200)
+        .map(|i| {
+            let app = app.clone();
+            std::thread::spawn(move || app.try_login("admin", &format!("wrong guess {i}")).status)
+        })
+        .collect();
+    let statuses: Vec<u16> = crowd.into_iter().map(|t| t.join().unwrap()).collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let health = health.join().unwrap();
+
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} wrong passwords were checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| [401, 429, 503].contains(s)), "{statuses:?}");
+    assert_eq!(
+        app.try_login("admin", ADMIN_PASSWORD).status,
+        429,
+        "the right password after the crowd waits"
+    );
+    assert!(!health.is_empty() && health.iter().all(|s| *s == 200), "/healthz during the crowd: {health:?}");
+    let rows = {
+        let mut conn = chrontainer::store::db::open(&app.data_dir.path().join("chrontainer.db")).unwrap();
+        audit_rows(&mut conn)
+    };
+    let failed = rows.iter().filter(|d| d.starts_with("login_failed")).count();
+    assert!(failed <= 5, "{failed} password checks were audited: {rows:?}");
+    std::thread::sleep(Duration::from_millis(500));
+    let after = app.rss_kib();
+    println!("RSS idle {idle} KiB, after 200 concurrent wrong sign-ins {after} KiB");
+    assert!(after <= idle + 10 * 1024, "RSS grew from {idle} KiB to {after} KiB");
+}
+
 /// `event detail` of every audit row, read straight from the database.
 fn audit_rows(conn: &mut diesel::SqliteConnection) -> Vec<String> {
     use diesel::sql_types::Text;

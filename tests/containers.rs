@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::{wait_for, App, TestContainer};
@@ -216,10 +216,14 @@ fn a_second_action_on_a_busy_container_is_409_and_logged_as_skipped() {
     let slow = {
         let (app, name) = (app.clone(), c.name.clone());
         // a probe below may hold the container for a moment just as the restart arrives: try again
-        std::thread::spawn(move || loop {
-            let answer = app.post(&format!("/api/containers/{name}/restart"), json!({}));
-            if answer.0 != 409 {
-                return answer;
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let answer = app.post(&format!("/api/containers/{name}/restart"), json!({}));
+                if answer.0 != 409 || Instant::now() > deadline {
+                    return answer;
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
         })
     };

@@ -76,3 +76,20 @@ proptest! {
         let _ = CronExpr::parse(&expr);
     }
 }
+
+/// The property above holds only for what the parser accepts: this keeps it from passing
+/// vacuously, should the generator ever produce (almost) nothing but rejected input.
+#[test]
+fn the_generator_produces_enough_accepted_expressions() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = expression();
+    let total = 3000;
+    let accepted = (0..total)
+        .filter(|_| {
+            let text = strategy.new_tree(&mut runner).expect("a generated expression").current();
+            CronExpr::parse(&text).is_ok()
+        })
+        .count();
+    assert!(accepted >= total / 10, "only {accepted} of {total} generated expressions were accepted");
+}

@@ -196,3 +196,48 @@ fn a_schedule_follows_its_container_when_compose_re_creates_it() {
     });
     assert_eq!(entry["container"], new.name.as_str());
 }
+
+#[test]
+fn a_schedule_more_frequent_than_the_minimum_interval_is_refused_and_changes_nothing() {
+    let c = TestContainer::create("sched-min", &[]);
+    let app = App::start_with(&[("CHRONTAINER_MIN_INTERVAL", "10")]);
+    for cron in ["* * * * * *", "*/5 * * * * *", "@every 3s", "0,1 * * * * *"] {
+        let (status, body) =
+            app.post("/api/schedules", json!({"container": c.name, "action": "restart", "cron": cron}));
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("too_frequent")), "{cron}: {body}");
+        assert_eq!(body["error"]["field"], "cron");
+        assert!(body["error"]["message"].as_str().unwrap().contains("CHRONTAINER_MIN_INTERVAL"), "{body}");
+    }
+    let ok = create(&app, json!({"container": c.name, "action": "restart", "cron": "*/10 * * * * *"}));
+    let (status, body) = app.patch(&format!("/api/schedules/{}", ok["id"]), json!({"cron": "* * * * * *"}));
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("too_frequent")), "{body}");
+    let (_, unchanged) = app.get(&format!("/api/schedules/{}", ok["id"]));
+    assert_eq!(unchanged["cron"], "*/10 * * * * *");
+    let (_, all) = app.get("/api/schedules");
+    assert_eq!(all.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn no_more_schedules_than_the_maximum_even_in_a_burst() {
+    let c = TestContainer::create("sched-max", &[]);
+    let app = std::sync::Arc::new(App::start_with(&[("CHRONTAINER_MAX_SCHEDULES", "3")]));
+    let burst: Vec<_> = (0..10)
+        .map(|_| {
+            let (app, name) = (app.clone(), c.name.clone());
+            std::thread::spawn(move || {
+                app.post(
+                    "/api/schedules",
+                    json!({"container": name, "action": "restart", "cron": "0 3 * * *"}),
+                )
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, Value)> = burst.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 3, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!((*status, body["error"]["code"].as_str()), (400, Some("too_many_schedules")), "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("CHRONTAINER_MAX_SCHEDULES"), "{body}");
+    }
+    let (_, all) = app.get("/api/schedules");
+    assert_eq!(all.as_array().unwrap().len(), 3);
+}

@@ -95,6 +95,50 @@ struct Firing {
     action: Action,
 }
 
+/// What the operator allows: `CHRONTAINER_MAX_SCHEDULES` and `CHRONTAINER_MIN_INTERVAL`.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_schedules: usize,
+    pub min_interval: Duration,
+}
+
+impl Limits {
+    /// Refuses a timetable whose runs come closer together than the minimum interval.
+    fn check_interval(&self, when: &When, now: DateTime<Utc>) -> Result<(), AppError> {
+        let When::Cron { expr, tz } = when else { return Ok(()) };
+        match expr.shortest_gap(*tz, now) {
+            Some(gap) if gap < self.min_interval => Err(AppError::invalid(
+                "too_frequent",
+                Some("cron"),
+                format!(
+                    "cron: {:?} runs as often as every {} s; the shortest interval allowed is {} s \
+                     (CHRONTAINER_MIN_INTERVAL)",
+                    crate::text::clip(expr.as_str(), 60),
+                    gap.as_secs(),
+                    self.min_interval.as_secs()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses one more schedule when there are `count` already and that is the most allowed.
+    fn check_count(&self, count: i64) -> Result<(), AppError> {
+        if usize::try_from(count).unwrap_or(usize::MAX) >= self.max_schedules {
+            return Err(AppError::invalid(
+                "too_many_schedules",
+                None,
+                format!(
+                    "There are already {count} schedules, the most allowed (CHRONTAINER_MAX_SCHEDULES={}); \
+                     delete one first",
+                    self.max_schedules
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Decides when each schedule fires and hands the action to the Runner; it never acts itself.
 pub struct SchedulerActor {
     store: Store,
@@ -102,14 +146,23 @@ pub struct SchedulerActor {
     bus: EventBus,
     metrics: Arc<Metrics>,
     grace: Duration,
+    limits: Limits,
     armed: HashMap<i32, Armed>,
     /// Firings between their store write and their instant; cancelled on disable, edit or delete.
     pending: HashMap<i32, SpawnHandle>,
 }
 
 impl SchedulerActor {
-    pub fn new(store: Store, runner: Runner, bus: EventBus, metrics: Arc<Metrics>, grace: Duration) -> Self {
-        SchedulerActor { store, runner, bus, metrics, grace, armed: HashMap::new(), pending: HashMap::new() }
+    pub fn new(
+        store: Store,
+        runner: Runner,
+        bus: EventBus,
+        metrics: Arc<Metrics>,
+        grace: Duration,
+        limits: Limits,
+    ) -> Self {
+        let (armed, pending) = (HashMap::new(), HashMap::new());
+        SchedulerActor { store, runner, bus, metrics, grace, limits, armed, pending }
     }
 
     /// Arms a row just written by a create or an edit, for the `next_run` the store now holds, and
@@ -408,15 +461,22 @@ impl Handler<Create> for SchedulerActor {
     fn handle(&mut self, Create(mut new): Create, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         let now = Utc::now();
-        let first = match new_when(&new) {
+        let limits = self.limits;
+        let first = match new_when(&new).and_then(|when| limits.check_interval(&when, now).map(|()| when)) {
             Ok(when) => when.next_after(now),
             Err(e) => return AtomicResponse::new(Box::pin(actix::fut::ready(Err(e)))),
         };
         new.next_run = if new.enabled { first.map(|t| t.naive_utc()) } else { None };
         new.created_at = now.naive_utc();
         new.updated_at = now.naive_utc();
+        // counted and inserted in one transaction, and creates are serial here (AtomicResponse):
+        // a burst of requests cannot pass the limit together
+        let job = move |c: &mut diesel::SqliteConnection| {
+            limits.check_count(queries::count_schedules(c)?)?;
+            queries::insert_schedule(c, &new)
+        };
         AtomicResponse::new(Box::pin(
-            async move { store.run(move |c| queries::insert_schedule(c, &new)).await }
+            async move { store.run(job).await }
                 .into_actor(self)
                 .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
         ))
@@ -459,13 +519,17 @@ impl Handler<Update> for SchedulerActor {
     fn handle(&mut self, Update { id, mut changes }: Update, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         let now = Utc::now();
+        let limits = self.limits;
         changes.updated_at = Some(now.naive_utc());
         let job = move |c: &mut diesel::SqliteConnection| {
             use diesel::Connection;
             c.transaction(|c| {
                 let row = queries::update_schedule(c, id, &changes)?;
+                // an edit that makes it fire too often is rolled back with the transaction
+                let when = when_of(&row)?;
+                limits.check_interval(&when, now)?;
                 // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
-                let next = if row.enabled { when_of(&row)?.next_after(now) } else { None };
+                let next = if row.enabled { when.next_after(now) } else { None };
                 let next_run =
                     ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
                 queries::update_schedule(c, id, &next_run)

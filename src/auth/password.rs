@@ -1,13 +1,65 @@
 //! Passwords: argon2id with the crate's defaults (the OWASP recommendation: 19 MiB, 2 passes), a
 //! random salt per hash, stored in the PHC string format so the parameters travel with the hash.
 //!
-//! Hashing takes tens of milliseconds on purpose: callers on an async thread use `web::block`.
+//! Hashing takes tens of milliseconds and 19 MiB on purpose, so it never runs on an async thread
+//! and never unbounded: every hash and check goes through the [`Gate`].
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+
+/// Argon2 computations at once. Each holds 19 MiB while it runs: two keep a crowd of sign-ins at
+/// under 40 MiB on a Pi, and still check a password in well under a second.
+pub const CONCURRENT_HASHES: usize = 2;
+/// How long an attempt waits for a free slot before it is told to come back (503, Retry-After).
+const GATE_WAIT: Duration = Duration::from_secs(3);
+
+/// Bounds the argon2 work of the whole process (sign-ins, password changes, new users).
+pub struct Gate {
+    slots: Semaphore,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate { slots: Semaphore::new(CONCURRENT_HASHES) }
+    }
+}
+
+impl Gate {
+    /// Runs `work` on the blocking pool once a slot is free; `AppError::Overloaded` when none
+    /// frees within a few seconds.
+    pub async fn run<R, F>(&self, work: F) -> Result<R, AppError>
+    where
+        R: Send + 'static,
+        F: FnOnce() -> R + Send + 'static,
+    {
+        let permit = tokio::time::timeout(GATE_WAIT, self.slots.acquire())
+            .await
+            .map_err(|_| AppError::Overloaded(GATE_WAIT.as_secs()))?
+            .map_err(|_| AppError::Internal("the password gate is closed".into()))?;
+        let result = tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")));
+        drop(permit);
+        result
+    }
+}
+
+/// glibc keeps a freed 19 MiB argon2 block in the freeing thread's arena and raises its mmap
+/// threshold past it, so a burst of sign-ins on many blocking threads would stay resident. A fixed
+/// threshold makes every large block a mapping of its own, returned to the OS when it is freed.
+/// (musl's allocator does that by itself.) Called once at start-up.
+pub fn return_large_blocks_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before other threads allocate
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
 
 pub const MIN_LEN: usize = 8;
 /// Long enough for any passphrase, short enough that nobody can make us hash a megabyte.

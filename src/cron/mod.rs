@@ -105,6 +105,29 @@ impl CronExpr {
         }
     }
 
+    /// The shortest time between two consecutive fire times, looking at the next few hundred
+    /// runs after `from` (over at most eight days, which covers every day-of-week and day-boundary
+    /// pattern of the fields): what `CHRONTAINER_MIN_INTERVAL` is checked against. `None` when it
+    /// fires at most once.
+    pub fn shortest_gap(&self, tz: Tz, from: DateTime<Utc>) -> Option<std::time::Duration> {
+        if let Schedule::Every(secs) = &self.schedule {
+            return Some(std::time::Duration::from_secs((*secs).unsigned_abs()));
+        }
+        let end = from + TimeDelta::days(8);
+        let mut shortest: Option<TimeDelta> = None;
+        let mut previous = self.next_after(tz, from)?;
+        for _ in 0..500 {
+            let Some(next) = self.next_after(tz, previous) else { break };
+            let gap = next - previous;
+            shortest = Some(shortest.map_or(gap, |s| s.min(gap)));
+            if next > end || gap <= TimeDelta::seconds(1) {
+                break;
+            }
+            previous = next;
+        }
+        shortest.and_then(|g| g.to_std().ok())
+    }
+
     /// True when the first field is seconds (six-field form) or it is an `@every` below a minute.
     pub fn has_seconds(&self) -> bool {
         match &self.schedule {

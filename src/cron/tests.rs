@@ -619,3 +619,18 @@ fn time_zones() {
     assert_eq!(next_n("0 3 * * *", Berlin, "2026-01-01T00:00:00Z", 1), ["2026-01-01T02:00:00Z"]);
     assert_eq!(next_n("0 3 * * *", Berlin, "2026-07-01T00:00:00Z", 1), ["2026-07-01T01:00:00Z"]);
 }
+
+#[test]
+fn the_shortest_gap_is_what_min_interval_is_checked_against() {
+    let from = utc("2026-01-05T00:00:00Z");
+    let gap = |e: &str| CronExpr::parse(e).unwrap().shortest_gap(chrono_tz::UTC, from).map(|d| d.as_secs());
+    assert_eq!(gap("* * * * * *"), Some(1));
+    assert_eq!(gap("*/5 * * * * *"), Some(5));
+    assert_eq!(gap("0,1 * * * * *"), Some(1));
+    assert_eq!(gap("@every 30s"), Some(30));
+    assert_eq!(gap("* * * * *"), Some(60));
+    assert_eq!(gap("0 3 * * *"), Some(86400));
+    // the gap across midnight is the short one: 23:59 then 00:00
+    assert_eq!(gap("0,59 0,23 * * *"), Some(60));
+    assert_eq!(gap("0 3 * * 1"), Some(7 * 86400));
+}

@@ -16,6 +16,10 @@ pub fn list_schedules(conn: &mut SqliteConnection) -> Result<Vec<ScheduleRow>, A
     Ok(schedules::table.order(schedules::id).select(ScheduleRow::as_select()).load(conn)?)
 }
 
+pub fn count_schedules(conn: &mut SqliteConnection) -> Result<i64, AppError> {
+    Ok(schedules::table.count().get_result(conn)?)
+}
+
 pub fn get_schedule(conn: &mut SqliteConnection, id: i32) -> Result<ScheduleRow, AppError> {
     schedules::table
         .find(id)

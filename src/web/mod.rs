@@ -34,6 +34,10 @@ pub struct AppState {
     pub templates: Arc<handlebars::Handlebars<'static>>,
     /// Failed sign-ins by address, shared by every worker.
     pub throttle: Arc<crate::auth::throttle::Throttle>,
+    /// Failed current-password checks by user (changing one's own password).
+    pub password_changes: Arc<crate::auth::throttle::Throttle<i32>>,
+    /// Bounds the argon2 work of every handler together.
+    pub passwords: Arc<crate::auth::password::Gate>,
 }
 
 /// Every route of the service: the API (with its JSON 404) before the pages, whose default is the

@@ -174,6 +174,8 @@ impl App {
         cmd.env("CHRONTAINER_LISTEN", "127.0.0.1:0")
             .env("CHRONTAINER_DATA_DIR", data_dir.path())
             .env("CHRONTAINER_AUTH", "none")
+            // the tests fire six-field schedules every few seconds; the default minimum is 10 s
+            .env("CHRONTAINER_MIN_INTERVAL", "1")
             .env("RUST_LOG", "info")
             .env_remove("TZ")
             .env_remove("CHRONTAINER_TIMEZONE")
@@ -261,6 +263,13 @@ impl App {
     }
 
     /// Sends SIGTERM and waits for the exit code.
+    /// The process's resident memory now, in KiB (from /proc).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS in /proc/PID/status");
+        line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmRSS in kB")
+    }
+
     pub fn terminate(mut self) -> Option<i32> {
         unsafe_kill(self.child.id(), "TERM");
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -1,6 +1,8 @@
 //! `/api/users`: admins manage users; everyone signed in may change their own password.
 //! The settings page's forms call the same functions.
 
+use std::time::Instant;
+
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -27,11 +29,10 @@ fn user_id(raw: &str) -> Result<i32, AppError> {
     path_id(raw, "user_not_found", "user")
 }
 
-/// Hashes off the async threads: argon2 takes tens of milliseconds by design.
-pub(crate) async fn hash_password(secret: String) -> Result<String, AppError> {
-    web::block(move || password::hash(&secret))
-        .await
-        .map_err(|e| AppError::Internal(format!("password hashing thread: {e}")))?
+/// Hashes off the async threads and within the gate: argon2 takes tens of milliseconds and
+/// 19 MiB by design.
+pub(crate) async fn hash_password(state: &AppState, secret: String) -> Result<String, AppError> {
+    state.passwords.run(move || password::hash(&secret)).await?
 }
 
 fn required(value: Option<String>, field: &'static str) -> Result<String, AppError> {
@@ -71,7 +72,7 @@ pub(crate) async fn create(
     let username = user_store::check_username(username)?;
     let role = Role::parse_user_role(role)?;
     password::check_new(&secret, "password")?;
-    let hash = hash_password(secret).await?;
+    let hash = hash_password(state, secret).await?;
     let now = Utc::now().naive_utc();
     let new = NewUser {
         username,
@@ -103,7 +104,7 @@ pub(crate) async fn update(
     let hash = match new_password {
         Some(secret) => {
             password::check_new(&secret, "password")?;
-            Some(hash_password(secret).await?)
+            Some(hash_password(state, secret).await?)
         }
         None => None,
     };
@@ -160,8 +161,19 @@ pub(crate) async fn change_own_password(
     password::check_new(&new_password, "new_password")?;
     let row = state.actors.store.run(move |c| user_store::get(c, id)).await?;
     let stored = row.password_hash.clone();
-    let right = web::block(move || password::verify(&current, &stored)).await.unwrap_or(false);
-    if !right {
+    // a stolen session cannot guess at the current password faster than a sign-in could
+    let attempt = state.password_changes.begin(id, Instant::now()).map_err(AppError::TooManyRequests)?;
+    let right = state.passwords.run(move || password::verify(&current, &stored)).await;
+    let right = match right {
+        Err(e) => {
+            state.password_changes.succeeded(id, attempt);
+            return Err(e);
+        }
+        Ok(right) => right,
+    };
+    if right {
+        state.password_changes.succeeded(id, attempt);
+    } else {
         audit::record(
             &state.actors.store,
             who.name.as_deref(),
@@ -175,7 +187,7 @@ pub(crate) async fn change_own_password(
             "The current password is wrong",
         ));
     }
-    let hash = hash_password(new_password).await?;
+    let hash = hash_password(state, new_password).await?;
     let keep = who.session_id();
     let now = Utc::now().naive_utc();
     let (_, ended) =

@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{render_or_error, see_other, Common};
+use crate::auth::throttle::by_address;
 use crate::auth::users::{self as user_store};
 use crate::auth::{audit, password, sessions, tokens, Identity};
 use crate::config::AuthMode;
@@ -83,21 +84,31 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
         };
         render_or_error(&state, status, "login", &view)
     };
-    let ip = client_ip(&req, &state.config);
-    let from = client_text(&req, &state.config);
-    if let Some(ip) = ip {
-        if let Err(wait) = state.throttle.check(ip, Instant::now()) {
-            log::warn!("sign-in refused: too many failures from {from}");
-            let mut res = page(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many failed sign-ins from your address: try again in {wait} s."),
-            );
-            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return res;
+    let retry_later = |status: StatusCode, wait: u64, error: String| {
+        let mut res = page(status, error);
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, value);
         }
-    }
+        res
+    };
+    let from = client_text(&req, &state.config);
+    // counted before the password is checked, so a crowd of guesses gets five checks, not forty
+    let attempt = match client_ip(&req, &state.config).map(by_address) {
+        Some(key) => match state.throttle.begin(key, Instant::now()) {
+            Ok(at) => Some((key, at)),
+            Err(wait) => {
+                log::warn!("sign-in refused: too many failures from {from}");
+                let error = format!("Too many failed sign-ins from your address: try again in {wait} s.");
+                return retry_later(StatusCode::TOO_MANY_REQUESTS, wait, error);
+            }
+        },
+        None => None,
+    };
+    let give_back = || {
+        if let Some((key, at)) = attempt {
+            state.throttle.succeeded(key, at);
+        }
+    };
 
     let user = match user_store::check_username(&username) {
         Ok(name) => match state.actors.store.run(move |c| user_store::find_by_name(c, &name)).await {
@@ -107,22 +118,37 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
         Err(_) => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = web::block(move || match hash {
-        Some(hash) if secret.chars().count() <= password::MAX_LEN => password::verify(&secret, &hash),
-        _ => {
-            password::verify_nothing(&secret);
-            false
+    let checked = state
+        .passwords
+        .run(move || match hash {
+            Some(hash) if secret.chars().count() <= password::MAX_LEN => password::verify(&secret, &hash),
+            _ => {
+                password::verify_nothing(&secret);
+                false
+            }
+        })
+        .await;
+    let matches = match checked {
+        Ok(matches) => matches,
+        Err(AppError::Overloaded(wait)) => {
+            // nothing was checked: the attempt does not count
+            give_back();
+            log::warn!(
+                "sign-in from {from} turned away: {} password checks already running",
+                password::CONCURRENT_HASHES
+            );
+            let error = format!("Chrontainer is busy checking other sign-ins: try again in {wait} s.");
+            return retry_later(StatusCode::SERVICE_UNAVAILABLE, wait, error);
         }
-    })
-    .await
-    .unwrap_or(false);
+        Err(e) => return super::error_page(&state.templates, &e),
+    };
 
     let user = match (user, matches) {
-        (Some(user), true) => user,
+        (Some(user), true) => {
+            give_back();
+            user
+        }
         (user, _) => {
-            if let Some(ip) = ip {
-                state.throttle.failed(ip, Instant::now());
-            }
             // the name only when it is a user's: a password typed into the name field stays out of the log
             let detail = match user {
                 Some(u) => format!("as {} from {from}", u.username),
