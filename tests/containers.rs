@@ -87,6 +87,7 @@ fn listing_shows_every_state_and_health() {
     assert_eq!(names, sorted, "the list is sorted by name");
 
     let c = &all[&created.name];
+    assert_eq!(c["host"], "local", "every container names its Docker host: {c}");
     assert_eq!(c["id"], created.id.as_str());
     assert_eq!(c["image"], common::TEST_IMAGE);
     assert_eq!(c["status"], "Created");

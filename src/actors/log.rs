@@ -7,8 +7,8 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
-use super::docker::RunResult;
 use super::store::Store;
+use crate::domain::RunResult;
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;

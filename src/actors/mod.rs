@@ -1,17 +1,16 @@
 //! The four actors and the one path every action takes:
 //! `DockerActor::RunAction` → `RunResult` → `LogActor::Record` → `LogEntry`.
 
-pub mod docker;
 pub mod log;
 pub mod scheduler;
 pub mod store;
 
 use actix::Addr;
 
-use crate::domain::{Action, Trigger};
+use crate::docker::{DockerActor, RunAction};
+use crate::domain::{Action, RunFailure, RunResult, Target, Trigger};
 use crate::error::AppError;
 use crate::store::LogEntry;
-use docker::{DockerActor, RunAction, RunFailure, RunResult, Target};
 
 /// Addresses of the running actors; cheap to clone into handlers.
 #[derive(Clone)]

@@ -13,11 +13,12 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::docker::{DockerActor, RunAction, Target};
 use super::log::{LogActor, Record};
 use super::store::Store;
 use crate::cron::CronExpr;
-use crate::domain::{Action, ContainerRef, HostId, RunStatus, ScheduleId, TargetKind, Trigger};
+use crate::docker::{DockerActor, RunAction};
+use crate::domain::{Action, ContainerRef, HostId, RunFailure, RunResult, RunStatus, ScheduleId};
+use crate::domain::{Target, TargetKind, Trigger};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -373,7 +374,7 @@ fn missed_result(
     count: u32,
     since: DateTime<Utc>,
     next: Option<DateTime<Utc>>,
-) -> super::docker::RunResult {
+) -> RunResult {
     let runs = if count >= MAX_MISSED_COUNT {
         format!("at least {count} runs")
     } else if count == 1 {
@@ -382,7 +383,7 @@ fn missed_result(
         format!("{count} runs")
     };
     let next = next.map(|t| format!("; next run at {}", rfc3339(&t))).unwrap_or_default();
-    super::docker::RunResult {
+    RunResult {
         host: armed.target.host.clone(),
         schedule_id: Some(ScheduleId(id)),
         container_name: armed.container_name.clone(),
@@ -594,7 +595,7 @@ impl Handler<Delete> for SchedulerActor {
 
 /// Runs a schedule's action now, outside its timetable (trigger `run_now`).
 #[derive(Message)]
-#[rtype(result = "Result<(LogEntry, Option<super::docker::RunFailure>), AppError>")]
+#[rtype(result = "Result<(LogEntry, Option<RunFailure>), AppError>")]
 pub struct RunNow {
     pub id: i32,
     /// Who asked (a user or an API token).
@@ -602,7 +603,7 @@ pub struct RunNow {
 }
 
 impl Handler<RunNow> for SchedulerActor {
-    type Result = ResponseFuture<Result<(LogEntry, Option<super::docker::RunFailure>), AppError>>;
+    type Result = ResponseFuture<Result<(LogEntry, Option<RunFailure>), AppError>>;
 
     fn handle(&mut self, RunNow { id, actor }: RunNow, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();

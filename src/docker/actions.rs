@@ -8,9 +8,8 @@ use bollard::Docker;
 
 use super::cache::Clock;
 use super::connect::{classify, inspect, Failure};
-use super::convert::Entry;
-use crate::actors::docker::RunFailure;
-use crate::domain::{Action, RunStatus};
+use super::entry::Entry;
+use crate::domain::{Action, RunFailure, RunStatus};
 
 /// Why `action` has nothing to do in `state`, where Docker would answer 304 (or, for pause,
 /// refuse what is already done). Everything else goes to Docker, which refuses what makes no

@@ -5,10 +5,10 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::actors::docker::{GetContainer, ListContainers, Target};
 use crate::actors::failure_error;
 use crate::auth::Identity;
-use crate::domain::{Action, HostId, Trigger};
+use crate::docker::{GetContainer, ListContainers};
+use crate::domain::{Action, HostId, Target, Trigger};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -9,12 +9,13 @@ use serde_json::json;
 
 use super::input::{optional_text, path_id, required_text};
 use super::AppState;
-use crate::actors::docker::{Container, GetContainer};
 use crate::actors::failure_error;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::{audit, Identity};
 use crate::cron::{parse_timezone, CronExpr};
+use crate::docker::GetContainer;
 use crate::domain::Action;
+use crate::domain::Container;
 use crate::error::AppError;
 use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges};
 
