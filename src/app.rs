@@ -8,13 +8,14 @@ use actix::Supervisor;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
-use crate::actors::docker::{DockerActor, InFlight};
 use crate::actors::log_actor::LogActor;
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
 use crate::actors::store::Store;
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
+use crate::docker::{DockerActor, InFlight};
+use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{db, queries};
@@ -48,8 +49,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         ),
     }
     let docker = {
-        let (bus, metrics, timeout) = (bus.clone(), metrics.clone(), config.stop_timeout);
-        Supervisor::start(move |_| DockerActor::new(bus, metrics, timeout))
+        let (endpoint, bus, metrics, timeout) =
+            (config.docker.clone(), bus.clone(), metrics.clone(), config.stop_timeout);
+        Supervisor::start(move |_| DockerActor::new(HostId::local(), endpoint, bus, metrics, timeout))
     };
     let log = {
         let (store, bus, metrics, days) =

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use crate::docker::{DockerEndpoint, TlsFiles};
+
 /// Whether the dashboard and API ask for a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMode {
@@ -19,8 +21,9 @@ pub enum AuthMode {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    /// Only for display: bollard reads `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` itself.
-    pub docker_host: String,
+    /// The Docker host `local`: `DOCKER_HOST`, with TLS when `DOCKER_TLS_VERIFY` is set (the
+    /// files from `DOCKER_CERT_PATH`, else `~/.docker`, as for the Docker CLI).
+    pub docker: DockerEndpoint,
     /// Default zone of new schedules.
     pub timezone: Tz,
     pub stop_timeout: Duration,
@@ -52,7 +55,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
-            .field("docker_host", &self.docker_host)
+            .field("docker", &self.docker)
             .field("timezone", &self.timezone)
             .field("stop_timeout", &self.stop_timeout)
             .field("misfire_grace", &self.misfire_grace)
@@ -91,7 +94,7 @@ impl Config {
         })?;
 
         let data_dir = PathBuf::from(get("CHRONTAINER_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let docker_host = get("DOCKER_HOST").unwrap_or_else(|| "unix:///var/run/docker.sock".into());
+        let docker = docker_endpoint(&get);
 
         let (tz_name, tz_raw) = match get("CHRONTAINER_TIMEZONE") {
             Some(v) => ("CHRONTAINER_TIMEZONE", v),
@@ -135,7 +138,7 @@ impl Config {
         Ok(Config {
             listen,
             data_dir,
-            docker_host,
+            docker,
             timezone,
             stop_timeout: Duration::from_secs(stop_timeout),
             misfire_grace: Duration::from_secs(misfire_grace),
@@ -155,6 +158,20 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("chrontainer.db")
     }
+}
+
+/// Whether a URL's scheme is one Chrontainer speaks is told when it connects (and shown by
+/// `/healthz`), as it was when bollard read these variables: a bad value does not stop start-up.
+fn docker_endpoint(get: &impl Fn(&str) -> Option<String>) -> DockerEndpoint {
+    let url = get("DOCKER_HOST").unwrap_or_else(|| DockerEndpoint::DEFAULT_URL.into());
+    let tls = get("DOCKER_TLS_VERIFY").map(|_| {
+        let dir = match get("DOCKER_CERT_PATH") {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(get("HOME").unwrap_or_default()).join(".docker"),
+        };
+        TlsFiles::in_dir(&dir)
+    });
+    DockerEndpoint { url, tls }
 }
 
 fn number(
@@ -255,6 +272,37 @@ mod tests {
         assert_eq!(c.admin_password, None);
         assert!(!c.secure_cookies && !c.trust_proxy);
         assert_eq!(c.session_lifetime, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(c.docker, DockerEndpoint { url: "unix:///var/run/docker.sock".into(), tls: None });
+    }
+
+    #[test]
+    fn docker_endpoint_reads_the_docker_cli_variables() {
+        let c = config(&[("DOCKER_HOST", "tcp://proxy:2375")]).unwrap();
+        assert_eq!(c.docker, DockerEndpoint { url: "tcp://proxy:2375".into(), tls: None });
+        let c = config(&[
+            ("DOCKER_HOST", "tcp://10.0.0.2:2376"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", "/certs"),
+        ])
+        .unwrap();
+        let tls = c.docker.tls.unwrap();
+        assert_eq!(
+            (tls.ca, tls.cert, tls.key),
+            ("/certs/ca.pem".into(), "/certs/cert.pem".into(), "/certs/key.pem".into())
+        );
+        // without DOCKER_CERT_PATH, ~/.docker, as the Docker CLI
+        let c = config(&[("DOCKER_TLS_VERIFY", "1"), ("HOME", "/home/pi")]).unwrap();
+        assert_eq!(c.docker.tls.unwrap().key, PathBuf::from("/home/pi/.docker/key.pem"));
+        // an empty DOCKER_HOST is the default, an empty DOCKER_TLS_VERIFY is off
+        let c = config(&[("DOCKER_HOST", ""), ("DOCKER_TLS_VERIFY", "")]).unwrap();
+        assert_eq!(c.docker, DockerEndpoint::default());
+    }
+
+    #[test]
+    fn a_docker_host_chrontainer_cannot_speak_does_not_stop_start_up() {
+        // refused when connecting, with a message /healthz shows (see docker/endpoint.rs)
+        let c = config(&[("DOCKER_HOST", "ssh://pi@raspberry")]).unwrap();
+        assert_eq!(c.docker.url, "ssh://pi@raspberry");
     }
 
     #[test]

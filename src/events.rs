@@ -4,15 +4,16 @@
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::actors::docker::{Container, DockerHealth};
+use crate::domain::{Container, DockerHealth, HostId};
 use crate::store::{LogEntry, Schedule};
 
 /// One live update; the SSE event name is [`Event::name`], the data its JSON.
 #[derive(Clone, Debug)]
 pub enum Event {
     Container(Container),
-    /// A container that is gone (removed).
+    /// A container that is gone (removed) from `host`.
     ContainerRemoved {
+        host: HostId,
         id: String,
         name: String,
     },
@@ -26,6 +27,8 @@ pub enum Event {
 
 #[derive(Serialize)]
 struct Deleted<'a, T: Serialize> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a HostId>,
     id: &'a T,
     deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,13 +48,13 @@ impl Event {
     pub fn data(&self) -> String {
         let value = match self {
             Event::Container(c) => serde_json::to_string(c),
-            Event::ContainerRemoved { id, name } => {
-                serde_json::to_string(&Deleted { id, deleted: true, name: Some(name) })
+            Event::ContainerRemoved { host, id, name } => {
+                serde_json::to_string(&Deleted { host: Some(host), id, deleted: true, name: Some(name) })
             }
             Event::Log(l) => serde_json::to_string(l),
             Event::Schedule(s) => serde_json::to_string(s),
             Event::ScheduleDeleted { id } => {
-                serde_json::to_string(&Deleted { id, deleted: true, name: None })
+                serde_json::to_string(&Deleted { host: None, id, deleted: true, name: None })
             }
             Event::Docker(h) => serde_json::to_string(h),
         };

@@ -94,7 +94,7 @@ pub fn run(config: &Config, options: &Options, out: &mut dyn Write) -> Result<Su
     let old_logs = read_logs(&mut old)?;
     drop(old);
 
-    let containers = options.check_docker.then(existing_containers);
+    let containers = options.check_docker.then(|| existing_containers(&config.docker));
     let mut new =
         db::open(&target).map_err(|e| format!("cannot open {}: {}", target.display(), e.cause()))?;
 
@@ -734,15 +734,15 @@ fn days_text(days: &Days) -> String {
 }
 
 /// Names of every container Docker knows (running or not), to say which schedules lost theirs.
-fn existing_containers() -> Result<HashSet<String>, String> {
+fn existing_containers(endpoint: &crate::docker::DockerEndpoint) -> Result<HashSet<String>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async {
         let ask = async {
-            // The service's own way of reaching the Engine (DOCKER_HOST, API version negotiation).
-            let connection = crate::docker::connect::connect().await?;
+            // The service's own way of reaching the Engine (its endpoint, API version negotiation).
+            let connection = crate::docker::connect::connect(endpoint).await?;
             let options =
                 bollard::query_parameters::ListContainersOptionsBuilder::default().all(true).build();
             let list = connection.client.list_containers(Some(options)).await;

@@ -87,6 +87,7 @@ fn listing_shows_every_state_and_health() {
     assert_eq!(names, sorted, "the list is sorted by name");
 
     let c = &all[&created.name];
+    assert_eq!(c["host"], "local", "every container names its Docker host: {c}");
     assert_eq!(c["id"], created.id.as_str());
     assert_eq!(c["image"], common::TEST_IMAGE);
     assert_eq!(c["status"], "Created");
@@ -178,6 +179,13 @@ fn each_action_changes_the_real_container_and_reports_what_happened() {
     assert_eq!(cached_state(&app, &c), "exited", "the cache is fresh when the action answers");
     assert!(log["duration_ms"].as_i64().unwrap() >= 0);
     assert_eq!(act_ok(&app, &c, "stop", "skipped")["message"], "already stopped");
+    // Docker refuses: an error with Docker's own words, answered 502 and logged
+    let (status, body) = act(&app, &c, "pause");
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "docker_error");
+    assert!(body["error"]["message"].as_str().unwrap().contains("not running"), "{body}");
+    let (_, logs) = app.get(&format!("/api/logs?container={}&status=error", c.name));
+    assert!(logs["items"][0]["message"].as_str().unwrap().contains("not running"), "{logs}");
 
     act_ok(&app, &c, "start", "success");
     assert_eq!(c.state(), "running");
@@ -190,13 +198,11 @@ fn each_action_changes_the_real_container_and_reports_what_happened() {
     act_ok(&app, &c, "unpause", "success");
     assert_eq!(c.state(), "running");
 
-    // Docker refuses: an error with Docker's own words, answered 502 and logged
-    let (status, body) = act(&app, &c, "unpause");
-    assert_eq!(status, 502, "{body}");
-    assert_eq!(body["error"]["code"], "docker_error");
-    assert!(body["error"]["message"].as_str().unwrap().contains("not paused"), "{body}");
-    let (_, logs) = app.get(&format!("/api/logs?container={}&status=error", c.name));
-    assert!(logs["items"][0]["message"].as_str().unwrap().contains("not paused"), "{logs}");
+    // the caller's mistake, not the Engine's failure: skipped with the state, never a 502
+    assert_eq!(act_ok(&app, &c, "unpause", "skipped")["message"], "not paused: it is running");
+    assert_eq!(c.state(), "running");
+    let (_, logs) = app.get(&format!("/api/logs?container={}&action=unpause&status=skipped", c.name));
+    assert_eq!(logs["items"][0]["message"], "not paused: it is running", "and logged: {logs}");
 
     let before = c.started_at();
     act_ok(&app, &c, "restart", "success");

@@ -1,7 +1,6 @@
 //! The actors and the one path every action takes: a trigger asks the [`runner::Runner`], which
 //! has the host's DockerActor act and the LogActor record the result.
 
-pub mod docker;
 pub mod log_actor;
 pub mod runner;
 pub mod scheduler;
@@ -9,7 +8,7 @@ pub mod store;
 
 use actix::Addr;
 
-use docker::DockerActor;
+use crate::docker::DockerActor;
 
 /// Addresses of the running actors; cheap to clone into handlers.
 #[derive(Clone)]

@@ -5,8 +5,8 @@
 
 use actix::Addr;
 
-use super::docker::{DockerActor, RunAction};
 use super::log_actor::{LogActor, Record};
+use crate::docker::{DockerActor, RunAction};
 use crate::domain::{Action, RunFailure, RunResult, ScheduleId, Target, Trigger};
 use crate::error::AppError;
 use crate::store::{LogEntry, NewLog};

@@ -8,22 +8,25 @@ use bollard::Docker;
 
 use super::cache::Clock;
 use super::connect::{classify, inspect, Failure};
-use super::convert::Entry;
-use crate::actors::docker::RunFailure;
-use crate::domain::{Action, RunStatus};
+use super::entry::Entry;
+use crate::domain::{Action, RunFailure, RunStatus};
 
-/// Why `action` has nothing to do in `state`, where Docker would answer 304 (or, for pause,
-/// refuse what is already done). Everything else goes to Docker, which refuses what makes no
-/// sense (unpause of a running container) with its own message.
-pub fn skip_reason(action: Action, state: &str) -> Option<&'static str> {
-    match (action, state) {
-        (Action::Start, "running") => Some("already running"),
-        (Action::Start, "restarting") => Some("already restarting"),
-        (Action::Stop, "exited" | "dead") => Some("already stopped"),
-        (Action::Stop, "created") => Some("not started yet"),
-        (Action::Pause, "paused") => Some("already paused"),
-        _ => None,
-    }
+/// Why `action` has nothing to do in `state`, where Docker would answer 304 or refuse what is
+/// already so (pause of a paused container, unpause of one that is not paused): the caller's
+/// mistake is not the Engine's failure, so it is `skipped`, never a 502. Everything else goes to
+/// Docker, which refuses what makes no sense with its own message.
+pub fn skip_reason(action: Action, state: &str) -> Option<String> {
+    let reason = match (action, state) {
+        (Action::Start, "running") => "already running",
+        (Action::Start, "restarting") => "already restarting",
+        (Action::Stop, "exited" | "dead") => "already stopped",
+        (Action::Stop, "created") => "not started yet",
+        (Action::Pause, "paused") => "already paused",
+        (Action::Unpause, "paused") => return None,
+        (Action::Unpause, state) => return Some(format!("not paused: it is {state}")),
+        _ => return None,
+    };
+    Some(reason.to_string())
 }
 
 fn past_tense(action: Action) -> &'static str {
@@ -166,10 +169,20 @@ mod tests {
 
     #[test]
     fn what_docker_would_answer_304_to_is_skipped() {
-        assert_eq!(skip_reason(Action::Start, "running"), Some("already running"));
-        assert_eq!(skip_reason(Action::Stop, "exited"), Some("already stopped"));
-        assert_eq!(skip_reason(Action::Stop, "created"), Some("not started yet"));
-        assert_eq!(skip_reason(Action::Pause, "paused"), Some("already paused"));
+        let reason = |action, state| skip_reason(action, state).unwrap_or_default();
+        assert_eq!(reason(Action::Start, "running"), "already running");
+        assert_eq!(reason(Action::Stop, "exited"), "already stopped");
+        assert_eq!(reason(Action::Stop, "created"), "not started yet");
+        assert_eq!(reason(Action::Pause, "paused"), "already paused");
+    }
+
+    #[test]
+    fn unpause_of_a_container_that_is_not_paused_is_skipped_naming_its_state() {
+        let reason = |state| skip_reason(Action::Unpause, state).unwrap_or_default();
+        assert_eq!(reason("running"), "not paused: it is running");
+        assert_eq!(reason("exited"), "not paused: it is exited");
+        assert_eq!(reason("created"), "not paused: it is created");
+        assert_eq!(skip_reason(Action::Unpause, "paused"), None);
     }
 
     #[test]
@@ -185,8 +198,6 @@ mod tests {
             (Action::Pause, "running"),
             (Action::Pause, "exited"),
             (Action::Unpause, "paused"),
-            // Docker refuses this one with its own message, which the log then shows
-            (Action::Unpause, "running"),
         ] {
             assert_eq!(skip_reason(action, state), None, "{action} on {state}");
         }

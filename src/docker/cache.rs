@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::convert::Entry;
-use crate::actors::docker::Container;
+use super::entry::Entry;
+use crate::domain::{Container, HostId};
 
 /// Orders observations; shared with the futures that talk to Docker.
 #[derive(Clone, Default)]
@@ -64,23 +64,11 @@ impl Cache {
         self.slots.values().map(|s| &s.entry)
     }
 
-    pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.slots.get(id).map(|s| &s.entry)
-    }
-
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// Every container, sorted by name (then ID, for stable output).
-    pub fn containers(&self, now: DateTime<Utc>) -> Vec<Container> {
+    pub fn containers(&self, host: &HostId, now: DateTime<Utc>) -> Vec<Container> {
         let mut all: Vec<&Entry> = self.entries().collect();
         all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-        all.into_iter().map(|e| e.to_container(now)).collect()
+        all.into_iter().map(|e| e.to_container(host, now)).collect()
     }
 
     fn stale(&self, id: &str, seen_at: u64) -> bool {
@@ -127,6 +115,16 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Cache {
+        fn get(&self, id: &str) -> Option<&Entry> {
+            self.slots.get(id).map(|s| &s.entry)
+        }
+
+        fn len(&self) -> usize {
+            self.slots.len()
+        }
+    }
 
     fn entry(id: &str, name: &str, state: &str) -> Entry {
         Entry {
@@ -205,7 +203,8 @@ mod tests {
         let changes = cache.merge(snapshot(t, &[entry("a", "web", "paused"), entry("c", "new", "created")]));
         assert_eq!(changes.len(), 3, "{changes:?}");
         assert!(changes.contains(&Change::Removed { id: "b".into(), name: "db".into() }));
-        let names: Vec<String> = cache.containers(Utc::now()).into_iter().map(|c| c.name).collect();
+        let names: Vec<String> =
+            cache.containers(&HostId::local(), Utc::now()).into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["new", "web"], "sorted by name");
     }
 

@@ -1,22 +1,23 @@
-//! Talking to the Engine outside of actions: connecting from `DOCKER_HOST` with a negotiated API
-//! version, inspecting one container, and taking a snapshot of all of them.
+//! Talking to the Engine outside of actions: connecting to an endpoint with a negotiated API
+//! version, inspecting one container, taking a snapshot of all of them, and telling a refusal
+//! from an Engine that does not answer.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bollard::errors::Error;
 use bollard::query_parameters::ListContainersOptionsBuilder;
-use bollard::{Docker, API_DEFAULT_VERSION};
+use bollard::Docker;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::cache::Snapshot;
-use super::convert::{from_inspect, Entry, ListKey};
+use super::endpoint::DockerEndpoint;
+use super::entry::{from_inspect, Entry, ListKey};
 
 /// Requests other than actions give up after this long, so a hung Engine is noticed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many inspects a snapshot sends at once.
 const PARALLEL_INSPECTS: usize = 8;
-const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// A client that answered, with what it learnt about the Engine.
 #[derive(Clone)]
@@ -70,52 +71,11 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// `DOCKER_HOST` as the Docker CLI reads it: `unix://` (the default) or `tcp://`/`http://`, the
-/// latter with TLS when `tls` names the directory of `ca.pem`, `cert.pem` and `key.pem`
-/// (`DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`, as for the Docker CLI).
-fn client_for(host: &str, tls: Option<&std::path::Path>) -> Result<Docker, String> {
-    let timeout = REQUEST_TIMEOUT.as_secs();
-    if host.starts_with("unix://") {
-        Docker::connect_with_unix(host, timeout, API_DEFAULT_VERSION).map_err(|e| describe(&e))
-    } else if host.starts_with("tcp://") || host.starts_with("http://") {
-        if let Some(dir) = tls {
-            let file = |name: &str| {
-                let path = dir.join(name);
-                match path.is_file() {
-                    true => Ok(path),
-                    false => Err(format!(
-                        "DOCKER_TLS_VERIFY is set but {} is missing (set DOCKER_CERT_PATH to the directory \
-                         holding ca.pem, cert.pem and key.pem)",
-                        path.display()
-                    )),
-                }
-            };
-            let (key, cert, ca) = (file("key.pem")?, file("cert.pem")?, file("ca.pem")?);
-            return Docker::connect_with_ssl(host, &key, &cert, &ca, timeout, API_DEFAULT_VERSION)
-                .map_err(|e| describe(&e));
-        }
-        Docker::connect_with_http(host, timeout, API_DEFAULT_VERSION).map_err(|e| describe(&e))
-    } else {
-        Err("the scheme is not supported; use unix:///path/to/docker.sock or tcp://host:port".into())
-    }
-}
-
-/// `DOCKER_CERT_PATH`, else `~/.docker`, as the Docker CLI.
-fn cert_dir() -> std::path::PathBuf {
-    match std::env::var_os("DOCKER_CERT_PATH").filter(|p| !p.is_empty()) {
-        Some(dir) => dir.into(),
-        None => std::path::Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".docker"),
-    }
-}
-
-/// Connects as the environment says, agrees on an API version, and asks for the Engine's version.
-/// The error names the host, for the health check and the log.
-pub async fn connect() -> Result<Connection, String> {
-    let host =
-        std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.into());
-    let tls = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty()).then(cert_dir);
+/// Connects to `endpoint`, agrees on an API version, and asks for the Engine's version.
+/// The error names the endpoint's URL, for the health check and the log.
+pub async fn connect(endpoint: &DockerEndpoint) -> Result<Connection, String> {
     let attempt = async {
-        let client = client_for(&host, tls.as_deref())?;
+        let client = endpoint.client(REQUEST_TIMEOUT)?;
         let client = client.negotiate_version().await.map_err(|e| describe(&e))?;
         let version = client.version().await.map_err(|e| describe(&e))?;
         Ok(Connection {
@@ -124,7 +84,7 @@ pub async fn connect() -> Result<Connection, String> {
             client,
         })
     };
-    attempt.await.map_err(|e: String| format!("{host}: {e}"))
+    attempt.await.map_err(|e: String| format!("{}: {e}", endpoint.url))
 }
 
 /// One container, or `None` when Docker says there is no such container.
@@ -159,19 +119,6 @@ pub async fn snapshot(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn docker_host_schemes() {
-        assert!(client_for("tcp://127.0.0.1:2375", None).is_ok());
-        assert!(client_for("http://proxy:2375", None).is_ok());
-        let tls =
-            client_for("tcp://127.0.0.1:2376", Some(std::path::Path::new("/nonexistent"))).err().unwrap();
-        assert!(tls.contains("DOCKER_TLS_VERIFY is set but /nonexistent/key.pem is missing"), "{tls}");
-        let ssh = client_for("ssh://pi@raspberry", None).err().unwrap();
-        assert!(ssh.contains("not supported"), "{ssh}");
-        let missing = client_for("unix:///nonexistent/docker.sock", None).err().unwrap();
-        assert_eq!(missing, "no Docker socket at /nonexistent/docker.sock");
-    }
 
     #[test]
     fn refusals_are_told_apart_from_a_missing_engine() {

@@ -1,10 +1,307 @@
-//! The DockerActor (its messages are in `crate::actors::docker`) and its helpers, one idea per file.
+//! The DockerActor, one per Docker host: its bollard client, the container cache fed by Docker's
+//! `/events` stream, and the set of containers with an action in flight. Its messages sit beside
+//! their handlers below; the rest of the room is one idea per file.
+//!
+//! Life of the connection (`link`): `connect` negotiates the API version and takes a full
+//! snapshot (one list, one inspect per container) before the actor says "ok"; then the `/events`
+//! stream keeps the cache fresh (one inspect per relevant event), and a light resync every minute
+//! inspects only containers whose listed state differs from the cache. When the stream ends or a
+//! call cannot reach the Engine, `connect` runs again; while it fails, the actor reports
+//! unreachable and retries with back-off. Actions (`run`) resolve their target in the cache and
+//! run beside the mailbox, never two on one container.
 
-pub mod actions;
-pub mod actor;
-pub mod cache;
+mod actions;
+mod cache;
 pub mod connect;
-pub mod convert;
-pub mod filter;
-pub mod resolve;
-pub mod status;
+mod endpoint;
+mod entry;
+mod filter;
+mod link;
+mod resolve;
+mod run;
+mod status;
+
+pub use endpoint::{DockerEndpoint, TlsFiles};
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::fut::{self, ActorFutureExt, LocalBoxActorFuture};
+use actix::prelude::*;
+use chrono::Utc;
+use tokio::sync::{oneshot, watch, Semaphore};
+
+use crate::domain::{Action, Container, DockerHealth, HostId, RunResult, ScheduleId, Target, Trigger};
+use crate::error::AppError;
+use crate::events::{Event, EventBus};
+use crate::metrics::Metrics;
+use cache::{Cache, Change};
+use connect::Connection;
+use entry::Entry;
+use run::Report;
+
+/// The first retry comes quickly; then the wait doubles up to the cap.
+const BACKOFF_START: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// Safety net for events missed (there should be none while the stream is up).
+const RESYNC_EVERY: Duration = Duration::from_secs(60);
+/// Actions on different containers running at once.
+const MAX_PARALLEL_ACTIONS: usize = 8;
+/// How long a request made during start-up waits for the first connection attempt, so that it
+/// does not see an empty or "unreachable" Docker only because it came a few milliseconds early.
+const FIRST_CONNECT_WAIT: Duration = Duration::from_secs(5);
+
+enum Link {
+    /// Not connected; why.
+    Down(String),
+    Up(Connection),
+}
+
+/// The one actor that talks to one Docker host. Start it under a `Supervisor`: a restart keeps
+/// the cache and connects again.
+pub struct DockerActor {
+    /// Which host this is; every `Container` and `RunResult` it answers carries it.
+    host: HostId,
+    endpoint: DockerEndpoint,
+    bus: EventBus,
+    metrics: Arc<Metrics>,
+    stop_timeout: Duration,
+    link: Link,
+    cache: Cache,
+    /// Container IDs with an action in flight.
+    in_flight: HashSet<String>,
+    permits: Arc<Semaphore>,
+    /// Container IDs being inspected after an event → whether another event came meanwhile.
+    refreshing: HashMap<String, bool>,
+    /// Bumped whenever the events stream is replaced, so the old one's last items are ignored.
+    generation: u64,
+    connecting: bool,
+    resyncing: bool,
+    backoff: Duration,
+    events: Option<SpawnHandle>,
+    retry: Option<SpawnHandle>,
+    /// Requests waiting for the next resync.
+    sync_waiters: Vec<oneshot::Sender<()>>,
+    /// True once the first connection attempt has ended, either way.
+    settled: watch::Sender<bool>,
+}
+
+impl DockerActor {
+    /// An actor for `host`, reached at `endpoint`; it connects when started. Stops and restarts
+    /// give the container `stop_timeout` before Docker kills it.
+    pub fn new(
+        host: HostId,
+        endpoint: DockerEndpoint,
+        bus: EventBus,
+        metrics: Arc<Metrics>,
+        stop_timeout: Duration,
+    ) -> Self {
+        DockerActor {
+            host,
+            endpoint,
+            bus,
+            metrics,
+            stop_timeout,
+            link: Link::Down("connecting to the Docker Engine".into()),
+            cache: Cache::default(),
+            in_flight: HashSet::new(),
+            permits: Arc::new(Semaphore::new(MAX_PARALLEL_ACTIONS)),
+            refreshing: HashMap::new(),
+            generation: 0,
+            connecting: false,
+            resyncing: false,
+            backoff: BACKOFF_START,
+            events: None,
+            retry: None,
+            sync_waiters: Vec::new(),
+            settled: watch::channel(false).0,
+        }
+    }
+
+    fn client(&self) -> Option<&bollard::Docker> {
+        match &self.link {
+            Link::Up(c) => Some(&c.client),
+            Link::Down(_) => None,
+        }
+    }
+
+    fn health(&self) -> DockerHealth {
+        match &self.link {
+            Link::Up(c) => DockerHealth {
+                status: "ok",
+                api_version: Some(c.api_version.clone()),
+                engine_version: Some(c.engine_version.clone()),
+                error: None,
+            },
+            Link::Down(e) => DockerHealth {
+                status: "unreachable",
+                api_version: None,
+                engine_version: None,
+                error: Some(e.clone()),
+            },
+        }
+    }
+
+    fn observe(&mut self, id: &str, found: Option<Entry>, seen_at: u64) {
+        let change = match found {
+            Some(entry) => self.cache.observe(entry, seen_at),
+            None => self.cache.forget(id, seen_at),
+        };
+        self.publish(change.into_iter().collect());
+    }
+
+    fn publish(&self, changes: Vec<Change>) {
+        let now = Utc::now();
+        for change in changes {
+            self.bus.publish(match change {
+                Change::Updated(entry) => Event::Container(entry.to_container(&self.host, now)),
+                Change::Removed { id, name } => Event::ContainerRemoved { host: self.host.clone(), id, name },
+            });
+        }
+    }
+
+    /// Resolves immediately, except while the very first connection attempt is under way.
+    fn when_settled(&self) -> LocalBoxActorFuture<Self, ()> {
+        if *self.settled.borrow() {
+            return Box::pin(fut::ready(()));
+        }
+        let mut settled = self.settled.subscribe();
+        Box::pin(fut::wrap_future(async move {
+            let _ = tokio::time::timeout(FIRST_CONNECT_WAIT, settled.wait_for(|s| *s)).await;
+        }))
+    }
+}
+
+impl Actor for DockerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(RESYNC_EVERY, |act, ctx| act.resync(ctx));
+        self.connect(ctx);
+    }
+}
+
+impl Supervised for DockerActor {
+    /// The context's futures (stream, retries, actions) are gone: forget what they were doing
+    /// and connect again from scratch. The cache stays, so the first snapshot publishes only
+    /// real changes.
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        log::warn!("Docker actor restarting; reconnecting");
+        self.link = Link::Down("reconnecting after a restart of the Docker actor".into());
+        self.metrics.set_docker_up(false);
+        self.in_flight.clear();
+        self.refreshing.clear();
+        self.sync_waiters.clear();
+        self.generation += 1;
+        self.connecting = false;
+        self.resyncing = false;
+        self.backoff = BACKOFF_START;
+        self.events = None;
+        self.retry = None;
+        self.settled.send_replace(false);
+    }
+}
+
+/// All containers, from the cache, sorted by name. Err(DockerUnreachable) while the Engine
+/// cannot be reached.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<Container>, AppError>")]
+pub struct ListContainers;
+
+impl Handler<ListContainers> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<Vec<Container>, AppError>>;
+
+    fn handle(&mut self, _: ListContainers, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(|(), act, _| match &act.link {
+            Link::Down(e) => Err(AppError::DockerUnreachable(e.clone())),
+            Link::Up(_) => Ok(act.cache.containers(&act.host, Utc::now())),
+        }))
+    }
+}
+
+/// One container by name, full ID or unique ID prefix. 404 `container_not_found`; a miss is
+/// checked with Docker once (the container may be a moment old).
+#[derive(Message)]
+#[rtype(result = "Result<Container, AppError>")]
+pub struct GetContainer(pub String);
+
+impl Handler<GetContainer> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<Container, AppError>>;
+
+    fn handle(&mut self, GetContainer(reference): GetContainer, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().then(move |(), act, ctx| match act.find(&reference) {
+            Err(AppError::NotFound { .. }) if resolve::plausible(&reference) => {
+                Box::pin(act.sync_now(ctx).map(move |(), act, _| act.find(&reference)))
+            }
+            answer => Box::pin(fut::ready(answer)) as LocalBoxActorFuture<Self, _>,
+        }))
+    }
+}
+
+/// Do `action` to `target` now. Never queued behind another action on the same container: that
+/// one is answered `Busy` at once.
+#[derive(Message)]
+#[rtype(result = "RunResult")]
+pub struct RunAction {
+    pub target: Target,
+    pub action: Action,
+    pub trigger: Trigger,
+    pub schedule_id: Option<ScheduleId>,
+}
+
+impl Handler<RunAction> for DockerActor {
+    type Result = ResponseActFuture<Self, RunResult>;
+
+    fn handle(&mut self, m: RunAction, _: &mut Context<Self>) -> Self::Result {
+        let report = Report::begin(&self.host, &m);
+        Box::pin(self.when_settled().then(move |(), act, ctx| act.run(m, report, false, ctx)))
+    }
+}
+
+/// Whether the Engine answers, and which versions it speaks (`/healthz`).
+#[derive(Message)]
+#[rtype(result = "DockerHealth")]
+pub struct Health;
+
+impl Handler<Health> for DockerActor {
+    type Result = ResponseActFuture<Self, DockerHealth>;
+
+    fn handle(&mut self, _: Health, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(|(), act, _| act.health()))
+    }
+}
+
+/// How many actions are in flight (graceful shutdown waits for zero).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct InFlight;
+
+impl Handler<InFlight> for DockerActor {
+    type Result = usize;
+
+    fn handle(&mut self, _: InFlight, _: &mut Context<Self>) -> usize {
+        self.in_flight.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The room's own rule (ARCHITECTURE.md): data flows down, so nothing here may reach up into
+    /// the actors or the web server, and the live bus it publishes on may not either.
+    #[test]
+    fn the_docker_room_imports_nothing_from_actors_or_web() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut files: Vec<std::path::PathBuf> =
+            std::fs::read_dir(format!("{root}/docker")).unwrap().map(|e| e.unwrap().path()).collect();
+        files.push(format!("{root}/events.rs").into());
+        assert!(files.len() > 5, "{files:?}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            // the needles are built so that this test does not find itself
+            for up in ["actors", "web"].map(|floor| format!("crate::{floor}")) {
+                assert!(!text.contains(&up), "{} imports {up}", file.display());
+            }
+        }
+    }
+}

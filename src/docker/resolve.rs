@@ -1,7 +1,7 @@
 //! Which container a reference or a schedule means. Exact rules, applied to the cache: Docker's
 //! own `name` filter is an unanchored regular expression and would match `web` in `web-old`.
 
-use super::convert::Entry;
+use super::entry::Entry;
 use crate::domain::ContainerRef;
 
 #[derive(Debug, PartialEq, Eq)]

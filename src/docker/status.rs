@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::convert::Entry;
+use super::entry::Entry;
 
 /// The status column of `docker ps -a`, as moby's `State.String()` writes it.
 pub fn status_text(e: &Entry, now: DateTime<Utc>) -> String {

@@ -4,9 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::HostId;
+
 /// API.md's `Container`. `status` is Docker's text ("Up 5 minutes"), computed when it is shown.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Container {
+    /// The Docker host it runs on (`local` is the one from `DOCKER_HOST`).
+    pub host: HostId,
     pub id: String,
     pub name: String,
     pub image: String,

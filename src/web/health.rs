@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::actors::docker::Health;
+use crate::docker::Health;
 use crate::error::AppError;
 use crate::store::queries;
 

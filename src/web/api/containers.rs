@@ -4,10 +4,10 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::actors::docker::{GetContainer, ListContainers, Target};
 use crate::actors::runner::Request;
 use crate::auth::Identity;
-use crate::domain::{Action, HostId, Trigger};
+use crate::docker::{GetContainer, ListContainers};
+use crate::domain::{Action, HostId, Target, Trigger};
 use crate::error::AppError;
 use crate::web::AppState;
 

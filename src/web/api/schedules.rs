@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actors::docker::{Container, GetContainer};
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::{audit, Identity};
 use crate::cron::{parse_timezone, CronExpr};
+use crate::docker::GetContainer;
 use crate::domain::Action;
+use crate::domain::Container;
 use crate::error::AppError;
 use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{optional_text, path_id, required_text};

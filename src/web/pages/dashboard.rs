@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
-use crate::actors::docker::{Container, DockerHealth, Health, ListContainers};
 use crate::cron::{parse_timezone, CronExpr};
+use crate::docker::{Health, ListContainers};
 use crate::domain::Action;
+use crate::domain::{Container, DockerHealth};
 use crate::error::AppError;
 use crate::store::{queries, Schedule};
 use crate::web::identity::PageAuth;
@@ -579,6 +580,7 @@ mod tests {
 
     fn container(name: &str, state: &str, project: Option<&str>) -> Container {
         Container {
+            host: crate::domain::HostId::local(),
             id: format!("{:0<64}", name.len()),
             name: name.into(),
             image: "ghcr.io/linuxserver/nextcloud:28".into(),

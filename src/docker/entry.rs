@@ -1,9 +1,10 @@
-//! From bollard's models to the cache's [`Entry`], and from an entry to API.md's `Container`.
+//! What the cache keeps of one container ([`Entry`]): read from bollard's models, shown as API.md's
+//! `Container`. [`ListKey`] is the part of it that Docker's list call also shows.
 
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::actors::docker::Container;
+use crate::domain::{Container, HostId};
 
 pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
 pub const COMPOSE_SERVICE: &str = "com.docker.compose.service";
@@ -27,9 +28,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The API's view, with the status text of `now`.
-    pub fn to_container(&self, now: DateTime<Utc>) -> Container {
+    /// The API's view of this container on `host`, with the status text of `now`.
+    pub fn to_container(&self, host: &HostId, now: DateTime<Utc>) -> Container {
         Container {
+            host: host.clone(),
             id: self.id.clone(),
             name: self.name.clone(),
             image: self.image.clone(),
@@ -154,8 +156,9 @@ mod tests {
             Some("2026-01-05T03:00:00.500Z")
         );
         assert_eq!(e.finished_at, None, "Docker's zero time means never");
-        let c = e.to_container(e.started_at.unwrap() + chrono::Duration::seconds(30));
+        let c = e.to_container(&HostId::local(), e.started_at.unwrap() + chrono::Duration::seconds(30));
         assert_eq!(c.status, "Up 30 seconds (healthy)");
+        assert_eq!(serde_json::to_value(&c).unwrap()["host"], "local");
     }
 
     #[test]

@@ -10,10 +10,10 @@ use bollard::query_parameters::EventsOptionsBuilder;
 use chrono::Utc;
 use tokio::sync::oneshot;
 
+use super::cache::Snapshot;
+use super::connect::{self, classify, describe, Connection, Failure};
+use super::filter::{self, Relevance};
 use super::{DockerActor, Link, BACKOFF_MAX, BACKOFF_START};
-use crate::docker::cache::Snapshot;
-use crate::docker::connect::{self, classify, describe, Connection, Failure};
-use crate::docker::filter::{self, Relevance};
 use crate::events::Event;
 
 impl DockerActor {
@@ -30,8 +30,9 @@ impl DockerActor {
         let seen_at = self.cache.tick();
         // events from here on are replayed by Docker, so none falls between snapshot and stream
         let since = Utc::now().timestamp() - 2;
+        let endpoint = self.endpoint.clone();
         let attempt = async move {
-            let conn = connect::connect().await?;
+            let conn = connect::connect(&endpoint).await?;
             let snapshot =
                 connect::snapshot(&conn.client, HashMap::new(), seen_at).await.map_err(|e| describe(&e))?;
             Ok::<_, String>((conn, snapshot))

@@ -7,12 +7,11 @@ use actix::fut::{self, ActorFutureExt, LocalBoxActorFuture};
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
-use super::{DockerActor, Link};
-use crate::actors::docker::{Container, RunAction, RunFailure, RunResult};
-use crate::docker::actions::{self, Observation};
-use crate::docker::resolve::{self, Resolved};
-use crate::domain::{Action, RunStatus, Trigger};
-use crate::domain::{ContainerRef, HostId, ScheduleId, TargetKind};
+use super::actions::{self, Observation};
+use super::resolve::{self, Resolved};
+use super::{DockerActor, Link, RunAction};
+use crate::domain::{Action, Container, ContainerRef, HostId, RunFailure, RunResult, RunStatus};
+use crate::domain::{ScheduleId, Target, TargetKind, Trigger};
 use crate::error::AppError;
 
 impl DockerActor {
@@ -22,7 +21,7 @@ impl DockerActor {
             return Err(AppError::DockerUnreachable(e.clone()));
         }
         match resolve::by_ref(self.cache.entries(), reference) {
-            Resolved::Found(entry) => Ok(entry.to_container(Utc::now())),
+            Resolved::Found(entry) => Ok(entry.to_container(&self.host, Utc::now())),
             Resolved::Missing(m) | Resolved::Ambiguous(m) => {
                 Err(AppError::not_found("container_not_found", m))
             }
@@ -31,11 +30,12 @@ impl DockerActor {
 
     /// The container `target` means now, or the result that says why there is none.
     #[allow(clippy::result_large_err)] // either way it ends as the one RunResult at once
-    fn resolve(
-        &self,
-        target: &crate::domain::Target,
-        report: &Report,
-    ) -> Result<(String, String), RunResult> {
+    fn resolve(&self, target: &Target, report: &Report) -> Result<(String, String), RunResult> {
+        if target.host != self.host {
+            // a message sent to the wrong host's actor: say so rather than act on a namesake
+            let message = format!("No container {:?} on host {}", target.display_name(), self.host);
+            return Err(report.finish(target.display_name(), None, Err(RunFailure::NotFound), message));
+        }
         if let Link::Down(e) = &self.link {
             return Err(report.finish(target.display_name(), None, Err(RunFailure::Unreachable), e.clone()));
         }
@@ -61,10 +61,11 @@ impl DockerActor {
             Box::pin(act.sync_now(ctx).then(move |(), act, ctx| act.run(m, report, true, ctx)))
                 as LocalBoxActorFuture<Self, RunResult>
         };
-        let worth_a_sync = match &m.target.kind {
-            TargetKind::Container(ContainerRef::Ref(reference)) => resolve::plausible(reference),
-            TargetKind::Container(ContainerRef::Named { .. }) => true,
-        };
+        let worth_a_sync = m.target.host == self.host
+            && match &m.target.kind {
+                TargetKind::Container(ContainerRef::Ref(reference)) => resolve::plausible(reference),
+                TargetKind::Container(ContainerRef::Named { .. }) => true,
+            };
         match self.resolve(&m.target, &report) {
             Ok((id, name)) => {
                 Box::pin(self.act_on(id, name, m.action, report.clone()).then(move |result, act, ctx| {
@@ -144,9 +145,9 @@ pub(super) struct Report {
 }
 
 impl Report {
-    pub(super) fn begin(m: &RunAction) -> Self {
+    pub(super) fn begin(host: &HostId, m: &RunAction) -> Self {
         Report {
-            host: m.target.host.clone(),
+            host: host.clone(),
             schedule_id: m.schedule_id,
             action: m.action,
             trigger: m.trigger,
@@ -182,5 +183,34 @@ impl Report {
             started_at: self.started_at,
             failure,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::DockerEndpoint;
+    use crate::events::EventBus;
+
+    #[actix_rt::test]
+    async fn an_action_for_another_host_is_refused_not_done_to_a_namesake() {
+        let endpoint = DockerEndpoint { url: "unix:///nonexistent/docker.sock".into(), tls: None };
+        let pi = HostId("pi".into());
+        let actor =
+            DockerActor::new(pi.clone(), endpoint, EventBus::default(), Default::default(), Duration::ZERO)
+                .start();
+        let run = |host: HostId| RunAction {
+            target: Target::container(host, "web"),
+            action: Action::Restart,
+            trigger: Trigger::Manual,
+            schedule_id: None,
+        };
+        let elsewhere = actor.send(run(HostId::local())).await.unwrap();
+        assert_eq!(elsewhere.failure, Some(RunFailure::NotFound));
+        assert_eq!(elsewhere.message, "No container \"web\" on host pi");
+        assert_eq!(elsewhere.host, pi, "the result names the host that answered");
+        // its own host's action gets as far as the (missing) Engine
+        let here = actor.send(run(pi.clone())).await.unwrap();
+        assert_eq!((here.failure, here.host), (Some(RunFailure::Unreachable), pi));
     }
 }

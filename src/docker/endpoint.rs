@@ -1,0 +1,103 @@
+//! Where one Docker Engine listens and how to prove who we are to it. `Config` builds the `local`
+//! host's endpoint from `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`; this file turns
+//! an endpoint into a bollard client, and nothing here reads the environment.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bollard::{Docker, API_DEFAULT_VERSION};
+
+use super::connect::describe;
+
+/// How to reach one Docker Engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DockerEndpoint {
+    /// `unix:///path/to/docker.sock`, `tcp://host:port` or `http://host:port`, as `DOCKER_HOST`.
+    pub url: String,
+    /// The client certificate and key, and the CA the Engine's certificate must come from; `None`
+    /// speaks plain HTTP (or the socket).
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM files for TLS to the Engine, as the Docker CLI keeps them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// `ca.pem`, `cert.pem` and `key.pem` in `dir`, the layout of `DOCKER_CERT_PATH`.
+    pub fn in_dir(dir: &Path) -> TlsFiles {
+        TlsFiles { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") }
+    }
+}
+
+impl Default for DockerEndpoint {
+    fn default() -> Self {
+        DockerEndpoint { url: DockerEndpoint::DEFAULT_URL.into(), tls: None }
+    }
+}
+
+impl DockerEndpoint {
+    /// The Engine's own socket, where `DOCKER_HOST` points when it is not set.
+    pub const DEFAULT_URL: &'static str = "unix:///var/run/docker.sock";
+
+    /// A client for this endpoint whose requests give up after `timeout`. Nothing is sent yet;
+    /// the error says what is wrong with the endpoint (a scheme, a missing file or socket).
+    pub fn client(&self, timeout: Duration) -> Result<Docker, String> {
+        let (url, timeout) = (self.url.as_str(), timeout.as_secs());
+        if url.starts_with("unix://") {
+            return Docker::connect_with_unix(url, timeout, API_DEFAULT_VERSION).map_err(|e| describe(&e));
+        }
+        if !(url.starts_with("tcp://") || url.starts_with("http://")) {
+            return Err(
+                "the scheme is not supported; use unix:///path/to/docker.sock or tcp://host:port".into()
+            );
+        }
+        let Some(tls) = &self.tls else {
+            return Docker::connect_with_http(url, timeout, API_DEFAULT_VERSION).map_err(|e| describe(&e));
+        };
+        let file = |path: &Path| match path.is_file() {
+            true => Ok(path.to_path_buf()),
+            false => Err(format!(
+                "DOCKER_TLS_VERIFY is set but {} is missing (set DOCKER_CERT_PATH to the directory holding \
+                 ca.pem, cert.pem and key.pem)",
+                path.display()
+            )),
+        };
+        let (key, cert, ca) = (file(&tls.key)?, file(&tls.cert)?, file(&tls.ca)?);
+        Docker::connect_with_ssl(url, &key, &cert, &ca, timeout, API_DEFAULT_VERSION)
+            .map_err(|e| describe(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(url: &str, tls: Option<&str>) -> Result<Docker, String> {
+        let tls = tls.map(|dir| TlsFiles::in_dir(Path::new(dir)));
+        DockerEndpoint { url: url.into(), tls }.client(Duration::from_secs(30))
+    }
+
+    #[test]
+    fn docker_host_schemes() {
+        assert!(client("tcp://127.0.0.1:2375", None).is_ok());
+        assert!(client("http://proxy:2375", None).is_ok());
+        let tls = client("tcp://127.0.0.1:2376", Some("/nonexistent")).err().unwrap();
+        assert!(tls.contains("DOCKER_TLS_VERIFY is set but /nonexistent/key.pem is missing"), "{tls}");
+        let ssh = client("ssh://pi@raspberry", None).err().unwrap();
+        assert!(ssh.contains("not supported"), "{ssh}");
+        let missing = client("unix:///nonexistent/docker.sock", None).err().unwrap();
+        assert_eq!(missing, "no Docker socket at /nonexistent/docker.sock");
+    }
+
+    #[test]
+    fn tls_is_for_tcp_only_like_the_docker_cli() {
+        // a socket ignores DOCKER_TLS_VERIFY, as before
+        let socket = client("unix:///nonexistent/docker.sock", Some("/nonexistent")).err().unwrap();
+        assert_eq!(socket, "no Docker socket at /nonexistent/docker.sock");
+    }
+}
