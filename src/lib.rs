@@ -10,7 +10,7 @@ pub mod docker;
 pub mod domain;
 pub mod error;
 pub mod events;
-pub mod legacy;
+pub mod import;
 pub mod metrics;
 pub mod store;
 pub mod text;

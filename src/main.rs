@@ -77,7 +77,7 @@ fn healthcheck() -> ExitCode {
     }
 }
 
-/// `import-legacy [--dry-run] [--no-docker-check] OLD.db`: see `chrontainer::legacy`.
+/// `import-legacy [--dry-run] [--no-docker-check] OLD.db`: see `chrontainer::import::legacy`.
 fn import_legacy(args: Vec<String>) -> ExitCode {
     const USAGE: &str =
         "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] <path-to-old-chrontainer.db>";
@@ -109,8 +109,8 @@ fn import_legacy(args: Vec<String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = chrontainer::legacy::Options { legacy: legacy.into(), dry_run, check_docker };
-    match chrontainer::legacy::run(&config, &options, &mut std::io::stdout()) {
+    let options = chrontainer::import::legacy::Options { legacy: legacy.into(), dry_run, check_docker };
+    match chrontainer::import::legacy::run(&config, &options, &mut std::io::stdout()) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chrontainer: import-legacy: {e}");
