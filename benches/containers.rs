@@ -5,6 +5,7 @@
 //! `cargo bench --bench containers` (needs a Docker Engine and the test image; builds the binary
 //! with the bench profile). Both sides are asked the same way: a new connection per request,
 //! HTTP/1.0, the whole body read. Containers are created (not started) and removed at the end.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 #[path = "../tests/common/mod.rs"]
 mod common;

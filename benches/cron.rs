@@ -1,6 +1,7 @@
 //! `cargo bench --bench cron`: what one `next_after` costs for typical and pathological
 //! expressions, and what refusing a bad expression costs. Plain std::time::Instant timing; each
 //! figure is the best of five runs, to keep scheduler noise out.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

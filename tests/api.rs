@@ -1,4 +1,5 @@
 //! The HTTP contract of API.md, route by route and error by error, against the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

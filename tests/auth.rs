@@ -1,5 +1,6 @@
 //! Authentication from outside: the first admin, sign-in and sign-out, sessions, passwords, roles,
 //! API tokens, throttling and the audit trail, against the real binary and a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

@@ -5,6 +5,7 @@
 //! killed when the test ends, pass or fail. The tests take turns (a static mutex), so this file never
 //! runs more than one browser at a time. Screenshots go to `test-artifacts/screenshots/`; a failed wait
 //! leaves one in `test-artifacts/browser-failures/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

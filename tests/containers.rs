@@ -2,6 +2,7 @@
 //! state and follows changes made outside, actions change real containers and say what really
 //! happened, one container never has two actions at once, and a schedule follows its compose
 //! service when the container is re-created.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

@@ -5,6 +5,7 @@
 //! last stops and starts the machine's own dockerd, which stops every container here, so it is
 //! ignored unless asked for:
 //! `cargo test --test docker_reconnect -- --ignored --test-threads 1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `DOCKER_HOST=tcp://…`, as with a socket proxy: a second, private Docker Engine listening on a
 //! loopback TCP port (beside the main one, sharing nothing with it), and Chrontainer pointed at it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

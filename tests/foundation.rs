@@ -1,4 +1,5 @@
 //! The foundation, from outside: the real binary, a real SQLite file, real signals.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

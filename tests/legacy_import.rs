@@ -1,6 +1,7 @@
 //! `chrontainer import-legacy`: a database in the original Python Chrontainer's format, imported by
 //! the real binary, checked through the API of a started instance; the report, the refusal while
 //! the service runs, and idempotence.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 

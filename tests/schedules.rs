@@ -1,5 +1,6 @@
 //! Schedules against the real binary, the real Engine and a real SQLite file: they fire on time,
 //! do their own action, stop at once when disabled or deleted, and survive restarts.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 
