@@ -8,11 +8,10 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use super::docker::RunResult;
-use super::store::Store;
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
-use crate::store::{queries, LogEntry, NewLog};
+use crate::store::{self, LogEntry, NewLog, Store};
 
 pub struct LogActor {
     store: Store,
@@ -31,7 +30,7 @@ impl LogActor {
         let cutoff = (Utc::now() - chrono::Duration::days(i64::from(self.retention_days))).naive_utc();
         ctx.spawn(
             async move {
-                match store.run(move |c| queries::prune_logs(c, cutoff)).await {
+                match store::logs::prune(&store, cutoff).await {
                     Ok(0) => {}
                     Ok(n) => log::info!("pruned {n} activity-log rows older than {cutoff} UTC"),
                     Err(e) => log::warn!("pruning the activity log failed: {e}"),
@@ -75,19 +74,7 @@ impl Handler<Record> for LogActor {
         let metrics = self.metrics.clone();
         Box::pin(async move {
             metrics.count_action(r.action.as_str(), r.status.as_str(), r.trigger.as_str());
-            let new = NewLog {
-                schedule_id: r.schedule_id.map(|s| s.0),
-                container_name: r.container_name,
-                container_id: r.container_id,
-                action: r.action.as_str().into(),
-                trigger: r.trigger.as_str().into(),
-                status: r.status.as_str().into(),
-                message: r.message,
-                duration_ms: r.duration_ms,
-                timestamp: r.started_at.naive_utc(),
-                actor,
-            };
-            let entry = LogEntry::from(store.run(move |c| queries::append_log(c, &new)).await?);
+            let entry = store::logs::append(&store, NewLog::of_run(r, actor)).await?;
             bus.publish(Event::Log(entry.clone()));
             Ok(entry)
         })

@@ -4,7 +4,6 @@
 pub mod docker;
 pub mod log;
 pub mod scheduler;
-pub mod store;
 
 use actix::Addr;
 
@@ -16,7 +15,7 @@ use docker::{DockerActor, RunAction, RunFailure, RunResult, Target};
 /// Addresses of the running actors; cheap to clone into handlers.
 #[derive(Clone)]
 pub struct Actors {
-    pub store: store::Store,
+    pub store: crate::store::Store,
     pub docker: Addr<DockerActor>,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub log: Addr<log::LogActor>,

@@ -15,13 +15,12 @@ use chrono_tz::Tz;
 
 use super::docker::{DockerActor, RunAction, Target};
 use super::log::{LogActor, Record};
-use super::store::Store;
 use crate::cron::CronExpr;
 use crate::domain::{Action, ContainerRef, HostId, RunStatus, ScheduleId, TargetKind, Trigger};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
-use crate::store::{queries, LogEntry, NewSchedule, Schedule, ScheduleChanges, ScheduleRow};
+use crate::store::{self, LogEntry, NewSchedule, Schedule, ScheduleChanges, ScheduleRow, Store};
 use crate::time::{rfc3339, to_utc};
 
 /// No timer sleeps longer than this without reading the wall clock again.
@@ -67,7 +66,7 @@ struct Timetable {
 impl Timetable {
     fn of(row: &ScheduleRow) -> Timetable {
         Timetable {
-            id: row.id,
+            id: row.id.0,
             cron: row.cron_expression.clone(),
             run_at: row.run_at.map(to_utc),
             timezone: row.timezone.clone(),
@@ -189,21 +188,19 @@ impl SchedulerActor {
     /// Arms `row` for `intended` (which may be in the past: the wake-up then decides between a
     /// late run and a missed one). Disarms it when it is disabled or has no instant left.
     fn arm(&mut self, row: &ScheduleRow, intended: Option<DateTime<Utc>>, ctx: &mut Context<Self>) {
-        self.disarm(row.id, ctx);
+        let id = row.id.0;
+        self.disarm(id, ctx);
         let (Some(intended), true) = (intended, row.enabled) else { return };
         // parsed once here to refuse a schedule that cannot fire; kept as text (see Timetable)
         if let Err(e) = When::from_row(row) {
             log::error!("schedule {} cannot be armed: {e}", row.id);
             return;
         }
-        let Ok(action) = row.action.parse::<Action>() else {
-            log::error!("schedule {} has an unknown action {:?}", row.id, row.action);
-            return;
-        };
+        let action = row.action;
         let target = target_of(row);
-        let handle = self.sleep(row.id, intended, ctx);
+        let handle = self.sleep(id, intended, ctx);
         self.armed.insert(
-            row.id,
+            id,
             Armed {
                 handle,
                 intended,
@@ -273,7 +270,7 @@ impl SchedulerActor {
         let prepare = async move {
             // next_run is written before the action is sent: a crash in between loses this run
             // rather than running it twice after the restart.
-            if let Err(e) = prepare_store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+            if let Err(e) = store::schedules::update(&prepare_store, ScheduleId(id), changes).await {
                 log::warn!("schedule {id}: cannot record its next run ({e}); not firing");
                 return false;
             }
@@ -330,13 +327,13 @@ impl SchedulerActor {
             }
             let mut changes = ScheduleChanges {
                 last_run: Some(Some(last_run)),
-                last_status: Some(Some(status.as_str().to_string())),
+                last_status: Some(Some(status)),
                 ..Default::default()
             };
             if container_id.is_some() {
                 changes.container_id = Some(container_id);
             }
-            match store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+            match store::schedules::update(&store, ScheduleId(id), changes).await {
                 Ok(row) => bus.publish(Event::Schedule(row.into())),
                 // deleted while it ran: its log rows stay, nothing else to do
                 Err(AppError::NotFound { .. }) => {}
@@ -440,7 +437,7 @@ impl Handler<ReloadAll> for SchedulerActor {
     fn handle(&mut self, _: ReloadAll, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         AtomicResponse::new(Box::pin(
-            async move { store.run(queries::list_schedules).await }.into_actor(self).map(|rows, act, ctx| {
+            async move { store::schedules::list(&store).await }.into_actor(self).map(|rows, act, ctx| {
                 let rows = rows?;
                 let ids: Vec<i32> = act.armed.keys().copied().collect();
                 for id in ids {
@@ -465,15 +462,7 @@ impl Handler<ReloadAll> for SchedulerActor {
                     let store = act.store.clone();
                     ctx.spawn(
                         async move {
-                            let job = move |c: &mut diesel::SqliteConnection| {
-                                for (id, next) in &unrecorded {
-                                    let changes =
-                                        ScheduleChanges { next_run: Some(Some(*next)), ..Default::default() };
-                                    queries::update_schedule(c, *id, &changes)?;
-                                }
-                                Ok(())
-                            };
-                            if let Err(e) = store.run(job).await {
+                            if let Err(e) = store::schedules::set_next_runs(&store, unrecorded).await {
                                 log::warn!("cannot record the next run of reloaded schedules: {e}");
                             }
                         }
@@ -506,7 +495,7 @@ impl Handler<Create> for SchedulerActor {
         new.created_at = now.naive_utc();
         new.updated_at = now.naive_utc();
         AtomicResponse::new(Box::pin(
-            async move { store.run(move |c| queries::insert_schedule(c, &new)).await }
+            async move { store::schedules::insert(&store, new).await }
                 .into_actor(self)
                 .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
         ))
@@ -515,12 +504,13 @@ impl Handler<Create> for SchedulerActor {
 
 fn new_when(new: &NewSchedule) -> Result<When, AppError> {
     let probe = ScheduleRow {
-        id: 0,
+        id: ScheduleId(0),
+        host: new.host.clone(),
         container_name: String::new(),
         container_id: None,
         compose_project: None,
         compose_service: None,
-        action: new.action.clone(),
+        action: new.action,
         cron_expression: new.cron_expression.clone(),
         run_at: new.run_at,
         timezone: new.timezone.clone(),
@@ -550,19 +540,13 @@ impl Handler<Update> for SchedulerActor {
         let store = self.store.clone();
         let now = Utc::now();
         changes.updated_at = Some(now.naive_utc());
-        let job = move |c: &mut diesel::SqliteConnection| {
-            use diesel::Connection;
-            c.transaction(|c| {
-                let row = queries::update_schedule(c, id, &changes)?;
-                // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
-                let next = if row.enabled { When::from_row(&row)?.next_after(now) } else { None };
-                let next_run =
-                    ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
-                queries::update_schedule(c, id, &next_run)
-            })
+        // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
+        let next = move |row: &ScheduleRow| -> Result<_, AppError> {
+            let next = if row.enabled { When::from_row(row)?.next_after(now) } else { None };
+            Ok(next.map(|t| t.naive_utc()))
         };
         AtomicResponse::new(Box::pin(
-            async move { store.run(job).await }
+            async move { store::schedules::edit(&store, ScheduleId(id), changes, next).await }
                 .into_actor(self)
                 .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
         ))
@@ -580,7 +564,7 @@ impl Handler<Delete> for SchedulerActor {
     fn handle(&mut self, Delete(id): Delete, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         AtomicResponse::new(Box::pin(
-            async move { store.run(move |c| queries::delete_schedule(c, id)).await }.into_actor(self).map(
+            async move { store::schedules::delete(&store, ScheduleId(id)).await }.into_actor(self).map(
                 move |deleted, act, ctx| {
                     deleted?;
                     act.disarm(id, ctx);
@@ -610,8 +594,8 @@ impl Handler<RunNow> for SchedulerActor {
         let log = self.log.clone();
         let bus = self.bus.clone();
         Box::pin(async move {
-            let row = store.run(move |c| queries::get_schedule(c, id)).await?;
-            let action = row.action.parse::<Action>()?;
+            let row = store::schedules::get(&store, ScheduleId(id)).await?;
+            let action = row.action;
             let target = target_of(&row);
             let (entry, failure) = super::run_and_record(
                 &docker,
@@ -625,13 +609,13 @@ impl Handler<RunNow> for SchedulerActor {
             .await?;
             let mut changes = ScheduleChanges {
                 last_run: Some(Some(entry.timestamp.naive_utc())),
-                last_status: Some(Some(entry.status.clone())),
+                last_status: Some(Some(entry.status)),
                 ..Default::default()
             };
             if entry.container_id.is_some() {
                 changes.container_id = Some(entry.container_id.clone());
             }
-            if let Ok(row) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+            if let Ok(row) = store::schedules::update(&store, ScheduleId(id), changes).await {
                 bus.publish(Event::Schedule(row.into()));
             }
             Ok((entry, failure))
