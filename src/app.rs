@@ -11,14 +11,13 @@ use actix_web::{App, HttpServer};
 use crate::actors::log_actor::LogActor;
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
-use crate::actors::store::Store;
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
 use crate::docker::{DockerActor, InFlight};
 use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
-use crate::store::{db, queries};
+use crate::store::{self, db, Store};
 use crate::web::{self, AppState};
 
 /// Why the service could not start or run; printed as one line, exit code 1.
@@ -39,7 +38,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let bus = EventBus::default();
     let store = Store::start(db_path);
     match config.auth {
-        AuthMode::Password => crate::auth::users::ensure_first_admin(&store, config.admin_password.clone())
+        AuthMode::Password => store::users::ensure_first_admin(&store, config.admin_password.clone())
             .await
             .map_err(|e| StartError(format!("creating the first admin: {}", e.cause())))?,
         AuthMode::None => log::warn!(
@@ -109,7 +108,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             Ok(_) => actix_rt::time::sleep(Duration::from_millis(100)).await,
         }
     }
-    if let Err(e) = store.run(queries::checkpoint).await {
+    if let Err(e) = store::checkpoint(&store).await {
         log::warn!("WAL checkpoint at shutdown failed: {}", e.cause());
     }
     let _ = server_task.await;

@@ -22,8 +22,9 @@ const CONTAINER_FIELDS: [&str; 10] = [
     "created",
     "started_at",
 ];
-const SCHEDULE_FIELDS: [&str; 16] = [
+const SCHEDULE_FIELDS: [&str; 17] = [
     "id",
+    "host",
     "container",
     "container_id",
     "compose_project",
@@ -40,8 +41,10 @@ const SCHEDULE_FIELDS: [&str; 16] = [
     "last_status",
     "next_run",
 ];
-const LOG_FIELDS: [&str; 10] = [
+const LOG_FIELDS: [&str; 12] = [
     "id",
+    "host",
+    "requested_by",
     "timestamp",
     "schedule_id",
     "container",
@@ -93,6 +96,7 @@ fn a_manual_action_answers_with_its_log_entry() {
     let (status, body) = app.post(&format!("/api/containers/{}/start", c.name), json!({}));
     assert_eq!(status, 200, "{body}");
     has_fields(&body["log"], &LOG_FIELDS);
+    assert_eq!(body["log"]["host"], "local");
     assert_eq!(body["log"]["status"], "skipped");
     assert_eq!(body["log"]["trigger"], "manual");
     assert!(body["log"]["message"].as_str().unwrap().contains("already running"), "{body}");
@@ -188,6 +192,7 @@ fn schedule_crud_and_every_error_code() {
     );
     assert_eq!(status, 201, "{s}");
     has_fields(&s, &SCHEDULE_FIELDS);
+    assert_eq!(s["host"], "local");
     assert_eq!(s["container_id"], c.id.as_str());
     assert_eq!(s["description"], "weekly");
     let id = s["id"].as_i64().unwrap();

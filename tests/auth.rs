@@ -441,7 +441,7 @@ fn manual_actions_and_schedule_changes_name_who_did_them() {
 
     let act = app.as_token(&ops, "POST", &format!("/api/containers/{}/restart", container.name), None);
     assert_eq!(act.status, 200, "{}", act.text);
-    assert_eq!(act.json()["log"]["actor"], "token:ops");
+    assert_eq!(act.json()["log"]["requested_by"], "token:ops");
 
     let new = json!({"container": container.name, "action": "restart", "cron": "0 3 * * *"});
     let created = app.as_browser(&admin, "POST", "/api/schedules", Some(&body(new)));
@@ -449,7 +449,7 @@ fn manual_actions_and_schedule_changes_name_who_did_them() {
     let id = created.json()["id"].as_i64().unwrap();
     let run = app.as_browser(&admin, "POST", &format!("/api/schedules/{id}/run"), None);
     assert_eq!(run.status, 200, "{}", run.text);
-    assert_eq!(run.json()["log"]["actor"], "admin");
+    assert_eq!(run.json()["log"]["requested_by"], "admin");
     let patch = app.as_browser(
         &admin,
         "PATCH",

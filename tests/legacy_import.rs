@@ -60,7 +60,7 @@ fn legacy_database() -> Legacy {
             (1, 1, '{present}', 'restart', 'success', 'Container restarted', '{day1}'),
             (2, 2, '{gone}', 'stop', 'error', 'No such container', '{day2}'),
             (3, NULL, '{present}', 'restart', 'success', 'manual restart', '{old}'),
-            (4, 99, 'deleted-one', 'restart', 'failed', 'timeout', '{day1}');",
+            (4, 99, 'deleted-one', 'remove', 'failed', 'timeout', '{day1}');",
         present_id = present.id,
         present = present.name,
         day1 = py_time(now - Duration::days(1)),
@@ -185,6 +185,8 @@ fn the_originals_schedules_and_logs_are_imported_once_with_a_report() {
     let orphan = find("timeout");
     assert_eq!(orphan["schedule_id"], Value::Null, "its schedule was deleted in the original");
     assert_eq!((orphan["trigger"].as_str(), orphan["status"].as_str()), (Some("schedule"), Some("error")));
+    assert_eq!(orphan["action"], "restart", "the original restarted whatever its log said");
+    assert_eq!(orphan["host"], "local");
 
     // Refused while the service runs on the same data.
     let out = import(data.path(), &[old]);

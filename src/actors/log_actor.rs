@@ -7,11 +7,10 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
-use super::store::Store;
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
-use crate::store::{queries, LogEntry, NewLog};
+use crate::store::{self, LogEntry, NewLog, Store};
 
 pub struct LogActor {
     store: Store,
@@ -30,7 +29,7 @@ impl LogActor {
         let cutoff = (Utc::now() - chrono::Duration::days(i64::from(self.retention_days))).naive_utc();
         ctx.spawn(
             async move {
-                match store.run(move |c| queries::prune_logs(c, cutoff)).await {
+                match store::logs::prune(&store, cutoff).await {
                     Ok(0) => {}
                     Ok(n) => log::info!("pruned {n} activity-log rows older than {cutoff} UTC"),
                     Err(e) => log::warn!("pruning the activity log failed: {e}"),
@@ -70,12 +69,11 @@ impl Handler<Record> for LogActor {
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
         Box::pin(async move {
-            metrics.count_action(&new.action, &new.status, &new.trigger);
-            let (row, schedule) = store.run(move |c| queries::record_run(c, &new)).await?;
-            let entry = LogEntry::from(row);
+            metrics.count_action(new.action.as_str(), new.status.as_str(), new.trigger.as_str());
+            let (entry, schedule) = store::logs::record_run(&store, new).await?;
             bus.publish(Event::Log(entry.clone()));
             if let Some(schedule) = schedule {
-                bus.publish(Event::Schedule(schedule.into()));
+                bus.publish(Event::Schedule(schedule));
             }
             Ok(entry)
         })

@@ -4,7 +4,6 @@
 pub mod log_actor;
 pub mod runner;
 pub mod scheduler;
-pub mod store;
 
 use actix::Addr;
 
@@ -13,7 +12,7 @@ use crate::docker::DockerActor;
 /// Addresses of the running actors; cheap to clone into handlers.
 #[derive(Clone)]
 pub struct Actors {
-    pub store: store::Store,
+    pub store: crate::store::Store,
     pub docker: Addr<DockerActor>,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,

@@ -74,23 +74,7 @@ impl Runner {
     /// the live bus and the metrics.
     pub async fn record(&self, result: RunResult, requested_by: Option<String>) -> Result<Outcome, AppError> {
         let failure = result.failure.clone();
-        let entry = self.log.send(Record(log_row(result, requested_by))).await??;
+        let entry = self.log.send(Record(NewLog::of_run(result, requested_by))).await??;
         Ok(Outcome { entry, failure })
-    }
-}
-
-/// The one place a `RunResult` becomes a log row.
-fn log_row(r: RunResult, requested_by: Option<String>) -> NewLog {
-    NewLog {
-        schedule_id: r.schedule_id.map(|s| s.0),
-        container_name: r.container_name,
-        container_id: r.container_id,
-        action: r.action.as_str().into(),
-        trigger: r.trigger.as_str().into(),
-        status: r.status.as_str().into(),
-        message: r.message,
-        duration_ms: r.duration_ms,
-        timestamp: r.started_at.naive_utc(),
-        actor: requested_by,
     }
 }

@@ -13,7 +13,6 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::runner::{Outcome, Request, Runner};
-use super::store::Store;
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
@@ -22,7 +21,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
-use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges, ScheduleRow};
+use crate::store::{self, NewSchedule, Schedule, ScheduleChanges, ScheduleRow, Store};
 use crate::time::{rfc3339, to_utc};
 
 /// No timer sleeps longer than this without reading the wall clock again.
@@ -50,7 +49,7 @@ struct Timetable {
 impl Timetable {
     fn of(row: &ScheduleRow) -> Timetable {
         Timetable {
-            id: row.id,
+            id: row.id.0,
             cron: row.cron_expression.clone(),
             run_at: row.run_at.map(to_utc),
             timezone: row.timezone.clone(),
@@ -188,20 +187,23 @@ impl SchedulerActor {
     /// Arms `row` for `intended` (which may be in the past: the wake-up then decides between a
     /// late run and a missed one). Disarms it when it is disabled or has no instant left.
     fn arm(&mut self, row: &ScheduleRow, intended: Option<DateTime<Utc>>, ctx: &mut Context<Self>) {
-        self.disarm(row.id, ctx);
+        let id = row.id.0;
+        self.disarm(id, ctx);
         let (Some(intended), true) = (intended, row.enabled) else { return };
         // parsed once here to refuse a schedule that cannot fire; kept as text (see Timetable)
         if let Err(e) = when_of(row) {
             log::error!("schedule {} cannot be armed: {e}", row.id);
             return;
         }
-        let Ok(action) = row.action.parse::<Action>() else {
-            log::error!("schedule {} has an unknown action {:?}", row.id, row.action);
-            return;
+        let handle = self.sleep(id, intended, ctx);
+        let armed = Armed {
+            handle,
+            intended,
+            timetable: Timetable::of(row),
+            target: target_of(row),
+            action: row.action,
         };
-        let handle = self.sleep(row.id, intended, ctx);
-        let armed = Armed { handle, intended, timetable: Timetable::of(row), target: target_of(row), action };
-        self.armed.insert(row.id, armed);
+        self.armed.insert(id, armed);
         self.metrics.set_schedules(self.armed.len());
     }
 
@@ -267,7 +269,7 @@ impl SchedulerActor {
         let intended = f.intended;
         let waits = f.missed.is_none();
         let prepare = async move {
-            if let Err(e) = store.run(move |c| queries::update_schedule(c, id, &changes)).await {
+            if let Err(e) = store::schedules::update(&store, ScheduleId(id), changes).await {
                 log::warn!("schedule {id}: cannot record its next run ({e}); not firing");
                 return false;
             }
@@ -403,7 +405,7 @@ impl Handler<ReloadAll> for SchedulerActor {
     fn handle(&mut self, _: ReloadAll, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         AtomicResponse::new(Box::pin(
-            async move { store.run(queries::list_schedules).await }.into_actor(self).map(|rows, act, ctx| {
+            async move { store::schedules::list(&store).await }.into_actor(self).map(|rows, act, ctx| {
                 let rows = rows?;
                 let ids: Vec<i32> = act.armed.keys().copied().collect();
                 for id in ids {
@@ -428,15 +430,7 @@ impl Handler<ReloadAll> for SchedulerActor {
                     let store = act.store.clone();
                     ctx.spawn(
                         async move {
-                            let job = move |c: &mut diesel::SqliteConnection| {
-                                for (id, next) in &unrecorded {
-                                    let changes =
-                                        ScheduleChanges { next_run: Some(Some(*next)), ..Default::default() };
-                                    queries::update_schedule(c, *id, &changes)?;
-                                }
-                                Ok(())
-                            };
-                            if let Err(e) = store.run(job).await {
+                            if let Err(e) = store::schedules::set_next_runs(&store, unrecorded).await {
                                 log::warn!("cannot record the next run of reloaded schedules: {e}");
                             }
                         }
@@ -471,12 +465,9 @@ impl Handler<Create> for SchedulerActor {
         new.updated_at = now.naive_utc();
         // counted and inserted in one transaction, and creates are serial here (AtomicResponse):
         // a burst of requests cannot pass the limit together
-        let job = move |c: &mut diesel::SqliteConnection| {
-            limits.check_count(queries::count_schedules(c)?)?;
-            queries::insert_schedule(c, &new)
-        };
+        let allowed = move |count: i64| limits.check_count(count);
         AtomicResponse::new(Box::pin(
-            async move { store.run(job).await }
+            async move { store::schedules::insert_counted(&store, new, allowed).await }
                 .into_actor(self)
                 .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
         ))
@@ -485,12 +476,13 @@ impl Handler<Create> for SchedulerActor {
 
 fn new_when(new: &NewSchedule) -> Result<When, AppError> {
     let probe = ScheduleRow {
-        id: 0,
+        id: ScheduleId(0),
+        host: new.host.clone(),
         container_name: String::new(),
         container_id: None,
         compose_project: None,
         compose_service: None,
-        action: new.action.clone(),
+        action: new.action,
         cron_expression: new.cron_expression.clone(),
         run_at: new.run_at,
         timezone: new.timezone.clone(),
@@ -521,22 +513,15 @@ impl Handler<Update> for SchedulerActor {
         let now = Utc::now();
         let limits = self.limits;
         changes.updated_at = Some(now.naive_utc());
-        let job = move |c: &mut diesel::SqliteConnection| {
-            use diesel::Connection;
-            c.transaction(|c| {
-                let row = queries::update_schedule(c, id, &changes)?;
-                // an edit that makes it fire too often is rolled back with the transaction
-                let when = when_of(&row)?;
-                limits.check_interval(&when, now)?;
-                // next_run follows from the edited row: a new cron, zone or date, or enable/disable.
-                let next = if row.enabled { when.next_after(now) } else { None };
-                let next_run =
-                    ScheduleChanges { next_run: Some(next.map(|t| t.naive_utc())), ..Default::default() };
-                queries::update_schedule(c, id, &next_run)
-            })
+        // next_run follows from the edited row: a new cron, zone or date, or enable/disable; an
+        // edit that makes it fire too often is refused, and the edit rolled back with it
+        let next = move |row: &ScheduleRow| -> Result<_, AppError> {
+            let when = when_of(row)?;
+            limits.check_interval(&when, now)?;
+            Ok(if row.enabled { when.next_after(now) } else { None }.map(|t| t.naive_utc()))
         };
         AtomicResponse::new(Box::pin(
-            async move { store.run(job).await }
+            async move { store::schedules::edit(&store, ScheduleId(id), changes, next).await }
                 .into_actor(self)
                 .map(|row, act, ctx| Ok(act.arm_and_publish(row?, ctx))),
         ))
@@ -554,7 +539,7 @@ impl Handler<Delete> for SchedulerActor {
     fn handle(&mut self, Delete(id): Delete, _: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         AtomicResponse::new(Box::pin(
-            async move { store.run(move |c| queries::delete_schedule(c, id)).await }.into_actor(self).map(
+            async move { store::schedules::delete(&store, ScheduleId(id)).await }.into_actor(self).map(
                 move |deleted, act, ctx| {
                     deleted?;
                     act.disarm(id, ctx);
@@ -582,10 +567,10 @@ impl Handler<RunNow> for SchedulerActor {
         let store = self.store.clone();
         let runner = self.runner.clone();
         Box::pin(async move {
-            let row = store.run(move |c| queries::get_schedule(c, id)).await?;
+            let row = store::schedules::get(&store, ScheduleId(id)).await?;
             let request = Request {
                 target: target_of(&row),
-                action: row.action.parse::<Action>()?,
+                action: row.action,
                 trigger: Trigger::RunNow,
                 schedule_id: Some(ScheduleId(id)),
                 requested_by,

@@ -1,22 +1,28 @@
-//! Who is asking, and what they may do: users with roles, browser sessions, API tokens, the login
-//! throttle and the audit trail. The HTTP side (middleware, login and settings pages) is in `web/`.
+//! Who is asking, and what they may do: roles, identities, password hashing, the login throttle,
+//! the secrets of sessions and API tokens, and what a user's name may be. The tables (users,
+//! sessions, tokens, audit) are in `store/`; the HTTP side (middleware, login and settings pages)
+//! in `web/`. This module imports neither.
 //!
 //! Secrets are never stored: passwords as argon2id hashes, session cookies and API tokens as the
 //! SHA-256 of 32 random bytes (enough entropy that a fast hash is safe).
 
-pub mod audit;
 pub mod password;
-pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::Text;
 use serde::Serialize;
 
+use crate::domain::UserId;
 use crate::error::AppError;
 
 /// What a user or token may do. API tokens say `full` for admin and `read` for viewer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// `users.role` stores the user words (`store/columns.rs`), `api_tokens.role` the token words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything.
@@ -73,7 +79,7 @@ pub enum Credential {
     /// `CHRONTAINER_AUTH=none`: nobody signed in and everything is allowed.
     Open,
     /// The browser's session cookie; state-changing requests also need `csrf_token`.
-    Session { session_id: i32, user_id: i32, csrf_token: String },
+    Session { session_id: i32, user_id: UserId, csrf_token: String },
     /// `Authorization: Bearer …`: no ambient credential, so no CSRF check.
     Token { token_id: i32 },
 }
@@ -93,7 +99,7 @@ impl Identity {
         Identity { name: None, role: Role::Admin, credential: Credential::Open }
     }
 
-    /// Who asked, as stored in `logs.actor` and `audit.actor`.
+    /// Who asked, as stored in `logs.requested_by` and `audit.actor`.
     pub fn actor(&self) -> Option<String> {
         self.name.clone()
     }
@@ -106,7 +112,7 @@ impl Identity {
     }
 
     /// The signed-in user's id; `None` for API tokens and when authentication is off.
-    pub fn user_id(&self) -> Option<i32> {
+    pub fn user_id(&self) -> Option<UserId> {
         match self.credential {
             Credential::Session { user_id, .. } => Some(user_id),
             _ => None,

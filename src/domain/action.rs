@@ -3,12 +3,16 @@
 use std::fmt;
 use std::str::FromStr;
 
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// Something Chrontainer can do to a container.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Something Chrontainer can do to a container. Stored as its name (`store/columns.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Start,
@@ -62,8 +66,9 @@ impl fmt::Display for Action {
     }
 }
 
-/// Who started an action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Who started an action. Stored as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     Manual,
@@ -72,6 +77,8 @@ pub enum Trigger {
 }
 
 impl Trigger {
+    pub const ALL: [Trigger; 3] = [Trigger::Manual, Trigger::Schedule, Trigger::RunNow];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
@@ -81,8 +88,9 @@ impl Trigger {
     }
 }
 
-/// How an action ended, as recorded in the activity log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// How an action ended, as recorded in the activity log. Stored as its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Success,
@@ -92,6 +100,9 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
+    pub const ALL: [RunStatus; 4] =
+        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Success => "success",
@@ -99,6 +110,43 @@ impl RunStatus {
             RunStatus::Skipped => "skipped",
             RunStatus::Missed => "missed",
         }
+    }
+}
+
+impl FromStr for Trigger {
+    type Err = AppError;
+
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        Trigger::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_parameter",
+                Some("trigger"),
+                format!("trigger: {:?} is not one of manual, schedule, run_now", crate::text::clip(s, 40)),
+            )
+        })
+    }
+}
+
+impl FromStr for RunStatus {
+    type Err = AppError;
+
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        RunStatus::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_parameter",
+                Some("status"),
+                format!(
+                    "status: {:?} is not one of success, error, skipped, missed",
+                    crate::text::clip(s, 40)
+                ),
+            )
+        })
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -115,5 +163,17 @@ mod tests {
         assert_eq!(e.code(), "invalid_action");
         assert!(e.to_string().contains("explode"));
         assert!("Restart".parse::<Action>().is_err());
+    }
+
+    #[test]
+    fn triggers_and_statuses_parse_from_their_names_only() {
+        for t in Trigger::ALL {
+            assert_eq!(t.as_str().parse::<Trigger>().unwrap(), t);
+        }
+        for r in RunStatus::ALL {
+            assert_eq!(r.as_str().parse::<RunStatus>().unwrap(), r);
+        }
+        assert_eq!("cron".parse::<Trigger>().unwrap_err().field(), Some("trigger"));
+        assert_eq!("failed".parse::<RunStatus>().unwrap_err().field(), Some("status"));
     }
 }

@@ -2,11 +2,17 @@
 
 use std::fmt;
 
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::{Integer, Text};
 use serde::{Deserialize, Serialize};
 
 /// A Docker host, named by its `name` (`local` is the one from `DOCKER_HOST`). Targets name their
 /// host rather than holding a connection, so they can be stored and resolved when they run.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
 #[serde(transparent)]
 pub struct HostId(pub String);
 
@@ -32,7 +38,10 @@ impl fmt::Display for HostId {
 macro_rules! integer_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, AsExpression, FromSqlRow,
+        )]
+        #[diesel(sql_type = Integer)]
         #[serde(transparent)]
         pub struct $name(pub i32);
 

@@ -46,9 +46,9 @@ use diesel::sqlite::SqliteConnection;
 
 use crate::config::Config;
 use crate::cron::CronExpr;
-use crate::domain::Action;
+use crate::domain::{Action, RunStatus, ScheduleId, Trigger};
 use crate::store::db;
-use crate::store::schema::{logs, schedules};
+use crate::store::legacy::{self as imported, ImportedLog, ImportedSchedule};
 
 /// What `import-legacy` was asked to do.
 #[derive(Clone, Debug)]
@@ -281,37 +281,6 @@ fn read_logs(conn: &mut SqliteConnection) -> Result<Vec<LegacyLog>, String> {
         .map_err(|e| format!("cannot read the original's logs: {e}"))
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = schedules)]
-struct ImportedSchedule {
-    container_name: String,
-    container_id: Option<String>,
-    action: String,
-    cron_expression: Option<String>,
-    timezone: String,
-    enabled: bool,
-    description: Option<String>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    last_run: Option<NaiveDateTime>,
-    next_run: Option<NaiveDateTime>,
-    legacy_id: Option<i32>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = logs)]
-struct ImportedLog {
-    schedule_id: Option<i32>,
-    container_name: String,
-    action: String,
-    trigger: String,
-    status: String,
-    message: String,
-    duration_ms: i64,
-    timestamp: NaiveDateTime,
-    legacy_id: Option<i32>,
-}
-
 /// Imports every valid schedule not imported before; returns old id → new id for all of them
 /// (also those imported by an earlier run).
 fn import_schedules(
@@ -322,14 +291,8 @@ fn import_schedules(
     containers: Option<&HashSet<String>>,
     summary: &mut Summary,
     lines: &mut Vec<String>,
-) -> Result<HashMap<i64, i32>, diesel::result::Error> {
-    let mut ids: HashMap<i64, i32> = schedules::table
-        .filter(schedules::legacy_id.is_not_null())
-        .select((schedules::legacy_id.assume_not_null(), schedules::id))
-        .load::<(i32, i32)>(c)?
-        .into_iter()
-        .map(|(old, new)| (i64::from(old), new))
-        .collect();
+) -> Result<HashMap<i64, ScheduleId>, diesel::result::Error> {
+    let mut ids = imported::imported_schedules(c)?;
     let mut missing_containers = false;
     for row in old {
         let name = container_name(row.container_name.as_deref(), row.container_id.as_deref());
@@ -409,7 +372,7 @@ fn import_schedules(
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(String::from),
-            action: action.as_str().to_string(),
+            action,
             cron_expression: Some(expr.as_str().to_string()),
             timezone: tz.name().to_string(),
             enabled,
@@ -420,8 +383,7 @@ fn import_schedules(
             next_run,
             legacy_id: Some(legacy_id),
         };
-        let new_id: i32 =
-            diesel::insert_into(schedules::table).values(&new).returning(schedules::id).get_result(c)?;
+        let new_id = imported::insert_schedule(c, &new)?;
         ids.insert(row.id, new_id);
         summary.schedules_imported += 1;
         let state = if enabled { "" } else { " (disabled, as it was)" };
@@ -446,19 +408,14 @@ fn import_schedules(
 fn import_logs(
     c: &mut SqliteConnection,
     old: &[LegacyLog],
-    schedule_ids: &HashMap<i64, i32>,
+    schedule_ids: &HashMap<i64, ScheduleId>,
     tz: Tz,
     cutoff: DateTime<Utc>,
     retention_days: u32,
     summary: &mut Summary,
     lines: &mut Vec<String>,
 ) -> Result<(), diesel::result::Error> {
-    let done: HashSet<i32> = logs::table
-        .filter(logs::legacy_id.is_not_null())
-        .select(logs::legacy_id.assume_not_null())
-        .load(c)?
-        .into_iter()
-        .collect();
+    let done = imported::imported_logs(c)?;
     let (mut unreadable, mut too_old) = (0, 0);
     let mut rows = Vec::new();
     for row in old {
@@ -480,13 +437,15 @@ fn import_logs(
         }
         let raw_status = row.status.as_deref().unwrap_or("").trim().to_ascii_lowercase();
         let status = match raw_status.as_str() {
-            "success" | "succeeded" | "ok" | "done" => "success",
-            "skipped" => "skipped",
-            "missed" => "missed",
-            _ => "error",
+            "success" | "succeeded" | "ok" | "done" => RunStatus::Success,
+            "skipped" => RunStatus::Skipped,
+            "missed" => RunStatus::Missed,
+            _ => RunStatus::Error,
         };
         let mut message = row.message.as_deref().unwrap_or("").trim().to_string();
-        if status == "error" && !matches!(raw_status.as_str(), "error" | "failed" | "failure" | "fail") {
+        if status == RunStatus::Error
+            && !matches!(raw_status.as_str(), "error" | "failed" | "failure" | "fail")
+        {
             message = format!("status was \"{raw_status}\": {message}");
         }
         message.push_str(if message.is_empty() {
@@ -498,23 +457,21 @@ fn import_logs(
             schedule_id: row.schedule_id.and_then(|old| schedule_ids.get(&old).copied()),
             container_name: container_name(row.container_name.as_deref(), None)
                 .unwrap_or_else(|| "(unknown)".into()),
+            // the original restarted whatever its action said
             action: row
                 .action
                 .as_deref()
-                .map(|a| a.trim().to_ascii_lowercase())
-                .filter(|a| !a.is_empty())
-                .unwrap_or_else(|| "restart".into()),
-            trigger: if row.schedule_id.is_some() { "schedule" } else { "manual" }.to_string(),
-            status: status.to_string(),
+                .and_then(|a| a.trim().to_ascii_lowercase().parse().ok())
+                .unwrap_or(Action::Restart),
+            trigger: if row.schedule_id.is_some() { Trigger::Schedule } else { Trigger::Manual },
+            status,
             message,
             duration_ms: 0,
             timestamp,
             legacy_id: Some(legacy_id),
         });
     }
-    for chunk in rows.chunks(500) {
-        summary.logs_imported += diesel::insert_into(logs::table).values(chunk).execute(c)?;
-    }
+    summary.logs_imported += imported::insert_logs(c, &rows)?;
     summary.logs_skipped = unreadable + too_old;
     let mut line =
         format!("Logs: {} imported, {} already imported", summary.logs_imported, summary.logs_already);

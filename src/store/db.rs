@@ -27,6 +27,11 @@ pub fn open(path: &Path) -> Result<SqliteConnection, AppError> {
     Ok(conn)
 }
 
+/// Folds the write-ahead log into the database file.
+pub(super) fn checkpoint(conn: &mut SqliteConnection) -> Result<(), AppError> {
+    Ok(conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")?)
+}
+
 /// Creates the data directory if missing and takes an exclusive lock on `chrontainer.lock` inside it.
 /// The lock is held as long as the returned file lives; a second process gets a clear error.
 pub fn lock_data_dir(dir: &Path) -> Result<File, String> {
@@ -103,6 +108,37 @@ mod tests {
         assert!(tables(&mut conn).is_empty());
         conn.run_pending_migrations(MIGRATIONS).unwrap();
         assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        checkpoint(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn rows_written_before_the_host_migration_are_on_local_with_who_asked_kept() {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            host: String,
+            #[diesel(sql_type = Text)]
+            action: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+            requested_by: Option<String>,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        conn.revert_last_migration(MIGRATIONS).unwrap();
+        diesel::sql_query(
+            "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
+             ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
+             ('b', 'remove', 'schedule', 'error', '2026-01-05 01:00:00', NULL)",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        conn.run_pending_migrations(MIGRATIONS).unwrap();
+        let rows = diesel::sql_query("SELECT host, action, requested_by FROM logs ORDER BY id")
+            .load::<Row>(&mut conn)
+            .unwrap();
+        let seen: Vec<_> =
+            rows.iter().map(|r| (r.host.as_str(), r.action.as_str(), r.requested_by.as_deref())).collect();
+        assert_eq!(seen, vec![("local", "stop", Some("ann")), ("local", "restart", None)]);
     }
 
     #[test]

@@ -12,8 +12,9 @@ diesel::table! {
         message -> Text,
         duration_ms -> BigInt,
         timestamp -> Timestamp,
-        actor -> Nullable<Text>,
+        requested_by -> Nullable<Text>,
         legacy_id -> Nullable<Integer>,
+        host -> Text,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         last_status -> Nullable<Text>,
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
+        host -> Text,
     }
 }
 

@@ -6,7 +6,6 @@ use serde_json::json;
 use super::AppState;
 use crate::docker::Health;
 use crate::error::AppError;
-use crate::store::queries;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz)).route("/metrics", web::get().to(metrics));
@@ -15,7 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// 200 while the database answers a real query; Docker being down is reported, not fatal.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let docker = state.actors.docker.send(Health).await.ok();
-    let database = state.actors.store.run(queries::ping).await;
+    let database = crate::store::ping(&state.actors.store).await;
     let body = json!({
         "status": if database.is_ok() { "ok" } else { "error" },
         "database": match &database { Ok(()) => "ok".to_string(), Err(e) => format!("error: {e}") },

@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::cookies::SESSION_COOKIE;
 use super::AppState;
 use crate::auth::tokens::{self, TOKEN_PREFIX};
-use crate::auth::{sessions, Credential, Identity, Role};
+use crate::auth::{Credential, Identity, Role};
 use crate::error::AppError;
+use crate::store;
 
 impl FromRequest for Identity {
     type Error = AppError;
@@ -66,11 +67,11 @@ pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Opti
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() <= 100)
             .ok_or(AppError::Unauthorized)?;
         let hash = tokens::digest(token);
-        let row = state.actors.store.run(move |c| tokens::find_live(c, &hash, now)).await?;
+        let row = store::tokens::find_live(&state.actors.store, hash, now).await?;
         let row = row.ok_or(AppError::Unauthorized)?;
         return Ok(Some(Identity {
             name: Some(format!("token:{}", row.name)),
-            role: row.role(),
+            role: row.role,
             credential: Credential::Token { token_id: row.id },
         }));
     }
@@ -80,9 +81,9 @@ pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Opti
         return Ok(None);
     }
     let hash = tokens::digest(&secret);
-    let found = state.actors.store.run(move |c| sessions::find_live(c, &hash, now)).await?;
+    let found = store::sessions::find_live(&state.actors.store, hash, now).await?;
     Ok(found.map(|(session, user)| Identity {
-        role: user.role(),
+        role: user.role,
         name: Some(user.username),
         credential: Credential::Session {
             session_id: session.id,

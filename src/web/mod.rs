@@ -35,7 +35,7 @@ pub struct AppState {
     /// Failed sign-ins by address, shared by every worker.
     pub throttle: Arc<crate::auth::throttle::Throttle>,
     /// Failed current-password checks by user (changing one's own password).
-    pub password_changes: Arc<crate::auth::throttle::Throttle<i32>>,
+    pub password_changes: Arc<crate::auth::throttle::Throttle<crate::domain::UserId>>,
     /// Bounds the argon2 work of every handler together.
     pub passwords: Arc<crate::auth::password::Gate>,
 }

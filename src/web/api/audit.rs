@@ -3,11 +3,10 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
-use crate::auth::audit::{self, AuditEntry};
 use crate::auth::Identity;
 use crate::error::AppError;
+use crate::store;
 use crate::web::input::bounded_number;
 use crate::web::AppState;
 
@@ -34,8 +33,5 @@ async fn list(
         Some(raw) => Some(bounded_number(Some(raw), "before", 0, 1, i64::from(i32::MAX))? as i32),
         None => None,
     };
-    let rows = state.actors.store.run(move |c| audit::page(c, limit, before)).await?;
-    let next_before = if rows.len() as i64 == limit { rows.last().map(|r| r.id) } else { None };
-    let items: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
-    Ok(crate::web::json(&json!({ "items": items, "next_before": next_before })))
+    Ok(crate::web::json(&store::audit::page(&state.actors.store, limit, before).await?))
 }

@@ -8,13 +8,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
-use crate::auth::{audit, Identity};
+use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::GetContainer;
-use crate::domain::Action;
 use crate::domain::Container;
+use crate::domain::{Action, HostId, ScheduleId};
 use crate::error::AppError;
-use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges};
+use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{optional_text, path_id, required_text};
 use crate::web::AppState;
 
@@ -77,13 +77,13 @@ async fn resolve_container(state: &AppState, name: String) -> Result<Container, 
 }
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = state.actors.store.run(queries::list_schedules).await?;
+    let rows = store::schedules::list(&state.actors.store).await?;
     Ok(crate::web::json(&rows.into_iter().map(Schedule::from).collect::<Vec<_>>()))
 }
 
 async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
-    let row = state.actors.store.run(move |c| queries::get_schedule(c, id)).await?;
+    let row = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
     Ok(crate::web::json(&Schedule::from(row)))
 }
 
@@ -121,11 +121,12 @@ async fn create(
     let description = optional_text(body.description, "description", MAX_DESCRIPTION)?;
     let container = resolve_container(&state, name).await?;
     let new = NewSchedule {
+        host: HostId::local(),
         container_name: container.name,
         container_id: Some(container.id),
         compose_project: container.compose_project,
         compose_service: container.compose_service,
-        action: action.as_str().into(),
+        action,
         cron_expression: cron,
         run_at: run_at.map(|t| t.naive_utc()),
         timezone: timezone.name().into(),
@@ -136,8 +137,7 @@ async fn create(
         next_run: None,
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
-    audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", audit::describe(&schedule))
-        .await;
+    audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/schedules/{}", schedule.id)))
         .json(schedule))
@@ -161,7 +161,7 @@ async fn patch(
         changes.compose_service = Some(container.compose_service);
     }
     if let Some(action) = body.action {
-        changes.action = Some(action.parse::<Action>()?.as_str().into());
+        changes.action = Some(action.parse::<Action>()?);
     }
     if let Some(tz) = body.timezone {
         changes.timezone = Some(parse_timezone(tz.trim())?.name().into());
@@ -189,8 +189,7 @@ async fn patch(
         changes.description = Some(optional_text(Some(description), "description", MAX_DESCRIPTION)?);
     }
     let schedule = state.actors.scheduler.send(Update { id, changes }).await??;
-    audit::record(&state.actors.store, who.name.as_deref(), "schedule_updated", audit::describe(&schedule))
-        .await;
+    audit::record(&state.actors.store, who.name.as_deref(), "schedule_updated", schedule.describe()).await;
     Ok(crate::web::json(&schedule))
 }
 

@@ -6,9 +6,11 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::tokens::{self as token_store, CreatedToken, NewToken, TokenView, TOKEN_PREFIX};
-use crate::auth::{audit, users, Identity, Role};
+use crate::auth::tokens::{self, TOKEN_PREFIX};
+use crate::auth::{users, Identity, Role};
 use crate::error::AppError;
+use crate::store::tokens::{CreatedToken, NewToken, TokenView};
+use crate::store::{self, audit};
 use crate::web::input::path_id;
 use crate::web::AppState;
 
@@ -19,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = state.actors.store.run(token_store::list).await?;
+    let rows = store::tokens::list(&state.actors.store).await?;
     Ok(crate::web::json(&rows.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
 
@@ -33,16 +35,16 @@ pub(crate) async fn create(
     who.require_admin()?;
     let name = users::check_name(name, "name")?;
     let role = Role::parse_token_scope(role)?;
-    let secret = format!("{TOKEN_PREFIX}{}", token_store::random_secret()?);
+    let secret = format!("{TOKEN_PREFIX}{}", tokens::random_secret()?);
     let new = NewToken {
         name,
-        token_hash: token_store::digest(&secret),
-        role: role.token_scope().into(),
+        token_hash: tokens::digest(&secret),
+        role,
         created_by: who.name.clone(),
         created_at: Utc::now().naive_utc(),
     };
-    let row = state.actors.store.run(move |c| token_store::insert(c, &new)).await?;
-    let detail = format!("{} ({})", row.name, row.role);
+    let row = store::tokens::insert(&state.actors.store, new).await?;
+    let detail = format!("{} ({})", row.name, row.role.token_scope());
     audit::record(&state.actors.store, who.name.as_deref(), "token_created", detail).await;
     Ok(CreatedToken { view: row.into(), token: secret })
 }
@@ -51,7 +53,7 @@ pub(crate) async fn create(
 pub(crate) async fn revoke(state: &AppState, who: &Identity, id: i32) -> Result<TokenView, AppError> {
     who.require_admin()?;
     let now = Utc::now().naive_utc();
-    let row = state.actors.store.run(move |c| token_store::revoke(c, id, now)).await?;
+    let row = store::tokens::revoke(&state.actors.store, id, now).await?;
     audit::record(&state.actors.store, who.name.as_deref(), "token_revoked", row.name.clone()).await;
     Ok(row.into())
 }

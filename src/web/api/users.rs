@@ -6,13 +6,14 @@ use std::time::Instant;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::users::{self as user_store, NewUser, UserView};
-use crate::auth::{audit, password, Credential, Identity, Role};
+use crate::auth::{password, users, Credential, Identity, Role};
+use crate::domain::UserId;
 use crate::error::AppError;
+use crate::store::users::{NewUser, UserEdit, UserView};
+use crate::store::{self, audit};
 use crate::web::input::path_id;
 use crate::web::AppState;
 
@@ -25,8 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/users/{id}", web::delete().to(delete_api));
 }
 
-fn user_id(raw: &str) -> Result<i32, AppError> {
-    path_id(raw, "user_not_found", "user")
+pub(crate) fn user_id(raw: &str) -> Result<UserId, AppError> {
+    path_id(raw, "user_not_found", "user").map(UserId)
 }
 
 /// Hashes off the async threads and within the gate: argon2 takes tens of milliseconds and
@@ -40,7 +41,7 @@ fn required(value: Option<String>, field: &'static str) -> Result<String, AppErr
 }
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = state.actors.store.run(user_store::list).await?;
+    let rows = store::users::list(&state.actors.store).await?;
     Ok(crate::web::json(&rows.into_iter().map(UserView::from).collect::<Vec<_>>()))
 }
 
@@ -69,20 +70,14 @@ pub(crate) async fn create(
     role: &str,
 ) -> Result<UserView, AppError> {
     who.require_admin()?;
-    let username = user_store::check_username(username)?;
+    let username = users::check_username(username)?;
     let role = Role::parse_user_role(role)?;
     password::check_new(&secret, "password")?;
     let hash = hash_password(state, secret).await?;
     let now = Utc::now().naive_utc();
-    let new = NewUser {
-        username,
-        password_hash: hash,
-        role: role.as_str().into(),
-        created_at: now,
-        updated_at: now,
-    };
-    let row = state.actors.store.run(move |c| user_store::insert(c, &new)).await?;
-    let detail = format!("{} ({})", row.username, row.role);
+    let new = NewUser { username, password_hash: hash, role, created_at: now, updated_at: now };
+    let row = store::users::insert(&state.actors.store, new).await?;
+    let detail = format!("{} ({})", row.username, row.role.as_str());
     audit::record(&state.actors.store, who.name.as_deref(), "user_created", detail).await;
     Ok(row.into())
 }
@@ -92,7 +87,7 @@ pub(crate) async fn create(
 pub(crate) async fn update(
     state: &AppState,
     who: &Identity,
-    id: i32,
+    id: UserId,
     role: Option<&str>,
     new_password: Option<String>,
 ) -> Result<UserView, AppError> {
@@ -109,26 +104,9 @@ pub(crate) async fn update(
         None => None,
     };
     let resetting = hash.is_some();
-    let keep = who.session_id();
-    let now = Utc::now().naive_utc();
-    let (row, ended) = state
-        .actors
-        .store
-        .run(move |c| {
-            c.transaction(|c| {
-                let mut row = user_store::get(c, id)?;
-                if let Some(role) = role {
-                    row = user_store::set_role(c, id, role, now)?;
-                }
-                let mut ended = 0;
-                if let Some(hash) = &hash {
-                    (row, ended) = user_store::set_password(c, id, hash, keep, now)?;
-                }
-                Ok((row, ended))
-            })
-        })
-        .await?;
-    let mut detail = format!("{} ({})", row.username, row.role);
+    let edit = UserEdit { role, password_hash: hash, keep_session: who.session_id() };
+    let (row, ended) = store::users::edit(&state.actors.store, id, edit, Utc::now().naive_utc()).await?;
+    let mut detail = format!("{} ({})", row.username, row.role.as_str());
     if resetting {
         detail.push_str(&format!("; password reset, {ended} session(s) ended"));
     }
@@ -137,9 +115,9 @@ pub(crate) async fn update(
 }
 
 /// Deletes a user (admins only); never the last admin.
-pub(crate) async fn remove(state: &AppState, who: &Identity, id: i32) -> Result<(), AppError> {
+pub(crate) async fn remove(state: &AppState, who: &Identity, id: UserId) -> Result<(), AppError> {
     who.require_admin()?;
-    let row = state.actors.store.run(move |c| user_store::delete(c, id)).await?;
+    let row = store::users::delete(&state.actors.store, id).await?;
     audit::record(&state.actors.store, who.name.as_deref(), "user_deleted", row.username).await;
     Ok(())
 }
@@ -159,7 +137,7 @@ pub(crate) async fn change_own_password(
         ));
     };
     password::check_new(&new_password, "new_password")?;
-    let row = state.actors.store.run(move |c| user_store::get(c, id)).await?;
+    let row = store::users::get(&state.actors.store, id).await?;
     let stored = row.password_hash.clone();
     // a stolen session cannot guess at the current password faster than a sign-in could
     let attempt = state.password_changes.begin(id, Instant::now()).map_err(AppError::TooManyRequests)?;
@@ -190,8 +168,7 @@ pub(crate) async fn change_own_password(
     let hash = hash_password(state, new_password).await?;
     let keep = who.session_id();
     let now = Utc::now().naive_utc();
-    let (_, ended) =
-        state.actors.store.run(move |c| user_store::set_password(c, id, &hash, keep, now)).await?;
+    let (_, ended) = store::users::set_password(&state.actors.store, id, hash, keep, now).await?;
     let detail = format!("{ended} other session(s) ended");
     audit::record(&state.actors.store, who.name.as_deref(), "password_changed", detail).await;
     Ok(())

@@ -13,9 +13,10 @@ use super::{Choice, Common};
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::{Health, ListContainers};
 use crate::domain::Action;
+use crate::domain::RunStatus;
 use crate::domain::{Container, DockerHealth};
 use crate::error::AppError;
-use crate::store::{queries, Schedule};
+use crate::store::{self, Schedule};
 use crate::web::identity::PageAuth;
 use crate::web::AppState;
 
@@ -241,8 +242,8 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
     let (health, containers, schedules, failures) = tokio::join!(
         state.actors.docker.send(Health),
         state.actors.docker.send(ListContainers),
-        state.actors.store.run(queries::list_schedules),
-        state.actors.store.run(move |c| queries::count_logs_since(c, "error", since)),
+        store::schedules::list(&state.actors.store),
+        store::logs::count_since(&state.actors.store, RunStatus::Error, since),
     );
     let input = Input {
         health: health?,
@@ -273,9 +274,9 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     let mut next_by_container: HashMap<&str, (DateTime<Utc>, &str)> = HashMap::new();
     for s in schedules.iter().filter(|s| s.enabled) {
         if let Some(t) = next_run(s, tz_of(s), now) {
-            let entry = next_by_container.entry(s.container.as_str()).or_insert((t, &s.action));
+            let entry = next_by_container.entry(s.container.as_str()).or_insert((t, s.action.as_str()));
             if t < entry.0 {
-                *entry = (t, &s.action);
+                *entry = (t, s.action.as_str());
             }
         }
     }
@@ -397,9 +398,9 @@ fn upcoming(
         .take(UPCOMING_MAX)
         .map(|(t, s)| Upcoming {
             time: TimeView::new(t, shown_in, now),
-            action: s.action.clone(),
+            action: s.action.as_str().to_string(),
             container: s.container.clone(),
-            schedule_id: s.id,
+            schedule_id: s.id.0,
         })
         .collect();
     (list, capped)
@@ -537,18 +538,18 @@ fn when(s: &Schedule, tz: Tz) -> String {
 }
 
 fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_missing: bool) -> ScheduleView {
-    let action_label = capitalize(&s.action);
+    let action_label = capitalize(s.action.as_str());
     let when = when(s, tz);
     let sentence = format!("{action_label} {} {when} ({})", s.container, s.timezone);
     let description = s.description.clone().unwrap_or_default();
     let cron = s.cron.clone().unwrap_or_default();
-    let last_status = s.last_status.clone().unwrap_or_default();
-    let (last_status_class, last_status_label) = run_status(&last_status);
+    let last_status = s.last_status.map(RunStatus::as_str).unwrap_or_default().to_string();
+    let (last_status_class, last_status_label) = run_status(s.last_status);
     let search = [sentence.as_str(), &cron, &description].join(" ").to_lowercase();
     ScheduleView {
-        id: s.id,
+        id: s.id.0,
         container: s.container.clone(),
-        action: s.action.clone(),
+        action: s.action.as_str().to_string(),
         action_label,
         when,
         timezone: s.timezone.clone(),
@@ -596,12 +597,13 @@ mod tests {
 
     fn schedule(id: i32, container: &str, cron: &str) -> Schedule {
         Schedule {
-            id,
+            id: crate::domain::ScheduleId(id),
+            host: crate::domain::HostId::local(),
             container: container.into(),
             container_id: None,
             compose_project: None,
             compose_service: None,
-            action: "restart".into(),
+            action: crate::domain::Action::Restart,
             cron: Some(cron.into()),
             run_at: None,
             timezone: "Europe/Lisbon".into(),
@@ -610,7 +612,7 @@ mod tests {
             created_at: now() - Duration::days(1),
             updated_at: now() - Duration::days(1),
             last_run: Some(now() - Duration::hours(20)),
-            last_status: Some("error".into()),
+            last_status: Some(RunStatus::Error),
             next_run: None,
         }
     }

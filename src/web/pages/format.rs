@@ -5,6 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::domain::RunStatus;
+
 /// One instant as the pages show it: machine-readable for `<time>` and the script, absolute with
 /// its zone named, short for lists, and relative to the time of rendering.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -141,13 +143,14 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// A badge for a log entry's or a schedule's last status: its colour class and its words.
-pub fn run_status(status: &str) -> (&'static str, String) {
+/// `None`: a schedule that has not run yet.
+pub fn run_status(status: Option<RunStatus>) -> (&'static str, String) {
     match status {
-        "success" => ("ok", "Success".into()),
-        "error" => ("bad", "Failed".into()),
-        "skipped" => ("off", "Skipped".into()),
-        "missed" => ("warn", "Missed".into()),
-        other => ("off", capitalize(other)),
+        Some(RunStatus::Success) => ("ok", "Success".into()),
+        Some(RunStatus::Error) => ("bad", "Failed".into()),
+        Some(RunStatus::Skipped) => ("off", "Skipped".into()),
+        Some(RunStatus::Missed) => ("warn", "Missed".into()),
+        None => ("off", String::new()),
     }
 }
 

@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{render_or_error, see_other, Common};
 use crate::auth::throttle::by_address;
-use crate::auth::users::{self as user_store};
-use crate::auth::{audit, password, sessions, tokens, Identity};
+use crate::auth::users::{self as user_names};
+use crate::auth::{password, tokens, Identity};
 use crate::config::AuthMode;
+use crate::domain::UserId;
 use crate::error::AppError;
+use crate::store::{self, audit};
 use crate::web::client::{client_ip, client_text, is_https};
 use crate::web::cookies::{removal_cookie, session_cookie};
 use crate::web::identity::PageAuth;
@@ -79,7 +81,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
             common: Common::new("Sign in", ""),
             auth: PageAuth::default(),
             next: next.clone(),
-            username: crate::text::clip(&username, user_store::MAX_USERNAME),
+            username: crate::text::clip(&username, user_names::MAX_USERNAME),
             error: Some(error),
         };
         render_or_error(&state, status, "login", &view)
@@ -110,8 +112,8 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
         }
     };
 
-    let user = match user_store::check_username(&username) {
-        Ok(name) => match state.actors.store.run(move |c| user_store::find_by_name(c, &name)).await {
+    let user = match user_names::check_username(&username) {
+        Ok(name) => match store::users::find_by_name(&state.actors.store, name).await {
             Ok(user) => user,
             Err(e) => return super::error_page(&state.templates, &e),
         },
@@ -166,7 +168,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
     };
     let old_session = req.extensions().get::<Identity>().and_then(Identity::session_id);
     if let Some(old) = old_session {
-        let _ = state.actors.store.run(move |c| sessions::delete(c, old)).await;
+        let _ = store::sessions::delete(&state.actors.store, old).await;
     }
     audit::record(&state.actors.store, Some(&user.username), "login_succeeded", format!("from {from}")).await;
     HttpResponse::SeeOther()
@@ -180,7 +182,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
 async fn start_session(
     state: &AppState,
     req: &HttpRequest,
-    user_id: i32,
+    user_id: UserId,
 ) -> Result<Cookie<'static>, AppError> {
     let secret = tokens::random_secret()?;
     let hash = tokens::digest(&secret);
@@ -189,13 +191,13 @@ async fn start_session(
     let expires = now
         + chrono::Duration::from_std(lifetime)
             .map_err(|e| AppError::Internal(format!("session lifetime: {e}")))?;
-    state.actors.store.run(move |c| sessions::create(c, user_id, &hash, now, expires)).await?;
+    store::sessions::create(&state.actors.store, user_id, hash, now, expires).await?;
     Ok(session_cookie(secret, is_https(req, &state.config), lifetime))
 }
 
 async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Identity) -> HttpResponse {
     if let Some(id) = who.session_id() {
-        if let Err(e) = state.actors.store.run(move |c| sessions::delete(c, id)).await {
+        if let Err(e) = store::sessions::delete(&state.actors.store, id).await {
             return super::error_page(&state.templates, &e);
         }
         audit::record(&state.actors.store, who.name.as_deref(), "logout", "").await;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::format::{capitalize, duration_ms, query_string, run_status, url_encode};
 use super::{Choice, Common};
+use crate::domain::{RunStatus, Trigger};
 use crate::store::LogEntry;
 use crate::web::api::logs::LogParams;
 use crate::web::identity::PageAuth;
@@ -54,7 +55,8 @@ struct LogView {
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let result = async {
         let params: LogParams = super::query(&req)?;
-        let (entries, next_before) = crate::web::api::logs::page(&state, params.to_query()?).await?;
+        let page = crate::store::logs::page(&state.actors.store, params.to_query()?).await?;
+        let (entries, next_before) = (page.items, page.next_before);
         let mut view = build(&params, entries, next_before, state.config.timezone);
         view.auth = PageAuth::of(&req);
         super::render(&state.templates, "logs", &view)
@@ -124,15 +126,14 @@ fn local(t: DateTime<Utc>, tz: Tz) -> (String, String) {
 
 fn log_view(e: LogEntry, tz: Tz) -> LogView {
     let (time, time_title) = local(e.timestamp, tz);
-    let (status_class, status_label) = run_status(&e.status);
+    let (status_class, status_label) = run_status(Some(e.status));
     let schedule = e.schedule_id.map(|id| format!("schedule #{id}")).unwrap_or_default();
-    let trigger = match (e.trigger.as_str(), e.actor.as_deref()) {
-        ("manual", Some(who)) => format!("Manual ({who})"),
-        ("manual", None) => "Manual".to_string(),
-        ("schedule", _) => capitalize(&schedule),
-        ("run_now", Some(who)) => format!("Run now, {schedule} ({who})"),
-        ("run_now", None) => format!("Run now, {schedule}"),
-        (other, _) => capitalize(other),
+    let trigger = match (e.trigger, e.requested_by.as_deref()) {
+        (Trigger::Manual, Some(who)) => format!("Manual ({who})"),
+        (Trigger::Manual, None) => "Manual".to_string(),
+        (Trigger::Schedule, _) => capitalize(&schedule),
+        (Trigger::RunNow, Some(who)) => format!("Run now, {schedule} ({who})"),
+        (Trigger::RunNow, None) => format!("Run now, {schedule}"),
     };
     LogView {
         id: e.id,
@@ -141,10 +142,10 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         time_title,
         container_href: format!("/logs?container={}", url_encode(&e.container)),
         container: e.container,
-        action: capitalize(&e.action),
+        action: capitalize(e.action.as_str()),
         trigger: trigger.trim_end_matches([',', ' ']).to_string(),
         trigger_href: e.schedule_id.map(|id| format!("/logs?schedule_id={id}")).unwrap_or_default(),
-        failed: e.status == "error",
+        failed: e.status == RunStatus::Error,
         status_label,
         status_class,
         message: e.message,
@@ -161,16 +162,17 @@ mod tests {
     fn entry(id: i32, status: &str, trigger: &str) -> LogEntry {
         LogEntry {
             id,
+            host: crate::domain::HostId::local(),
             timestamp: Utc.with_ymd_and_hms(2026, 7, 5, 3, 0, 12).unwrap(),
-            schedule_id: (trigger != "manual").then_some(3),
+            schedule_id: (trigger != "manual").then_some(crate::domain::ScheduleId(3)),
             container: EVIL.into(),
             container_id: Some("abc".into()),
-            action: "restart".into(),
-            trigger: trigger.into(),
-            status: status.into(),
+            action: crate::domain::Action::Restart,
+            trigger: trigger.parse().unwrap(),
+            status: status.parse().unwrap(),
             message: format!("Docker said {EVIL}"),
             duration_ms: 1234,
-            actor: None,
+            requested_by: None,
         }
     }
 

@@ -6,11 +6,11 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 
 use super::{render_or_error, see_other, Common};
-use crate::auth::audit::{self, AuditEntry};
-use crate::auth::tokens::{self, CreatedToken};
-use crate::auth::users::{self as user_store, UserView};
 use crate::auth::{Identity, Role};
 use crate::error::AppError;
+use crate::store::audit::AuditEntry;
+use crate::store::tokens::{CreatedToken, TokenView};
+use crate::store::users::UserView;
 use crate::web::identity::PageAuth;
 use crate::web::AppState;
 
@@ -36,7 +36,7 @@ struct UserItem {
 #[derive(Serialize)]
 struct TokenItem {
     #[serde(flatten)]
-    token: tokens::TokenView,
+    token: TokenView,
     revoked: bool,
 }
 
@@ -74,11 +74,14 @@ async fn settings_view(
     error: Option<String>,
     new_token: Option<CreatedToken>,
 ) -> Result<SettingsView, AppError> {
-    let (users, tokens, audit) = state
-        .actors
-        .store
-        .run(|c| Ok((user_store::list(c)?, tokens::list(c)?, audit::page(c, 20, None)?)))
-        .await?;
+    let store = &state.actors.store;
+    let users = crate::store::users::list(store).await?;
+    let tokens = crate::store::tokens::list(store).await?;
+    // the audit trail is for admins only
+    let audit = match who.role {
+        Role::Admin => crate::store::audit::page(store, 20, None).await?.items,
+        Role::Viewer => Vec::new(),
+    };
     let done = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.get("done").and_then(|d| done_message(d)));
@@ -89,17 +92,13 @@ async fn settings_view(
         has_password: me.is_some(),
         users: users
             .into_iter()
-            .map(|u| UserItem { is_me: Some(u.id) == me, is_admin: u.role() == Role::Admin, user: u.into() })
+            .map(|u| UserItem { is_me: Some(u.id) == me, is_admin: u.role == Role::Admin, user: u.into() })
             .collect(),
         tokens: tokens
             .into_iter()
             .map(|t| TokenItem { revoked: t.revoked_at.is_some(), token: t.into() })
             .collect(),
-        audit: if who.role == Role::Admin {
-            audit.into_iter().map(AuditEntry::from).collect()
-        } else {
-            Vec::new()
-        },
+        audit,
         done: if error.is_some() { None } else { done },
         error,
         new_token,
@@ -202,7 +201,7 @@ async fn settings_user_role(
     id: web::Path<String>,
     form: web::Form<RoleForm>,
 ) -> HttpResponse {
-    let result = match crate::web::input::path_id(&id, "user_not_found", "user") {
+    let result = match crate::web::api::users::user_id(&id) {
         Ok(id) => crate::web::api::users::update(&state, &who, id, Some(&form.role), None).await.map(|_| ()),
         Err(e) => Err(e),
     };
@@ -222,7 +221,7 @@ async fn settings_user_password(
     id: web::Path<String>,
     form: web::Form<ResetForm>,
 ) -> HttpResponse {
-    let result = match crate::web::input::path_id(&id, "user_not_found", "user") {
+    let result = match crate::web::api::users::user_id(&id) {
         Ok(id) => crate::web::api::users::update(&state, &who, id, None, Some(form.into_inner().password))
             .await
             .map(|_| ()),
@@ -237,7 +236,7 @@ async fn settings_delete_user(
     who: Identity,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let result = match crate::web::input::path_id(&id, "user_not_found", "user") {
+    let result = match crate::web::api::users::user_id(&id) {
         Ok(id) => crate::web::api::users::remove(&state, &who, id).await,
         Err(e) => Err(e),
     };

@@ -1,14 +1,15 @@
-//! The audit trail: sign-ins (failed ones too), user, token and schedule changes. Each event is a
-//! row of `audit` and an info line in the process log. Details never hold a password or a token.
+//! The `audit` table, the audit trail: sign-ins (failed ones too), user, token and schedule
+//! changes. Each event is a row and an info line in the process log. Details never hold a
+//! password or a token.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use serde::Serialize;
 
-use crate::actors::store::Store;
+use super::schema::audit;
+use super::Store;
 use crate::error::AppError;
-use crate::store::schema::audit;
 use crate::time::to_utc;
 
 /// A row of `audit`.
@@ -55,10 +56,36 @@ impl From<AuditRow> for AuditEntry {
     }
 }
 
+/// One page of the audit trail, newest first, as `GET /api/audit` answers it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// The id to ask `before` for the next page; `None` on the last page.
+    pub next_before: Option<i32>,
+}
+
 /// At most 300 characters, control characters shown as `?`: a detail may quote what someone typed,
 /// and must not forge lines in the log.
 fn clean(s: &str) -> String {
     crate::text::clip(&s.chars().map(|c| if c.is_control() { '?' } else { c }).collect::<String>(), 300)
+}
+
+// The queries, on the StoreActor's connection.
+impl AuditRow {
+    fn insert(c: &mut SqliteConnection, new: &NewAudit) -> Result<(), AppError> {
+        diesel::insert_into(audit::table).values(new).execute(c)?;
+        Ok(())
+    }
+
+    /// Newest first, `limit` rows with an id below `before`.
+    fn page(c: &mut SqliteConnection, limit: i64, before: Option<i32>) -> Result<Vec<AuditRow>, AppError> {
+        let mut query =
+            audit::table.select(AuditRow::as_select()).order(audit::id.desc()).limit(limit).into_boxed();
+        if let Some(before) = before {
+            query = query.filter(audit::id.lt(before));
+        }
+        Ok(query.load(c)?)
+    }
 }
 
 /// Records an event. A failure to store it is logged, never passed on: what was done is done.
@@ -67,35 +94,16 @@ pub async fn record(store: &Store, actor: Option<&str>, event: &'static str, det
     let actor = actor.map(clean);
     log::info!("audit: {event} by {}: {detail}", actor.as_deref().unwrap_or("-"));
     let row = NewAudit { timestamp: Utc::now().naive_utc(), actor, event: event.into(), detail };
-    if let Err(e) = store.run(move |c| insert(c, &row)).await {
+    if let Err(e) = store.run(move |c| AuditRow::insert(c, &row)).await {
         log::error!("the audit entry {event} could not be stored: {e:?}");
     }
 }
 
-/// A schedule in one line for the audit trail: `#3 restart web at "0 3 * * *" (Europe/Berlin)`.
-pub fn describe(s: &crate::store::Schedule) -> String {
-    let when = match (&s.cron, &s.run_at) {
-        (Some(cron), _) => format!("at {cron:?}"),
-        (None, Some(at)) => format!("once at {}", crate::time::rfc3339(at)),
-        (None, None) => String::new(),
-    };
-    let off = if s.enabled { "" } else { ", disabled" };
-    format!("#{} {} {} {when} ({}{off})", s.id, s.action, s.container, s.timezone)
-}
-
-fn insert(conn: &mut SqliteConnection, new: &NewAudit) -> Result<(), AppError> {
-    diesel::insert_into(audit::table).values(new).execute(conn)?;
-    Ok(())
-}
-
-/// Newest first, `limit` rows with an id below `before`.
-pub fn page(conn: &mut SqliteConnection, limit: i64, before: Option<i32>) -> Result<Vec<AuditRow>, AppError> {
-    let mut query =
-        audit::table.select(AuditRow::as_select()).order(audit::id.desc()).limit(limit).into_boxed();
-    if let Some(before) = before {
-        query = query.filter(audit::id.lt(before));
-    }
-    Ok(query.load(conn)?)
+/// `limit` entries with an id below `before`, newest first, and the id to ask for the next page.
+pub async fn page(store: &Store, limit: i64, before: Option<i32>) -> Result<AuditPage, AppError> {
+    let rows = store.run(move |c| AuditRow::page(c, limit, before)).await?;
+    let next_before = if rows.len() as i64 == limit { rows.last().map(|r| r.id) } else { None };
+    Ok(AuditPage { items: rows.into_iter().map(AuditEntry::from).collect(), next_before })
 }
 
 #[cfg(test)]
@@ -108,12 +116,15 @@ mod tests {
         let store = Store::start(dir.path().join("t.db"));
         record(&store, Some("ann"), "login_succeeded", "from 127.0.0.1").await;
         record(&store, None, "login_failed", "from 127.0.0.1\nforged line").await;
-        let rows = store.run(|c| page(c, 10, None)).await.unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].event, "login_failed");
-        assert_eq!(rows[0].detail, "from 127.0.0.1?forged line");
-        assert_eq!(rows[1].actor.as_deref(), Some("ann"));
-        let older = store.run(move |c| page(c, 10, Some(rows[0].id))).await.unwrap();
-        assert_eq!(older.len(), 1);
+        let rows = page(&store, 10, None).await.unwrap();
+        assert_eq!(rows.items.len(), 2);
+        assert_eq!(rows.next_before, None);
+        assert_eq!(rows.items[0].event, "login_failed");
+        assert_eq!(rows.items[0].detail, "from 127.0.0.1?forged line");
+        assert_eq!(rows.items[1].actor.as_deref(), Some("ann"));
+        let older = page(&store, 10, Some(rows.items[0].id)).await.unwrap();
+        assert_eq!(older.items.len(), 1);
+        let first = page(&store, 1, None).await.unwrap();
+        assert_eq!(first.next_before, Some(rows.items[0].id));
     }
 }

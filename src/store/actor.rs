@@ -1,5 +1,6 @@
-//! StoreActor: the one thread that owns the one SQLite connection. Everyone else sends it a query
-//! (a closure over `&mut SqliteConnection`) and awaits the answer.
+//! StoreActor: the one thread that owns the one SQLite connection. The table files of `store/`
+//! send it their queries (closures over `&mut SqliteConnection`) and await the answer; nothing
+//! outside `store/` can, so every query Chrontainer runs is written in one of those files.
 //!
 //! Supervision: a query that panics, or a connection that fails, makes the actor stop; its
 //! `SyncArbiter` then builds a fresh actor, which reopens the database on its next message.
@@ -11,18 +12,19 @@ use actix::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
+use super::db;
 use crate::error::AppError;
-use crate::store::db;
 
 type Job<R> = Box<dyn FnOnce(&mut SqliteConnection) -> Result<R, AppError> + Send>;
 
 /// A query to run on the store's connection.
-pub struct Query<R>(Job<R>);
+struct Query<R>(Job<R>);
 
 impl<R: Send + 'static> Message for Query<R> {
     type Result = Result<R, AppError>;
 }
 
+/// Owns the connection; started by [`Store::start`].
 pub struct StoreActor {
     path: PathBuf,
     conn: Option<SqliteConnection>,
@@ -69,8 +71,8 @@ impl Store {
         Store { addr }
     }
 
-    /// Runs `job` on the store's connection.
-    pub async fn run<R, F>(&self, job: F) -> Result<R, AppError>
+    /// Runs `job` on the store's connection, in one transaction.
+    pub(in crate::store) async fn run<R, F>(&self, job: F) -> Result<R, AppError>
     where
         R: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> Result<R, AppError> + Send + 'static,
@@ -82,17 +84,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::queries;
 
     #[actix_rt::test]
     async fn answers_queries_and_survives_a_panicking_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::start(dir.path().join("t.db"));
-        store.run(queries::ping).await.unwrap();
+        crate::store::ping(&store).await.unwrap();
         let panicked = store.run(|_| -> Result<(), AppError> { panic!("boom") }).await;
         assert!(matches!(panicked, Err(AppError::Internal(_))));
         // the supervisor built a new actor: the store still answers
-        store.run(queries::ping).await.unwrap();
-        assert!(store.run(queries::list_schedules).await.unwrap().is_empty());
+        crate::store::ping(&store).await.unwrap();
+        assert!(crate::store::schedules::list(&store).await.unwrap().is_empty());
     }
 }

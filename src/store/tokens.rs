@@ -1,0 +1,263 @@
+//! The `api_tokens` table: API tokens for scripts. Only the SHA-256 of a token's secret is stored;
+//! the row is found by that digest and the digests are compared again in constant time before the
+//! token is believed (`auth::tokens` makes the secrets and digests).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::prelude::*;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use serde::Serialize;
+
+use super::schema::api_tokens;
+use super::Store;
+use crate::auth::tokens::same;
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::time::to_utc;
+
+/// A token's role as `api_tokens.role` stores it: `full` (admin) or `read` (viewer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct Scope(pub Role);
+
+impl From<Scope> for Role {
+    fn from(s: Scope) -> Role {
+        s.0
+    }
+}
+
+impl From<Role> for Scope {
+    fn from(r: Role) -> Scope {
+        Scope(r)
+    }
+}
+
+impl ToSql<Text, Sqlite> for Scope {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.token_scope());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<Text, Sqlite> for Scope {
+    fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        Role::parse_token_scope(&text).map(Scope).map_err(|e| format!("api_tokens.role: {e}").into())
+    }
+}
+
+/// A row of `api_tokens`.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct TokenRow {
+    pub id: i32,
+    pub name: String,
+    pub token_hash: String,
+    #[diesel(deserialize_as = Scope)]
+    pub role: Role,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct NewToken {
+    pub name: String,
+    pub token_hash: String,
+    #[diesel(serialize_as = Scope)]
+    pub role: Role,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// An API token as the API shows it: never the secret, except once in [`CreatedToken`].
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenView {
+    pub id: i32,
+    pub name: String,
+    /// `full` (admin) or `read` (viewer).
+    pub role: &'static str,
+    pub created_by: Option<String>,
+    #[serde(with = "crate::time::serde_utc")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::time::serde_utc::option")]
+    pub last_used: Option<DateTime<Utc>>,
+    #[serde(with = "crate::time::serde_utc::option")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenRow> for TokenView {
+    fn from(r: TokenRow) -> Self {
+        TokenView {
+            id: r.id,
+            name: r.name,
+            role: r.role.token_scope(),
+            created_by: r.created_by,
+            created_at: to_utc(r.created_at),
+            last_used: r.last_used.map(to_utc),
+            revoked_at: r.revoked_at.map(to_utc),
+        }
+    }
+}
+
+/// The answer to creating a token: the only time its secret is shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub view: TokenView,
+    pub token: String,
+}
+
+fn not_found(id: i32) -> AppError {
+    AppError::not_found("token_not_found", format!("No API token has id {id}"))
+}
+
+// The queries, on the StoreActor's connection.
+impl TokenRow {
+    /// A live (not revoked) token whose secret has digest `hash`. Its `last_used` is brought up to
+    /// date at most once a minute, so that scripts polling every second cost no write each.
+    fn find_live(
+        c: &mut SqliteConnection,
+        hash: &str,
+        now: NaiveDateTime,
+    ) -> Result<Option<TokenRow>, AppError> {
+        let row = api_tokens::table
+            .filter(api_tokens::token_hash.eq(hash))
+            .filter(api_tokens::revoked_at.is_null())
+            .select(TokenRow::as_select())
+            .first(c)
+            .optional()?;
+        let Some(row) = row.filter(|r| same(&r.token_hash, hash)) else { return Ok(None) };
+        if row.last_used.is_none_or(|t| now - t > chrono::Duration::seconds(60)) {
+            diesel::update(api_tokens::table.find(row.id))
+                .set(api_tokens::last_used.eq(Some(now)))
+                .execute(c)?;
+        }
+        Ok(Some(row))
+    }
+
+    fn all(c: &mut SqliteConnection) -> Result<Vec<TokenRow>, AppError> {
+        Ok(api_tokens::table.order(api_tokens::id).select(TokenRow::as_select()).load(c)?)
+    }
+
+    fn insert(c: &mut SqliteConnection, new: NewToken) -> Result<TokenRow, AppError> {
+        let name = new.name.clone();
+        diesel::insert_into(api_tokens::table)
+            .values(new)
+            .returning(TokenRow::as_returning())
+            .get_result(c)
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => AppError::invalid(
+                    "name_taken",
+                    Some("name"),
+                    format!("A live API token is already named {name:?}: choose another name"),
+                ),
+                other => other.into(),
+            })
+    }
+
+    /// Revokes a token (at once: the next request with it is refused); revoking twice is harmless.
+    fn revoke(c: &mut SqliteConnection, id: i32, now: NaiveDateTime) -> Result<TokenRow, AppError> {
+        diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
+            .set(api_tokens::revoked_at.eq(Some(now)))
+            .execute(c)?;
+        api_tokens::table
+            .find(id)
+            .select(TokenRow::as_select())
+            .first(c)
+            .optional()?
+            .ok_or_else(|| not_found(id))
+    }
+}
+
+/// The live token whose secret has digest `token_hash`, if any.
+pub async fn find_live(
+    store: &Store,
+    token_hash: String,
+    now: NaiveDateTime,
+) -> Result<Option<TokenRow>, AppError> {
+    store.run(move |c| TokenRow::find_live(c, &token_hash, now)).await
+}
+
+/// Every token, revoked ones included, by id.
+pub async fn list(store: &Store) -> Result<Vec<TokenRow>, AppError> {
+    store.run(TokenRow::all).await
+}
+
+/// Adds a token; 400 `name_taken` when a live token has that name.
+pub async fn insert(store: &Store, new: NewToken) -> Result<TokenRow, AppError> {
+    store.run(move |c| TokenRow::insert(c, new)).await
+}
+
+/// Revokes a token; 404 `token_not_found` when there is none.
+pub async fn revoke(store: &Store, id: i32, now: NaiveDateTime) -> Result<TokenRow, AppError> {
+    store.run(move |c| TokenRow::revoke(c, id, now)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::tokens::digest;
+    use crate::store::db;
+
+    fn now() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap().and_hms_opt(3, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_revoked_token_is_no_longer_found_and_live_names_are_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = db::open(&dir.path().join("t.db")).unwrap();
+        let new = NewToken {
+            name: "backup".into(),
+            token_hash: digest("secret"),
+            role: Role::Viewer,
+            created_by: Some("admin".into()),
+            created_at: now(),
+        };
+        let row = TokenRow::insert(&mut c, new.clone()).unwrap();
+        let again = NewToken { token_hash: digest("other"), ..new.clone() };
+        assert_eq!(TokenRow::insert(&mut c, again.clone()).unwrap_err().code(), "name_taken");
+        let found = TokenRow::find_live(&mut c, &digest("secret"), now()).unwrap().unwrap();
+        assert_eq!(found.role, Role::Viewer);
+        assert!(TokenRow::find_live(&mut c, &digest("wrong"), now()).unwrap().is_none());
+        let revoked = TokenRow::revoke(&mut c, row.id, now()).unwrap();
+        assert_eq!(revoked.revoked_at, Some(now()));
+        assert!(TokenRow::find_live(&mut c, &digest("secret"), now()).unwrap().is_none());
+        // the name is free again once its token is revoked
+        TokenRow::insert(&mut c, again).unwrap();
+        assert_eq!(TokenRow::revoke(&mut c, 99, now()).unwrap_err().code(), "token_not_found");
+    }
+
+    #[test]
+    fn a_tokens_role_is_stored_in_the_token_words() {
+        #[derive(QueryableByName)]
+        struct Raw {
+            #[diesel(sql_type = Text)]
+            role: String,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = db::open(&dir.path().join("t.db")).unwrap();
+        let new = NewToken {
+            name: "ops".into(),
+            token_hash: digest("s"),
+            role: Role::Admin,
+            created_by: None,
+            created_at: now(),
+        };
+        let row = TokenRow::insert(&mut c, new).unwrap();
+        assert_eq!(row.role, Role::Admin);
+        let raw = diesel::sql_query("SELECT role FROM api_tokens").get_result::<Raw>(&mut c).unwrap();
+        assert_eq!(raw.role, "full");
+        assert_eq!(serde_json::to_value(TokenView::from(row)).unwrap()["role"], "full");
+    }
+}
