@@ -429,6 +429,81 @@ fn tokens_are_shown_once_stored_hashed_and_refused_once_revoked() {
 }
 
 #[test]
+fn a_token_never_has_more_rights_than_its_user_has_now() {
+    let container = TestContainer::run("owner", &[]);
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let new = json!({"username": "ada", "password": "ada password", "role": "admin"});
+    let reply = app.as_browser(&admin, "POST", "/api/users", Some(&body(new)));
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let ada_id = reply.json()["id"].as_i64().unwrap();
+    let ada = app.login("ada", "ada password");
+    let script = app.token(&ada, "ada-script", "full");
+    app.token(&admin, "admins-own", "read");
+    let restart = format!("/api/containers/{}/restart", container.name);
+    wait_for("the container in the cache", Duration::from_secs(30), || {
+        (app.as_token(&script, "GET", &format!("/api/containers/{}", container.name), None).status == 200)
+            .then_some(())
+    });
+    let tokens = app.as_browser(&admin, "GET", "/api/tokens", None).json();
+    let mine = tokens.as_array().unwrap().iter().find(|t| t["name"] == "ada-script").unwrap().clone();
+    assert_eq!(mine["user_id"], ada_id, "the token belongs to who made it: {tokens}");
+    assert_eq!(app.as_token(&script, "POST", &restart, None).status, 200);
+
+    // ada demoted: her full token now acts as a viewer, at once
+    let demote = json!({"role": "viewer"});
+    let reply = app.as_browser(&admin, "PATCH", &format!("/api/users/{ada_id}"), Some(&body(demote)));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let refused = app.as_token(&script, "POST", &restart, None);
+    assert_eq!((refused.status, refused.code()), (403, "forbidden".into()), "{}", refused.text);
+    assert_eq!(app.as_token(&script, "GET", "/api/users/me", None).json()["role"], "viewer");
+    assert_eq!(app.as_token(&script, "GET", "/api/schedules", None).status, 200, "it may still look");
+
+    // a viewer lists only itself and its own tokens (a filtered list, not a 403)
+    for (who, users, tokens) in [
+        (
+            "ada's session",
+            app.as_browser(&ada, "GET", "/api/users", None),
+            app.as_browser(&ada, "GET", "/api/tokens", None),
+        ),
+        (
+            "ada's token",
+            app.as_token(&script, "GET", "/api/users", None),
+            app.as_token(&script, "GET", "/api/tokens", None),
+        ),
+    ] {
+        assert_eq!((users.status, tokens.status), (200, 200), "{who}");
+        let listed = users.json();
+        let names: Vec<&str> =
+            listed.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+        assert_eq!(names, ["ada"], "{who}: {}", users.text);
+        let tokens = tokens.json();
+        let names: Vec<&str> =
+            tokens.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["ada-script"], "{who}");
+    }
+    let settings = app.as_browser(&ada, "GET", "/settings", None);
+    assert_eq!(settings.status, 200);
+    assert!(!settings.text.contains("admins-own"), "a viewer's settings page shows only its own tokens");
+    assert_eq!(
+        app.as_browser(&admin, "GET", "/api/tokens", None).json().as_array().unwrap().len(),
+        2,
+        "admins see all"
+    );
+
+    // promoted again it may act again; deleted, its tokens are revoked
+    let promote = json!({"role": "admin"});
+    app.as_browser(&admin, "PATCH", &format!("/api/users/{ada_id}"), Some(&body(promote)));
+    assert_eq!(app.as_token(&script, "POST", &restart, None).status, 200);
+    assert_eq!(app.as_browser(&admin, "DELETE", &format!("/api/users/{ada_id}"), None).status, 204);
+    let gone = app.as_token(&script, "GET", "/api/schedules", None);
+    assert_eq!((gone.status, gone.code()), (401, "unauthorized".into()));
+    let tokens = app.as_browser(&admin, "GET", "/api/tokens", None).json();
+    let theirs = tokens.as_array().unwrap().iter().find(|t| t["name"] == "ada-script").unwrap().clone();
+    assert!(theirs["revoked_at"].is_string(), "deleting the user revokes its token: {tokens}");
+}
+
+#[test]
 fn manual_actions_and_schedule_changes_name_who_did_them() {
     let container = TestContainer::run("who", &[]);
     let app = App::start_secured(&[]);

@@ -40,6 +40,14 @@ impl Role {
         }
     }
 
+    /// The lesser of two roles: what a token may do, given its own role and its user's.
+    pub fn lower(self, other: Role) -> Role {
+        match (self, other) {
+            (Role::Admin, Role::Admin) => Role::Admin,
+            _ => Role::Viewer,
+        }
+    }
+
     /// The token role's name: `full` or `read`.
     pub fn token_scope(self) -> &'static str {
         match self {
@@ -80,8 +88,9 @@ pub enum Credential {
     Open,
     /// The browser's session cookie; state-changing requests also need `csrf_token`.
     Session { session_id: i32, user_id: UserId, csrf_token: String },
-    /// `Authorization: Bearer …`: no ambient credential, so no CSRF check.
-    Token { token_id: i32 },
+    /// `Authorization: Bearer …`: no ambient credential, so no CSRF check. `user_id` is the
+    /// token's owner, whose current role bounds the token's.
+    Token { token_id: i32, user_id: UserId },
 }
 
 /// The one who sent a request, put into the request's extensions by the auth middleware.
@@ -108,6 +117,15 @@ impl Identity {
         match self.role {
             Role::Admin => Ok(()),
             Role::Viewer => Err(viewer_refused()),
+        }
+    }
+
+    /// The user this request acts for: the signed-in user, or an API token's owner; `None` when
+    /// authentication is off.
+    pub fn owner(&self) -> Option<UserId> {
+        match self.credential {
+            Credential::Session { user_id, .. } | Credential::Token { user_id, .. } => Some(user_id),
+            Credential::Open => None,
         }
     }
 
@@ -157,8 +175,22 @@ mod tests {
         let viewer = Identity {
             name: Some("v".into()),
             role: Role::Viewer,
-            credential: Credential::Token { token_id: 1 },
+            credential: Credential::Token { token_id: 1, user_id: UserId(1) },
         };
         assert_eq!(viewer.require_admin().unwrap_err().code(), "forbidden");
+        assert_eq!(
+            (viewer.owner(), viewer.user_id()),
+            (Some(UserId(1)), None),
+            "a token has an owner, not a password"
+        );
+        assert_eq!(Identity::open().owner(), None);
+    }
+
+    #[test]
+    fn a_token_has_the_lesser_of_its_role_and_its_users() {
+        assert_eq!(Role::Admin.lower(Role::Admin), Role::Admin);
+        assert_eq!(Role::Admin.lower(Role::Viewer), Role::Viewer);
+        assert_eq!(Role::Viewer.lower(Role::Admin), Role::Viewer);
+        assert_eq!(Role::Viewer.lower(Role::Viewer), Role::Viewer);
     }
 }

@@ -124,6 +124,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
+        // back to before 000006 (000007 is the token owner)
+        conn.revert_last_migration(MIGRATIONS).unwrap();
         conn.revert_last_migration(MIGRATIONS).unwrap();
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
@@ -139,6 +141,50 @@ mod tests {
         let seen: Vec<_> =
             rows.iter().map(|r| (r.host.as_str(), r.action.as_str(), r.requested_by.as_deref())).collect();
         assert_eq!(seen, vec![("local", "stop", Some("ann")), ("local", "restart", None)]);
+    }
+
+    #[test]
+    fn existing_tokens_belong_to_their_maker_else_to_the_first_admin() {
+        #[derive(QueryableByName)]
+        struct Owner {
+            #[diesel(sql_type = Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
+            user_id: Option<i32>,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        conn.revert_last_migration(MIGRATIONS).unwrap();
+        let t = "'2026-01-05 01:00:00'";
+        diesel::sql_query(format!(
+            "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \
+             (1, 'vic', 'h', 'viewer', {t}, {t}), (2, 'ann', 'h', 'admin', {t}, {t}), (3, 'Bob', 'h', 'admin', {t}, {t})"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO api_tokens (name, token_hash, role, created_by, created_at) VALUES \
+             ('bobs', 'h1', 'full', 'bob', {t}), ('vics', 'h2', 'read', 'vic', {t}), \
+             ('orphan', 'h3', 'full', 'gone', {t}), ('anonymous', 'h4', 'full', NULL, {t}), \
+             ('by-token', 'h5', 'full', 'token:ops', {t})"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        conn.run_pending_migrations(MIGRATIONS).unwrap();
+        let owners = diesel::sql_query("SELECT name, user_id FROM api_tokens ORDER BY id")
+            .load::<Owner>(&mut conn)
+            .unwrap();
+        let owners: Vec<_> = owners.iter().map(|o| (o.name.as_str(), o.user_id)).collect();
+        assert_eq!(
+            owners,
+            [
+                ("bobs", Some(3)),
+                ("vics", Some(1)),
+                ("orphan", Some(2)),
+                ("anonymous", Some(2)),
+                ("by-token", Some(2))
+            ]
+        );
     }
 
     #[test]

@@ -53,6 +53,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        user_id -> Nullable<Integer>,
     }
 }
 
@@ -88,5 +89,6 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);

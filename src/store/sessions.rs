@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(SessionRow::find_live(&mut c, "hash-c", t(2)).unwrap().unwrap().0.id, c2.id);
         assert_ne!(b.id, c2.id);
 
-        UserRow::delete(&mut c, user.id).unwrap();
+        UserRow::delete(&mut c, user.id, t(2)).unwrap();
         assert!(SessionRow::find_live(&mut c, "hash-c", t(2)).unwrap().is_none(), "cascade");
     }
 }

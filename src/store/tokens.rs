@@ -1,6 +1,9 @@
 //! The `api_tokens` table: API tokens for scripts. Only the SHA-256 of a token's secret is stored;
 //! the row is found by that digest and the digests are compared again in constant time before the
 //! token is believed (`auth::tokens` makes the secrets and digests).
+//!
+//! Each token belongs to a user and may do no more than that user may now: a live token is found
+//! together with its user, and its role is the lower of the two. Deleting a user revokes its tokens.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::backend::Backend;
@@ -12,10 +15,12 @@ use diesel::sql_types::Text;
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use serde::Serialize;
 
-use super::schema::api_tokens;
+use super::schema::{api_tokens, users};
+use super::users::UserRow;
 use super::Store;
 use crate::auth::tokens::same;
 use crate::auth::Role;
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -63,6 +68,22 @@ pub struct TokenRow {
     pub created_at: NaiveDateTime,
     pub last_used: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The owner; `None` only for a token made while no admin existed (it signs no one in).
+    pub user_id: Option<UserId>,
+}
+
+/// A live token and its owner as they are now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveToken {
+    pub token: TokenRow,
+    pub owner: UserRow,
+}
+
+impl LiveToken {
+    /// What the token may do: its own role, bounded by its owner's current one.
+    pub fn role(&self) -> Role {
+        self.token.role.lower(self.owner.role)
+    }
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -74,6 +95,8 @@ pub struct NewToken {
     pub role: Role,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The owner; `None` gives the token to the first admin (made while authentication was off).
+    pub user_id: Option<UserId>,
 }
 
 /// An API token as the API shows it: never the secret, except once in [`CreatedToken`].
@@ -90,6 +113,8 @@ pub struct TokenView {
     pub last_used: Option<DateTime<Utc>>,
     #[serde(with = "crate::time::serde_utc::option")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The id of the user the token belongs to.
+    pub user_id: Option<UserId>,
 }
 
 impl From<TokenRow> for TokenView {
@@ -102,6 +127,7 @@ impl From<TokenRow> for TokenView {
             created_at: to_utc(r.created_at),
             last_used: r.last_used.map(to_utc),
             revoked_at: r.revoked_at.map(to_utc),
+            user_id: r.user_id,
         }
     }
 }
@@ -120,33 +146,46 @@ fn not_found(id: i32) -> AppError {
 
 // The queries, on the StoreActor's connection.
 impl TokenRow {
-    /// A live (not revoked) token whose secret has digest `hash`. Its `last_used` is brought up to
-    /// date at most once a minute, so that scripts polling every second cost no write each.
+    /// A live (not revoked) token whose secret has digest `hash`, with its owner; none when the
+    /// owner is gone. Its `last_used` is brought up to date at most once a minute, so that scripts
+    /// polling every second cost no write each.
     fn find_live(
         c: &mut SqliteConnection,
         hash: &str,
         now: NaiveDateTime,
-    ) -> Result<Option<TokenRow>, AppError> {
-        let row = api_tokens::table
+    ) -> Result<Option<LiveToken>, AppError> {
+        let found = api_tokens::table
+            .inner_join(users::table)
             .filter(api_tokens::token_hash.eq(hash))
             .filter(api_tokens::revoked_at.is_null())
-            .select(TokenRow::as_select())
-            .first(c)
+            .select((TokenRow::as_select(), UserRow::as_select()))
+            .first::<(TokenRow, UserRow)>(c)
             .optional()?;
-        let Some(row) = row.filter(|r| same(&r.token_hash, hash)) else { return Ok(None) };
-        if row.last_used.is_none_or(|t| now - t > chrono::Duration::seconds(60)) {
-            diesel::update(api_tokens::table.find(row.id))
+        let Some((token, owner)) = found.filter(|(t, _)| same(&t.token_hash, hash)) else { return Ok(None) };
+        if token.last_used.is_none_or(|t| now - t > chrono::Duration::seconds(60)) {
+            diesel::update(api_tokens::table.find(token.id))
                 .set(api_tokens::last_used.eq(Some(now)))
                 .execute(c)?;
         }
-        Ok(Some(row))
+        Ok(Some(LiveToken { token, owner }))
     }
 
     fn all(c: &mut SqliteConnection) -> Result<Vec<TokenRow>, AppError> {
         Ok(api_tokens::table.order(api_tokens::id).select(TokenRow::as_select()).load(c)?)
     }
 
-    fn insert(c: &mut SqliteConnection, new: NewToken) -> Result<TokenRow, AppError> {
+    fn of_user(c: &mut SqliteConnection, user: UserId) -> Result<Vec<TokenRow>, AppError> {
+        Ok(api_tokens::table
+            .filter(api_tokens::user_id.eq(user))
+            .order(api_tokens::id)
+            .select(TokenRow::as_select())
+            .load(c)?)
+    }
+
+    fn insert(c: &mut SqliteConnection, mut new: NewToken) -> Result<TokenRow, AppError> {
+        if new.user_id.is_none() {
+            new.user_id = UserRow::first_admin(c)?;
+        }
         let name = new.name.clone();
         diesel::insert_into(api_tokens::table)
             .values(new)
@@ -177,14 +216,25 @@ impl TokenRow {
             .optional()?
             .ok_or_else(|| not_found(id))
     }
+
+    /// Revokes every live token of `user` (who is being deleted); answers how many.
+    pub(super) fn revoke_all_of(
+        c: &mut SqliteConnection,
+        user: UserId,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        let live =
+            api_tokens::table.filter(api_tokens::user_id.eq(user)).filter(api_tokens::revoked_at.is_null());
+        Ok(diesel::update(live).set(api_tokens::revoked_at.eq(Some(now))).execute(c)?)
+    }
 }
 
-/// The live token whose secret has digest `token_hash`, if any.
+/// The live token whose secret has digest `token_hash`, with its owner, if both exist.
 pub async fn find_live(
     store: &Store,
     token_hash: String,
     now: NaiveDateTime,
-) -> Result<Option<TokenRow>, AppError> {
+) -> Result<Option<LiveToken>, AppError> {
     store.run(move |c| TokenRow::find_live(c, &token_hash, now)).await
 }
 
@@ -193,7 +243,13 @@ pub async fn list(store: &Store) -> Result<Vec<TokenRow>, AppError> {
     store.run(TokenRow::all).await
 }
 
-/// Adds a token; 400 `name_taken` when a live token has that name.
+/// The tokens of one user, revoked ones included, by id.
+pub async fn list_of(store: &Store, user: UserId) -> Result<Vec<TokenRow>, AppError> {
+    store.run(move |c| TokenRow::of_user(c, user)).await
+}
+
+/// Adds a token (owned by the first admin when `new.user_id` is `None`); 400 `name_taken` when a
+/// live token has that name.
 pub async fn insert(store: &Store, new: NewToken) -> Result<TokenRow, AppError> {
     store.run(move |c| TokenRow::insert(c, new)).await
 }
@@ -208,27 +264,45 @@ mod tests {
     use super::*;
     use crate::auth::tokens::digest;
     use crate::store::db;
+    use crate::store::users::NewUser;
 
     fn now() -> NaiveDateTime {
         chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap().and_hms_opt(3, 0, 0).unwrap()
+    }
+
+    fn user(c: &mut SqliteConnection, name: &str, role: Role) -> UserRow {
+        let new = NewUser {
+            username: name.into(),
+            password_hash: "h".into(),
+            role,
+            created_at: now(),
+            updated_at: now(),
+        };
+        UserRow::insert(c, &new).unwrap()
+    }
+
+    fn token(name: &str, secret: &str, role: Role, owner: Option<UserId>) -> NewToken {
+        NewToken {
+            name: name.into(),
+            token_hash: digest(secret),
+            role,
+            created_by: Some("admin".into()),
+            created_at: now(),
+            user_id: owner,
+        }
     }
 
     #[test]
     fn a_revoked_token_is_no_longer_found_and_live_names_are_unique() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = db::open(&dir.path().join("t.db")).unwrap();
-        let new = NewToken {
-            name: "backup".into(),
-            token_hash: digest("secret"),
-            role: Role::Viewer,
-            created_by: Some("admin".into()),
-            created_at: now(),
-        };
+        let ann = user(&mut c, "ann", Role::Admin);
+        let new = token("backup", "secret", Role::Viewer, Some(ann.id));
         let row = TokenRow::insert(&mut c, new.clone()).unwrap();
         let again = NewToken { token_hash: digest("other"), ..new.clone() };
         assert_eq!(TokenRow::insert(&mut c, again.clone()).unwrap_err().code(), "name_taken");
         let found = TokenRow::find_live(&mut c, &digest("secret"), now()).unwrap().unwrap();
-        assert_eq!(found.role, Role::Viewer);
+        assert_eq!((found.role(), found.owner.id), (Role::Viewer, ann.id));
         assert!(TokenRow::find_live(&mut c, &digest("wrong"), now()).unwrap().is_none());
         let revoked = TokenRow::revoke(&mut c, row.id, now()).unwrap();
         assert_eq!(revoked.revoked_at, Some(now()));
@@ -236,6 +310,50 @@ mod tests {
         // the name is free again once its token is revoked
         TokenRow::insert(&mut c, again).unwrap();
         assert_eq!(TokenRow::revoke(&mut c, 99, now()).unwrap_err().code(), "token_not_found");
+    }
+
+    #[test]
+    fn a_token_may_do_no_more_than_its_owner_now_and_ends_with_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = db::open(&dir.path().join("t.db")).unwrap();
+        let ann = user(&mut c, "ann", Role::Admin);
+        let bob = user(&mut c, "bob", Role::Admin);
+        TokenRow::insert(&mut c, token("ops", "s1", Role::Admin, Some(bob.id))).unwrap();
+        TokenRow::insert(&mut c, token("mine", "s2", Role::Admin, Some(ann.id))).unwrap();
+        assert_eq!(TokenRow::find_live(&mut c, &digest("s1"), now()).unwrap().unwrap().role(), Role::Admin);
+
+        diesel::update(users::table.find(bob.id)).set(users::role.eq(Role::Viewer)).execute(&mut c).unwrap();
+        let demoted = TokenRow::find_live(&mut c, &digest("s1"), now()).unwrap().unwrap();
+        assert_eq!((demoted.token.role, demoted.role()), (Role::Admin, Role::Viewer));
+
+        assert_eq!(
+            TokenRow::of_user(&mut c, bob.id).unwrap().iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["ops"]
+        );
+        UserRow::delete(&mut c, bob.id, now()).unwrap();
+        assert!(TokenRow::find_live(&mut c, &digest("s1"), now()).unwrap().is_none(), "its owner is gone");
+        let ops = TokenRow::all(&mut c).unwrap().into_iter().find(|t| t.name == "ops").unwrap();
+        assert_eq!(ops.revoked_at, Some(now()), "deleting the owner revokes the token");
+        assert!(
+            TokenRow::find_live(&mut c, &digest("s2"), now()).unwrap().is_some(),
+            "other owners' tokens stay"
+        );
+    }
+
+    #[test]
+    fn a_token_made_without_a_user_belongs_to_the_first_admin() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = db::open(&dir.path().join("t.db")).unwrap();
+        let none = TokenRow::insert(&mut c, token("early", "s0", Role::Admin, None)).unwrap();
+        assert_eq!(none.user_id, None, "no admin yet: no owner, and it signs no one in");
+        assert!(TokenRow::find_live(&mut c, &digest("s0"), now()).unwrap().is_none());
+        user(&mut c, "vic", Role::Viewer);
+        let ann = user(&mut c, "ann", Role::Admin);
+        user(&mut c, "bob", Role::Admin);
+        assert_eq!(
+            TokenRow::insert(&mut c, token("open", "s3", Role::Admin, None)).unwrap().user_id,
+            Some(ann.id)
+        );
     }
 
     #[test]
@@ -247,14 +365,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut c = db::open(&dir.path().join("t.db")).unwrap();
-        let new = NewToken {
-            name: "ops".into(),
-            token_hash: digest("s"),
-            role: Role::Admin,
-            created_by: None,
-            created_at: now(),
-        };
-        let row = TokenRow::insert(&mut c, new).unwrap();
+        let row = TokenRow::insert(&mut c, token("ops", "s", Role::Admin, None)).unwrap();
         assert_eq!(row.role, Role::Admin);
         let raw = diesel::sql_query("SELECT role FROM api_tokens").get_result::<Raw>(&mut c).unwrap();
         assert_eq!(raw.role, "full");

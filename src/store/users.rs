@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::schema::users;
 use super::sessions::SessionRow;
+use super::tokens::TokenRow;
 use super::{audit, Store};
 use crate::auth::users::FIRST_ADMIN;
 use crate::auth::{password, Role};
@@ -119,6 +120,16 @@ impl UserRow {
             })
     }
 
+    /// The admin with the lowest id, if any: the owner of tokens made while authentication was off.
+    pub(super) fn first_admin(c: &mut SqliteConnection) -> Result<Option<UserId>, AppError> {
+        Ok(users::table
+            .filter(users::role.eq(Role::Admin))
+            .order(users::id)
+            .select(users::id)
+            .first(c)
+            .optional()?)
+    }
+
     /// Refuses to leave Chrontainer without an admin when this user stops being one.
     fn keep_an_admin(&self, c: &mut SqliteConnection) -> Result<(), AppError> {
         if self.role != Role::Admin {
@@ -165,10 +176,16 @@ impl UserRow {
         Ok((user, ended))
     }
 
-    /// Deletes a user, never the last admin; their sessions go with them (foreign key).
-    pub(super) fn delete(c: &mut SqliteConnection, id: UserId) -> Result<UserRow, AppError> {
+    /// Deletes a user, never the last admin. Their sessions go with them (foreign key); their API
+    /// tokens are revoked (the rows stay, so the audit trail keeps their names).
+    pub(super) fn delete(
+        c: &mut SqliteConnection,
+        id: UserId,
+        now: NaiveDateTime,
+    ) -> Result<UserRow, AppError> {
         let user = UserRow::find(c, id)?;
         user.keep_an_admin(c)?;
+        TokenRow::revoke_all_of(c, id, now)?;
         diesel::delete(users::table.find(id)).execute(c)?;
         Ok(user)
     }
@@ -229,9 +246,10 @@ pub async fn set_password(
     store.run(move |c| UserRow::set_password(c, id, &password_hash, keep_session, now)).await
 }
 
-/// Deletes a user, never the last admin (400 `last_admin`); answers the deleted row.
-pub async fn delete(store: &Store, id: UserId) -> Result<UserRow, AppError> {
-    store.run(move |c| UserRow::delete(c, id)).await
+/// Deletes a user, never the last admin (400 `last_admin`), and revokes their API tokens;
+/// answers the deleted row.
+pub async fn delete(store: &Store, id: UserId, now: NaiveDateTime) -> Result<UserRow, AppError> {
+    store.run(move |c| UserRow::delete(c, id, now)).await
 }
 
 /// At first start with authentication on, creates the user `admin` with `given`
@@ -315,11 +333,11 @@ mod tests {
         let ann = UserRow::insert(&mut c, &new("ann", Role::Admin)).unwrap();
         let bob = UserRow::insert(&mut c, &new("bob", Role::Viewer)).unwrap();
         assert_eq!(UserRow::set_role(&mut c, ann.id, Role::Viewer, t()).unwrap_err().code(), "last_admin");
-        assert_eq!(UserRow::delete(&mut c, ann.id).unwrap_err().code(), "last_admin");
+        assert_eq!(UserRow::delete(&mut c, ann.id, t()).unwrap_err().code(), "last_admin");
         UserRow::set_role(&mut c, bob.id, Role::Admin, t()).unwrap();
         assert_eq!(UserRow::set_role(&mut c, ann.id, Role::Viewer, t()).unwrap().role, Role::Viewer);
-        assert_eq!(UserRow::delete(&mut c, bob.id).unwrap_err().code(), "last_admin");
-        UserRow::delete(&mut c, ann.id).unwrap();
+        assert_eq!(UserRow::delete(&mut c, bob.id, t()).unwrap_err().code(), "last_admin");
+        UserRow::delete(&mut c, ann.id, t()).unwrap();
         assert_eq!(UserRow::find(&mut c, ann.id).unwrap_err().code(), "user_not_found");
         assert_eq!(UserRow::all(&mut c).unwrap().len(), 1);
     }

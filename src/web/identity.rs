@@ -67,12 +67,12 @@ pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Opti
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() <= 100)
             .ok_or(AppError::Unauthorized)?;
         let hash = tokens::digest(token);
-        let row = store::tokens::find_live(&state.actors.store, hash, now).await?;
-        let row = row.ok_or(AppError::Unauthorized)?;
+        let live = store::tokens::find_live(&state.actors.store, hash, now).await?;
+        let live = live.ok_or(AppError::Unauthorized)?;
         return Ok(Some(Identity {
-            name: Some(format!("token:{}", row.name)),
-            role: row.role,
-            credential: Credential::Token { token_id: row.id },
+            name: Some(format!("token:{}", live.token.name)),
+            role: live.role(),
+            credential: Credential::Token { token_id: live.token.id, user_id: live.owner.id },
         }));
     }
     let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };

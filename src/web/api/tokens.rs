@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::tokens::{self, TOKEN_PREFIX};
 use crate::auth::{users, Identity, Role};
 use crate::error::AppError;
-use crate::store::tokens::{CreatedToken, NewToken, TokenView};
+use crate::store::tokens::{CreatedToken, NewToken, TokenRow, TokenView};
 use crate::store::{self, audit};
 use crate::web::input::path_id;
 use crate::web::AppState;
@@ -20,12 +20,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/tokens/{id}", web::delete().to(revoke_api));
 }
 
-async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = store::tokens::list(&state.actors.store).await?;
+async fn list(state: web::Data<AppState>, who: Identity) -> Result<HttpResponse, AppError> {
+    let rows = visible(&state, &who).await?;
     Ok(crate::web::json(&rows.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
 
-/// Creates a token (admins only). `role` is `read` (a viewer) or `full` (an admin).
+/// The tokens `who` may see: every one for an admin, their own for a viewer.
+pub(crate) async fn visible(state: &AppState, who: &Identity) -> Result<Vec<TokenRow>, AppError> {
+    match (who.role, who.owner()) {
+        (Role::Admin, _) => store::tokens::list(&state.actors.store).await,
+        (Role::Viewer, Some(me)) => store::tokens::list_of(&state.actors.store, me).await,
+        (Role::Viewer, None) => Ok(Vec::new()),
+    }
+}
+
+/// Creates a token (admins only), owned by the user who asks (a token's owner when a token asks).
+/// `role` is `read` (a viewer) or `full` (an admin).
 pub(crate) async fn create(
     state: &AppState,
     who: &Identity,
@@ -42,6 +52,7 @@ pub(crate) async fn create(
         role,
         created_by: who.name.clone(),
         created_at: Utc::now().naive_utc(),
+        user_id: who.owner(),
     };
     let row = store::tokens::insert(&state.actors.store, new).await?;
     let detail = format!("{} ({})", row.name, row.role.token_scope());

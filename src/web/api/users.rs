@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::auth::{password, users, Credential, Identity, Role};
 use crate::domain::UserId;
 use crate::error::AppError;
-use crate::store::users::{NewUser, UserEdit, UserView};
+use crate::store::users::{NewUser, UserEdit, UserRow, UserView};
 use crate::store::{self, audit};
 use crate::web::input::path_id;
 use crate::web::AppState;
@@ -40,9 +40,18 @@ fn required(value: Option<String>, field: &'static str) -> Result<String, AppErr
     value.ok_or_else(|| AppError::invalid("missing_field", Some(field), format!("{field} is required")))
 }
 
-async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = store::users::list(&state.actors.store).await?;
+async fn list(state: web::Data<AppState>, who: Identity) -> Result<HttpResponse, AppError> {
+    let rows = visible(&state, &who).await?;
     Ok(crate::web::json(&rows.into_iter().map(UserView::from).collect::<Vec<_>>()))
+}
+
+/// The users `who` may see: everyone for an admin, themselves for a viewer (a token's owner).
+pub(crate) async fn visible(state: &AppState, who: &Identity) -> Result<Vec<UserRow>, AppError> {
+    match (who.role, who.owner()) {
+        (Role::Admin, _) => store::users::list(&state.actors.store).await,
+        (Role::Viewer, Some(me)) => Ok(vec![store::users::get(&state.actors.store, me).await?]),
+        (Role::Viewer, None) => Ok(Vec::new()),
+    }
 }
 
 /// Who is asking: `{"name", "role", "via", "csrf_token"}` (`via`: session, token or none; the CSRF
@@ -114,10 +123,10 @@ pub(crate) async fn update(
     Ok(row.into())
 }
 
-/// Deletes a user (admins only); never the last admin.
+/// Deletes a user (admins only), never the last admin; their API tokens are revoked with them.
 pub(crate) async fn remove(state: &AppState, who: &Identity, id: UserId) -> Result<(), AppError> {
     who.require_admin()?;
-    let row = store::users::delete(&state.actors.store, id).await?;
+    let row = store::users::delete(&state.actors.store, id, Utc::now().naive_utc()).await?;
     audit::record(&state.actors.store, who.name.as_deref(), "user_deleted", row.username).await;
     Ok(())
 }

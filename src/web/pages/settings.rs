@@ -75,8 +75,8 @@ async fn settings_view(
     new_token: Option<CreatedToken>,
 ) -> Result<SettingsView, AppError> {
     let store = &state.actors.store;
-    let users = crate::store::users::list(store).await?;
-    let tokens = crate::store::tokens::list(store).await?;
+    let users = crate::web::api::users::visible(state, who).await?;
+    let tokens = crate::web::api::tokens::visible(state, who).await?;
     // the audit trail is for admins only
     let audit = match who.role {
         Role::Admin => crate::store::audit::page(store, 20, None).await?.items,
