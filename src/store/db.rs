@@ -1,7 +1,8 @@
 //! Opening the database: pragmas, embedded migrations, and the lock that keeps a second
 //! Chrontainer off the same data directory.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, Permissions};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
@@ -17,6 +18,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// every pending migration.
 pub fn open(path: &Path) -> Result<SqliteConnection, AppError> {
     let url = path.to_str().ok_or_else(|| AppError::Internal(format!("{} is not UTF-8", path.display())))?;
+    owner_only(path)?;
     let mut conn = SqliteConnection::establish(url)
         .map_err(|e| AppError::Database(format!("cannot open {}: {e}", path.display())))?;
     conn.batch_execute(
@@ -25,6 +27,14 @@ pub fn open(path: &Path) -> Result<SqliteConnection, AppError> {
     conn.run_pending_migrations(MIGRATIONS)
         .map_err(|e| AppError::Database(format!("migrations failed on {}: {e}", path.display())))?;
     Ok(conn)
+}
+
+/// Creates the database file readable by its owner only (0600), or narrows an existing one: it
+/// holds password hashes and token digests. SQLite gives its -wal and -shm files the same mode.
+fn owner_only(path: &Path) -> Result<(), AppError> {
+    let cannot = |e: std::io::Error| AppError::Database(format!("cannot create {}: {e}", path.display()));
+    OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(cannot)?;
+    std::fs::set_permissions(path, Permissions::from_mode(0o600)).map_err(cannot)
 }
 
 /// Folds the write-ahead log into the database file.
@@ -37,6 +47,10 @@ pub(super) fn checkpoint(conn: &mut SqliteConnection) -> Result<(), AppError> {
 pub fn lock_data_dir(dir: &Path) -> Result<File, String> {
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("CHRONTAINER_DATA_DIR={} cannot be created: {e}", dir.display()))?;
+    // the database, the first password and TLS keys live here: nobody else may list or read it
+    if let Err(e) = std::fs::set_permissions(dir, Permissions::from_mode(0o700)) {
+        log::warn!("CHRONTAINER_DATA_DIR={}: cannot make it private (0700): {e}", dir.display());
+    }
     let path = dir.join("chrontainer.lock");
     let file = OpenOptions::new()
         .create(true)
@@ -75,6 +89,22 @@ mod tests {
         .into_iter()
         .map(|n| n.name)
         .collect()
+    }
+
+    #[test]
+    fn the_data_directory_and_the_database_are_private() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let _lock = lock_data_dir(&dir).unwrap();
+        let db = dir.join("chrontainer.db");
+        std::fs::write(&db, b"").unwrap();
+        std::fs::set_permissions(&db, Permissions::from_mode(0o644)).unwrap();
+        let mut conn = open(&db).unwrap();
+        conn.batch_execute("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(mode(&dir.join("chrontainer.db-wal")), 0o600);
     }
 
     #[test]
