@@ -5,6 +5,7 @@ pub mod api;
 pub mod client;
 pub mod cookies;
 pub mod health;
+pub mod hosts;
 pub mod identity;
 pub mod input;
 pub mod middleware;

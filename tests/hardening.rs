@@ -1,0 +1,131 @@
+//! Hardening of the web side, from outside (issue 22): the Host allow-list against DNS rebinding,
+//! JSON bodies only as JSON, HEAD on every GET route, what `/healthz` tells strangers, event
+//! streams that end with their credential, and the session cookie's name.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use common::{wait_for, App, Reply, TestContainer, ADMIN_PASSWORD};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A raw HTTP/1.0 request with no `Host` at all; the status line and the body.
+fn without_host(app: &App, path: &str) -> (String, String) {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.lines().next().unwrap_or("").to_string(), body.to_string())
+}
+
+fn assert_unknown_host(what: &str, reply: &Reply, host: &str) {
+    assert_eq!(reply.status, 421, "{what}: {}", reply.text);
+    assert!(reply.text.contains(host), "{what}: the refusal names the host: {}", reply.text);
+    assert!(reply.text.contains("CHRONTAINER_ALLOWED_HOSTS"), "{what}: {}", reply.text);
+}
+
+/// Waits until Chrontainer lists the container (its cache is fed by Docker's events).
+fn wait_listed(app: &App, headers: &[(&str, &str)], name: &str) {
+    wait_for("the container in Chrontainer's list", WAIT, || {
+        (app.request("GET", &format!("/api/containers/{name}"), headers, None).status == 200).then_some(())
+    });
+}
+
+#[test]
+fn a_rebound_host_is_refused_and_restarts_nothing_with_auth_off() {
+    let c = TestContainer::run("rebind-open", &[]);
+    let app = App::start();
+    wait_listed(&app, &[], &c.name);
+    let started = c.started_at();
+    let restart = format!("/api/containers/{}/restart", c.name);
+    let evil = [("Host", "evil.example:5000"), ("Origin", "http://evil.example:5000")];
+
+    let reply = app.request("POST", &restart, &evil, None);
+    assert_unknown_host("the reproduction of issue 22", &reply, "evil.example:5000");
+    assert_eq!(reply.code(), "unknown_host");
+    assert!(reply.header("content-type").unwrap().starts_with("application/json"));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(c.started_at(), started, "a refused restart restarted");
+
+    // the same request under a name it answers to does restart: the refusal above was the host check
+    let own = app.base_url.trim_start_matches("http://").to_string();
+    let origin = app.base_url.clone();
+    let reply = app.request("POST", &restart, &[("Host", &own), ("Origin", &origin)], None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    wait_for("a new StartedAt", WAIT, || (c.started_at() != started).then_some(()));
+
+    // every kind of route, in its own way: JSON for the API and metrics, a plain page elsewhere
+    for path in ["/metrics", "/api/containers", "/api/nothing-here"] {
+        let reply = app.request("GET", path, &[("Host", "evil.example")], None);
+        assert_unknown_host(path, &reply, "evil.example");
+        assert_eq!(reply.code(), "unknown_host", "{path}");
+    }
+    for path in ["/", "/logs", "/login", "/healthz", "/static/app.css", "/no-such-page"] {
+        let reply = app.request("GET", path, &[("Host", "evil.example")], None);
+        assert_unknown_host(path, &reply, "evil.example");
+        assert!(reply.header("content-type").unwrap().starts_with("text/plain"), "{path}");
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{path}");
+    }
+    // names it answers to: IP literals, localhost (any case, any port, a trailing dot), no Host at all
+    for host in ["127.0.0.1", "127.0.0.1:1", "[::1]:5000", "LocalHost.:5000", "10.1.2.3"] {
+        let reply = app.request("GET", "/healthz", &[("Host", host)], None);
+        assert_eq!(reply.status, 200, "{host}: {}", reply.text);
+    }
+    let (status, body) = without_host(&app, "/healthz");
+    assert!(status.contains(" 200 "), "{status} {body}");
+}
+
+#[test]
+fn a_rebound_host_is_refused_and_restarts_nothing_with_auth_on() {
+    let c = TestContainer::run("rebind-auth", &[]);
+    let app = App::start_secured(&[("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let token = app.token(&admin, "rebind", "full");
+    let bearer = format!("Bearer {token}");
+    wait_listed(&app, &[("Authorization", &bearer)], &c.name);
+    let started = c.started_at();
+    let restart = format!("/api/containers/{}/restart", c.name);
+
+    let host = ("Host", "evil.example:5000");
+    let origin = ("Origin", "http://evil.example:5000");
+    let tries: [(&str, Vec<(&str, &str)>); 3] = [
+        ("anonymous", vec![host, origin]),
+        ("with a token", vec![host, origin, ("Authorization", &bearer)]),
+        ("with the session", vec![host, origin, ("Cookie", &admin.cookie), ("X-CSRF-Token", &admin.csrf)]),
+    ];
+    for (what, headers) in tries {
+        let reply = app.request("POST", &restart, &headers, None);
+        assert_unknown_host(what, &reply, "evil.example:5000");
+        assert_eq!(reply.code(), "unknown_host", "{what}");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(c.started_at(), started, "a refused restart restarted");
+
+    // a name from CHRONTAINER_ALLOWED_HOSTS is answered
+    let reply = app.request(
+        "POST",
+        &restart,
+        &[("Host", "PI.example:5000"), ("Origin", "http://PI.example:5000"), ("Authorization", &bearer)],
+        None,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    wait_for("a new StartedAt", WAIT, || (c.started_at() != started).then_some(()));
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_forwarded_host_is_checked_too() {
+    let app = App::start_with(&[("CHRONTAINER_TRUST_PROXY", "true"), ("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
+    let ok = app.request("GET", "/healthz", &[("X-Forwarded-Host", "pi.example")], None);
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let reply = app.request("GET", "/healthz", &[("X-Forwarded-Host", "evil.example")], None);
+    assert_unknown_host("forwarded", &reply, "evil.example");
+    // without CHRONTAINER_TRUST_PROXY the header means nothing, so it is not checked either
+    let plain = App::start();
+    let reply = plain.request("GET", "/healthz", &[("X-Forwarded-Host", "evil.example")], None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
