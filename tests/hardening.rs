@@ -119,7 +119,8 @@ fn a_rebound_host_is_refused_and_restarts_nothing_with_auth_on() {
 
 #[test]
 fn behind_a_trusted_proxy_the_forwarded_host_is_checked_too() {
-    let app = App::start_with(&[("CHRONTAINER_TRUST_PROXY", "true"), ("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
+    let app =
+        App::start_with(&[("CHRONTAINER_TRUST_PROXY", "true"), ("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
     let ok = app.request("GET", "/healthz", &[("X-Forwarded-Host", "pi.example")], None);
     assert_eq!(ok.status, 200, "{}", ok.text);
     let reply = app.request("GET", "/healthz", &[("X-Forwarded-Host", "evil.example")], None);
@@ -128,4 +129,54 @@ fn behind_a_trusted_proxy_the_forwarded_host_is_checked_too() {
     let plain = App::start();
     let reply = plain.request("GET", "/healthz", &[("X-Forwarded-Host", "evil.example")], None);
     assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[test]
+fn json_routes_take_only_bodies_declared_json() {
+    let c = TestContainer::run("ctype", &[]);
+    for app in [App::start(), App::start_secured(&[])] {
+        let auth = if app.request("GET", "/api/schedules", &[], None).status == 401 {
+            let admin = app.login("admin", ADMIN_PASSWORD);
+            format!("Bearer {}", app.token(&admin, "ctype", "full"))
+        } else {
+            String::new()
+        };
+        let headers = |content_type: Option<&'static str>| {
+            let mut h = vec![("Origin", app.base_url.as_str())];
+            if !auth.is_empty() {
+                h.push(("Authorization", auth.as_str()));
+            }
+            if let Some(t) = content_type {
+                h.push(("Content-Type", t));
+            }
+            h
+        };
+        wait_listed(&app, &headers(None), &c.name);
+        let body = format!(r#"{{"container":"{}","action":"restart","cron":"0 3 * * *"}}"#, c.name);
+        for content_type in [
+            Some("text/plain"),
+            Some("text/plain; charset=utf-8"),
+            Some("application/x-www-form-urlencoded"),
+            None,
+        ] {
+            let reply = app.request("POST", "/api/schedules", &headers(content_type), Some(body.as_bytes()));
+            assert_eq!(
+                (reply.status, reply.code()),
+                (415, "unsupported_media_type".to_string()),
+                "{content_type:?}: {}",
+                reply.text
+            );
+            assert!(reply.json()["error"]["message"].as_str().unwrap().contains("application/json"));
+        }
+        let list = app.request("GET", "/api/schedules", &headers(None), None);
+        assert_eq!(list.json(), serde_json::json!([]), "a refused body created a schedule");
+
+        let created = app.request(
+            "POST",
+            "/api/schedules",
+            &headers(Some("application/json; charset=utf-8")),
+            Some(body.as_bytes()),
+        );
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
 }

@@ -151,7 +151,8 @@ mod tests {
                 .to_http_request()
         };
         assert!(check(&forwarded("evil.example"), &c).is_ok(), "not believed, so not checked");
-        let proxied = config(&[("CHRONTAINER_TRUST_PROXY", "true"), ("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
+        let proxied =
+            config(&[("CHRONTAINER_TRUST_PROXY", "true"), ("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
         assert!(check(&forwarded("pi.example"), &proxied).is_ok());
         assert!(check(&forwarded("evil.example"), &proxied).is_err());
         assert!(check(&forwarded("pi.example, evil.example"), &proxied).is_err());

@@ -25,8 +25,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::client::{is_https, own_host};
-use super::hosts;
 use super::cookies::{removal_cookie, SESSION_COOKIE};
+use super::hosts;
 use super::identity::identify;
 use super::{AppState, MAX_BODY};
 use crate::auth::{tokens, Identity, Role};
