@@ -23,6 +23,38 @@ fn without_host(app: &App, path: &str) -> (String, String) {
     (head.lines().next().unwrap_or("").to_string(), body.to_string())
 }
 
+/// A raw HTTP/1.1 request (`Connection: close`): the status, the headers (lower-case names, in
+/// order) and every byte that came after them.
+fn raw(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .unwrap_or_else(|e| panic!("{method} {path}: the answer did not end: {e}"));
+    let end = answer.windows(4).position(|w| w == b"\r\n\r\n").expect("the end of the headers");
+    let head = String::from_utf8_lossy(&answer[..end]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, answer[end + 4..].to_vec())
+}
+
 fn assert_unknown_host(what: &str, reply: &Reply, host: &str) {
     assert_eq!(reply.status, 421, "{what}: {}", reply.text);
     assert!(reply.text.contains(host), "{what}: the refusal names the host: {}", reply.text);
@@ -179,4 +211,110 @@ fn json_routes_take_only_bodies_declared_json() {
         );
         assert_eq!(created.status, 201, "{}", created.text);
     }
+}
+
+/// Every GET path of the OpenAPI document, path parameters filled with `1`.
+fn documented_get_paths(app: &App, headers: &[(&str, &str)]) -> Vec<String> {
+    let doc = app.request("GET", "/api/openapi.json", headers, None).json();
+    let mut paths = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        if ops.get("get").is_none() {
+            continue;
+        }
+        let mut filled = String::new();
+        let mut in_param = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_param = true;
+                    filled.push('1');
+                }
+                '}' => in_param = false,
+                _ if in_param => {}
+                _ => filled.push(c),
+            }
+        }
+        paths.push(filled);
+    }
+    assert!(paths.len() >= 8, "too few documented GET routes: {paths:?}");
+    paths
+}
+
+#[test]
+fn head_answers_every_get_route_like_get_without_a_body() {
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let signed_in = [("Cookie", admin.cookie.as_str())];
+    let mut paths = documented_get_paths(&app, &signed_in);
+    paths.extend(
+        ["/", "/logs", "/settings", "/healthz", "/metrics", "/static/app.css", "/static/app.js"]
+            .map(String::from),
+    );
+    paths.extend(["/no-such-page", "/api/no-such-route"].map(String::from));
+    let mut checked = 0;
+    for path in &paths {
+        for (who, headers) in [("signed in", &signed_in[..]), ("anonymous", &[][..])] {
+            let (status, head_headers, body) = raw(&app, "HEAD", path, headers);
+            assert!(body.is_empty(), "HEAD {path} ({who}) sent a body: {:?}", String::from_utf8_lossy(&body));
+            if path == "/api/events" {
+                // an endless body: only its head is compared
+                let (get_status, get_headers, _) = raw_head_of_stream(&app, path, headers);
+                assert_eq!(status, get_status, "{path} ({who})");
+                assert_eq!(header(&head_headers, "content-type"), header(&get_headers, "content-type"));
+                continue;
+            }
+            let (get_status, get_headers, get_body) = raw(&app, "GET", path, headers);
+            assert_eq!(status, get_status, "HEAD and GET {path} ({who})");
+            let comparable = |h: &[(String, String)]| -> Vec<(String, String)> {
+                let mut h: Vec<_> =
+                    h.iter().filter(|(k, _)| k != "date" && k != "content-length").cloned().collect();
+                h.sort();
+                h
+            };
+            assert_eq!(comparable(&head_headers), comparable(&get_headers), "HEAD and GET {path} ({who})");
+            if let Some(length) = header(&head_headers, "content-length") {
+                let length: usize = length.parse().unwrap();
+                // /metrics counts the requests themselves; everything else is the same body
+                if path != "/metrics" {
+                    assert_eq!(length, get_body.len(), "HEAD {path} ({who}) content-length");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} routes compared");
+    let (status, _, _) = raw(&app, "HEAD", "/api/no-such-route", &signed_in);
+    assert_eq!(status, 404, "a route that does not exist is still 404");
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The status and headers of a GET whose body never ends (the event stream).
+fn raw_head_of_stream(app: &App, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, ()) {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "GET {path} ended before its headers");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&answer).to_string();
+    let mut lines = head.split("\r\n\r\n").next().unwrap().lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, ())
 }

@@ -15,7 +15,7 @@
 //! - Before all of that, in every mode: a request that calls this instance by a name it does not
 //!   answer to is refused with 421 (`web::hosts`), since a rebound name passes the Origin check.
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BodyStream, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
@@ -149,6 +149,29 @@ pub async fn known_host(
             .body(format!("{}\n\n{e}.\n", e.status_code()))
     };
     Ok(req.into_response(res))
+}
+
+/// Serves `HEAD` as `GET`, so that every GET route answers it with the same status and headers.
+/// actix sends no body for a HEAD request; an endless one (the event stream) is ended here, or
+/// the connection would stay busy with it.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let head = req.method() == Method::HEAD;
+    if head {
+        req.head_mut().method = Method::GET;
+    }
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !head {
+        return Ok(res);
+    }
+    Ok(res.map_body(|_, body| match body.size() {
+        BodySize::Stream => BoxBody::new(BodyStream::new(futures_util::stream::empty::<
+            Result<web::Bytes, std::convert::Infallible>,
+        >())),
+        _ => body,
+    }))
 }
 
 /// Adds the security headers to every answer (pages may set their own first), errors included.
