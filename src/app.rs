@@ -81,8 +81,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(actix_web::web::Data::new(state.clone()))
-            // registered last, so outermost: the headers go on every answer, refusals included
+            // the last registered is the outermost: the headers go on every answer, refusals
+            // included; then the host check, before anyone is identified
             .wrap(from_fn(web::middleware::authenticate))
+            .wrap(from_fn(web::middleware::head_as_get))
+            .wrap(from_fn(web::middleware::known_host))
             .wrap(from_fn(web::middleware::security_headers))
             .configure(web::configure)
     })

@@ -22,8 +22,21 @@ pub enum AppError {
     Forbidden(String),
     #[error("The request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A body that is not what the route reads (415), e.g. not `Content-Type: application/json`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 421: the request names a host this instance does not answer to (DNS rebinding, or a name
+    /// missing from `CHRONTAINER_ALLOWED_HOSTS`). Holds the name, already clipped.
+    #[error(
+        "Chrontainer does not answer to the name {0:?}. If that name is yours, add it to \
+         CHRONTAINER_ALLOWED_HOSTS (comma-separated host names, without port)"
+    )]
+    UnknownHost(String),
     #[error("Too many failed attempts; try again in {0} s")]
     TooManyRequests(u64),
+    /// 429: one credential (or everyone together) holds as many event streams as allowed.
+    #[error("{0}")]
+    TooManyStreams(String),
     /// Too much work of one kind at once (argon2 checks): 503 with Retry-After, come back later.
     #[error("Chrontainer is busy checking other passwords; try again in {0} s")]
     Overloaded(u64),
@@ -58,7 +71,10 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::UnknownHost(_) => "unknown_host",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::TooManyStreams(_) => "too_many_streams",
             AppError::Overloaded(_) => "overloaded",
             AppError::Docker(_) => "docker_error",
             AppError::DockerUnreachable(_) => "docker_unreachable",
@@ -110,7 +126,9 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::UnknownHost(_) => StatusCode::MISDIRECTED_REQUEST,
+            AppError::TooManyRequests(_) | AppError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Docker(_) => StatusCode::BAD_GATEWAY,
             AppError::DockerUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -12,8 +12,10 @@
 //! - `CHRONTAINER_AUTH=none`: everyone is an anonymous admin, but a write whose `Origin` (or
 //!   `Referer`) names another site is still refused, so a web page cannot drive the API through
 //!   a visitor's browser.
+//! - Before all of that, in every mode: a request that calls this instance by a name it does not
+//!   answer to is refused with 421 (`web::hosts`), since a rebound name passes the Origin check.
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BodyStream, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
@@ -24,6 +26,7 @@ use serde::Deserialize;
 
 use super::client::{is_https, own_host};
 use super::cookies::{removal_cookie, SESSION_COOKIE};
+use super::hosts;
 use super::identity::identify;
 use super::{AppState, MAX_BODY};
 use crate::auth::{tokens, Identity, Role};
@@ -120,6 +123,55 @@ pub async fn authenticate(
     }
     req.extensions_mut().insert(who);
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Runs before everything but the security headers: a request for a host this instance does not
+/// answer to gets 421, JSON on the API, a plain text page elsewhere (its style sheet would be
+/// refused too).
+pub async fn known_host(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        let e = AppError::Internal("the host check has no AppState".into());
+        return Ok(req.error_response(e));
+    };
+    let Err(e) = hosts::check(req.request(), &state.config) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    log::warn!("refused {} {}: {e}", req.method(), crate::text::clip(req.path(), 100));
+    let res = if is_api(req.match_info().as_str()) {
+        e.error_response()
+    } else {
+        HttpResponse::build(e.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(format!("{}\n\n{e}.\n", e.status_code()))
+    };
+    Ok(req.into_response(res))
+}
+
+/// Serves `HEAD` as `GET`, so that every GET route answers it with the same status and headers.
+/// actix sends no body for a HEAD request; an endless one (the event stream) is ended here, or
+/// the connection would stay busy with it.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let head = req.method() == Method::HEAD;
+    if head {
+        req.head_mut().method = Method::GET;
+    }
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !head {
+        return Ok(res);
+    }
+    Ok(res.map_body(|_, body| match body.size() {
+        BodySize::Stream => BoxBody::new(BodyStream::new(futures_util::stream::empty::<
+            Result<web::Bytes, std::convert::Infallible>,
+        >())),
+        _ => body,
+    }))
 }
 
 /// Adds the security headers to every answer (pages may set their own first), errors included.

@@ -5,6 +5,7 @@ pub mod api;
 pub mod client;
 pub mod cookies;
 pub mod health;
+pub mod hosts;
 pub mod identity;
 pub mod input;
 pub mod middleware;
@@ -54,7 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(MAX_BODY)
-        .content_type_required(false)
+        // a form or text/plain body is what another site's page can send without asking first
+        .content_type_required(true)
         .error_handler(|e, _| json_error(e).into())
 }
 
@@ -67,8 +69,8 @@ fn query_config() -> web::QueryConfig {
     })
 }
 
-/// Maps what the JSON extractor refused to API.md's errors: 413 for size, 400 for the rest,
-/// naming the unknown or wrongly typed field where serde says which.
+/// Maps what the JSON extractor refused to API.md's errors: 413 for size, 415 for a body not
+/// declared JSON, 400 for the rest, naming the unknown or wrongly typed field where serde says which.
 fn json_error(e: JsonPayloadError) -> AppError {
     match e {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
@@ -93,6 +95,9 @@ fn json_error(e: JsonPayloadError) -> AppError {
         JsonPayloadError::Deserialize(e) => {
             AppError::invalid("invalid_json", None, format!("The body is not valid JSON: {e}"))
         }
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+            "The body must be JSON, sent with Content-Type: application/json".into(),
+        ),
         JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
             AppError::PayloadTooLarge(MAX_BODY)
         }

@@ -1,0 +1,320 @@
+//! Hardening of the web side, from outside (issue 22): the Host allow-list against DNS rebinding,
+//! JSON bodies only as JSON, HEAD on every GET route, what `/healthz` tells strangers, event
+//! streams that end with their credential, and the session cookie's name.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use common::{wait_for, App, Reply, TestContainer, ADMIN_PASSWORD};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A raw HTTP/1.0 request with no `Host` at all; the status line and the body.
+fn without_host(app: &App, path: &str) -> (String, String) {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.lines().next().unwrap_or("").to_string(), body.to_string())
+}
+
+/// A raw HTTP/1.1 request (`Connection: close`): the status, the headers (lower-case names, in
+/// order) and every byte that came after them.
+fn raw(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .unwrap_or_else(|e| panic!("{method} {path}: the answer did not end: {e}"));
+    let end = answer.windows(4).position(|w| w == b"\r\n\r\n").expect("the end of the headers");
+    let head = String::from_utf8_lossy(&answer[..end]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, answer[end + 4..].to_vec())
+}
+
+fn assert_unknown_host(what: &str, reply: &Reply, host: &str) {
+    assert_eq!(reply.status, 421, "{what}: {}", reply.text);
+    assert!(reply.text.contains(host), "{what}: the refusal names the host: {}", reply.text);
+    assert!(reply.text.contains("CHRONTAINER_ALLOWED_HOSTS"), "{what}: {}", reply.text);
+}
+
+/// Waits until Chrontainer lists the container (its cache is fed by Docker's events).
+fn wait_listed(app: &App, headers: &[(&str, &str)], name: &str) {
+    wait_for("the container in Chrontainer's list", WAIT, || {
+        (app.request("GET", &format!("/api/containers/{name}"), headers, None).status == 200).then_some(())
+    });
+}
+
+#[test]
+fn a_rebound_host_is_refused_and_restarts_nothing_with_auth_off() {
+    let c = TestContainer::run("rebind-open", &[]);
+    let app = App::start();
+    wait_listed(&app, &[], &c.name);
+    let started = c.started_at();
+    let restart = format!("/api/containers/{}/restart", c.name);
+    let evil = [("Host", "evil.example:5000"), ("Origin", "http://evil.example:5000")];
+
+    let reply = app.request("POST", &restart, &evil, None);
+    assert_unknown_host("the reproduction of issue 22", &reply, "evil.example:5000");
+    assert_eq!(reply.code(), "unknown_host");
+    assert!(reply.header("content-type").unwrap().starts_with("application/json"));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(c.started_at(), started, "a refused restart restarted");
+
+    // the same request under a name it answers to does restart: the refusal above was the host check
+    let own = app.base_url.trim_start_matches("http://").to_string();
+    let origin = app.base_url.clone();
+    let reply = app.request("POST", &restart, &[("Host", &own), ("Origin", &origin)], None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    wait_for("a new StartedAt", WAIT, || (c.started_at() != started).then_some(()));
+
+    // every kind of route, in its own way: JSON for the API and metrics, a plain page elsewhere
+    for path in ["/metrics", "/api/containers", "/api/nothing-here"] {
+        let reply = app.request("GET", path, &[("Host", "evil.example")], None);
+        assert_unknown_host(path, &reply, "evil.example");
+        assert_eq!(reply.code(), "unknown_host", "{path}");
+    }
+    for path in ["/", "/logs", "/login", "/healthz", "/static/app.css", "/no-such-page"] {
+        let reply = app.request("GET", path, &[("Host", "evil.example")], None);
+        assert_unknown_host(path, &reply, "evil.example");
+        assert!(reply.header("content-type").unwrap().starts_with("text/plain"), "{path}");
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{path}");
+    }
+    // names it answers to: IP literals, localhost (any case, any port, a trailing dot), no Host at all
+    for host in ["127.0.0.1", "127.0.0.1:1", "[::1]:5000", "LocalHost.:5000", "10.1.2.3"] {
+        let reply = app.request("GET", "/healthz", &[("Host", host)], None);
+        assert_eq!(reply.status, 200, "{host}: {}", reply.text);
+    }
+    let (status, body) = without_host(&app, "/healthz");
+    assert!(status.contains(" 200 "), "{status} {body}");
+}
+
+#[test]
+fn a_rebound_host_is_refused_and_restarts_nothing_with_auth_on() {
+    let c = TestContainer::run("rebind-auth", &[]);
+    let app = App::start_secured(&[("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let token = app.token(&admin, "rebind", "full");
+    let bearer = format!("Bearer {token}");
+    wait_listed(&app, &[("Authorization", &bearer)], &c.name);
+    let started = c.started_at();
+    let restart = format!("/api/containers/{}/restart", c.name);
+
+    let host = ("Host", "evil.example:5000");
+    let origin = ("Origin", "http://evil.example:5000");
+    let tries: [(&str, Vec<(&str, &str)>); 3] = [
+        ("anonymous", vec![host, origin]),
+        ("with a token", vec![host, origin, ("Authorization", &bearer)]),
+        ("with the session", vec![host, origin, ("Cookie", &admin.cookie), ("X-CSRF-Token", &admin.csrf)]),
+    ];
+    for (what, headers) in tries {
+        let reply = app.request("POST", &restart, &headers, None);
+        assert_unknown_host(what, &reply, "evil.example:5000");
+        assert_eq!(reply.code(), "unknown_host", "{what}");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(c.started_at(), started, "a refused restart restarted");
+
+    // a name from CHRONTAINER_ALLOWED_HOSTS is answered
+    let reply = app.request(
+        "POST",
+        &restart,
+        &[("Host", "PI.example:5000"), ("Origin", "http://PI.example:5000"), ("Authorization", &bearer)],
+        None,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    wait_for("a new StartedAt", WAIT, || (c.started_at() != started).then_some(()));
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_forwarded_host_is_checked_too() {
+    let app =
+        App::start_with(&[("CHRONTAINER_TRUST_PROXY", "true"), ("CHRONTAINER_ALLOWED_HOSTS", "pi.example")]);
+    let ok = app.request("GET", "/healthz", &[("X-Forwarded-Host", "pi.example")], None);
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let reply = app.request("GET", "/healthz", &[("X-Forwarded-Host", "evil.example")], None);
+    assert_unknown_host("forwarded", &reply, "evil.example");
+    // without CHRONTAINER_TRUST_PROXY the header means nothing, so it is not checked either
+    let plain = App::start();
+    let reply = plain.request("GET", "/healthz", &[("X-Forwarded-Host", "evil.example")], None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[test]
+fn json_routes_take_only_bodies_declared_json() {
+    let c = TestContainer::run("ctype", &[]);
+    for app in [App::start(), App::start_secured(&[])] {
+        let auth = if app.request("GET", "/api/schedules", &[], None).status == 401 {
+            let admin = app.login("admin", ADMIN_PASSWORD);
+            format!("Bearer {}", app.token(&admin, "ctype", "full"))
+        } else {
+            String::new()
+        };
+        let headers = |content_type: Option<&'static str>| {
+            let mut h = vec![("Origin", app.base_url.as_str())];
+            if !auth.is_empty() {
+                h.push(("Authorization", auth.as_str()));
+            }
+            if let Some(t) = content_type {
+                h.push(("Content-Type", t));
+            }
+            h
+        };
+        wait_listed(&app, &headers(None), &c.name);
+        let body = format!(r#"{{"container":"{}","action":"restart","cron":"0 3 * * *"}}"#, c.name);
+        for content_type in [
+            Some("text/plain"),
+            Some("text/plain; charset=utf-8"),
+            Some("application/x-www-form-urlencoded"),
+            None,
+        ] {
+            let reply = app.request("POST", "/api/schedules", &headers(content_type), Some(body.as_bytes()));
+            assert_eq!(
+                (reply.status, reply.code()),
+                (415, "unsupported_media_type".to_string()),
+                "{content_type:?}: {}",
+                reply.text
+            );
+            assert!(reply.json()["error"]["message"].as_str().unwrap().contains("application/json"));
+        }
+        let list = app.request("GET", "/api/schedules", &headers(None), None);
+        assert_eq!(list.json(), serde_json::json!([]), "a refused body created a schedule");
+
+        let created = app.request(
+            "POST",
+            "/api/schedules",
+            &headers(Some("application/json; charset=utf-8")),
+            Some(body.as_bytes()),
+        );
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+}
+
+/// Every GET path of the OpenAPI document, path parameters filled with `1`.
+fn documented_get_paths(app: &App, headers: &[(&str, &str)]) -> Vec<String> {
+    let doc = app.request("GET", "/api/openapi.json", headers, None).json();
+    let mut paths = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        if ops.get("get").is_none() {
+            continue;
+        }
+        let mut filled = String::new();
+        let mut in_param = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_param = true;
+                    filled.push('1');
+                }
+                '}' => in_param = false,
+                _ if in_param => {}
+                _ => filled.push(c),
+            }
+        }
+        paths.push(filled);
+    }
+    assert!(paths.len() >= 8, "too few documented GET routes: {paths:?}");
+    paths
+}
+
+#[test]
+fn head_answers_every_get_route_like_get_without_a_body() {
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let signed_in = [("Cookie", admin.cookie.as_str())];
+    let mut paths = documented_get_paths(&app, &signed_in);
+    paths.extend(
+        ["/", "/logs", "/settings", "/healthz", "/metrics", "/static/app.css", "/static/app.js"]
+            .map(String::from),
+    );
+    paths.extend(["/no-such-page", "/api/no-such-route"].map(String::from));
+    let mut checked = 0;
+    for path in &paths {
+        for (who, headers) in [("signed in", &signed_in[..]), ("anonymous", &[][..])] {
+            let (status, head_headers, body) = raw(&app, "HEAD", path, headers);
+            assert!(body.is_empty(), "HEAD {path} ({who}) sent a body: {:?}", String::from_utf8_lossy(&body));
+            if path == "/api/events" {
+                // an endless body: only its head is compared
+                let (get_status, get_headers, _) = raw_head_of_stream(&app, path, headers);
+                assert_eq!(status, get_status, "{path} ({who})");
+                assert_eq!(header(&head_headers, "content-type"), header(&get_headers, "content-type"));
+                continue;
+            }
+            let (get_status, get_headers, get_body) = raw(&app, "GET", path, headers);
+            assert_eq!(status, get_status, "HEAD and GET {path} ({who})");
+            let comparable = |h: &[(String, String)]| -> Vec<(String, String)> {
+                let mut h: Vec<_> =
+                    h.iter().filter(|(k, _)| k != "date" && k != "content-length").cloned().collect();
+                h.sort();
+                h
+            };
+            assert_eq!(comparable(&head_headers), comparable(&get_headers), "HEAD and GET {path} ({who})");
+            if let Some(length) = header(&head_headers, "content-length") {
+                let length: usize = length.parse().unwrap();
+                // /metrics counts the requests themselves; everything else is the same body
+                if path != "/metrics" {
+                    assert_eq!(length, get_body.len(), "HEAD {path} ({who}) content-length");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} routes compared");
+    let (status, _, _) = raw(&app, "HEAD", "/api/no-such-route", &signed_in);
+    assert_eq!(status, 404, "a route that does not exist is still 404");
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The status and headers of a GET whose body never ends (the event stream).
+fn raw_head_of_stream(app: &App, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, ()) {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "GET {path} ended before its headers");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&answer).to_string();
+    let mut lines = head.split("\r\n\r\n").next().unwrap().lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, ())
+}
