@@ -1,6 +1,7 @@
 //! Hardening of the web side, from outside (issue 22): the Host allow-list against DNS rebinding,
 //! JSON bodies only as JSON, HEAD on every GET route, what `/healthz` tells strangers, event
 //! streams that end with their credential, and the session cookie's name.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
 
