@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{logs, schedules};
+use crate::domain::{Action, RunStatus, Trigger};
 use crate::time::to_utc;
 
 /// A row of `schedules`.
@@ -70,17 +71,22 @@ pub struct ScheduleChanges {
 }
 
 /// API.md's `Schedule`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Schedule {
     pub id: i32,
     pub container: String,
     pub container_id: Option<String>,
     pub compose_project: Option<String>,
     pub compose_service: Option<String>,
+    #[schema(value_type = Action)]
     pub action: String,
+    /// The cron expression (CRON.md) of a repeating schedule; `null` for a one-time one.
+    #[schema(example = "0 3 * * 1")]
     pub cron: Option<String>,
+    /// When a one-time schedule runs; `null` for a repeating one.
     #[serde(with = "crate::time::serde_utc::option")]
     pub run_at: Option<DateTime<Utc>>,
+    #[schema(example = "Europe/Berlin")]
     pub timezone: String,
     pub enabled: bool,
     pub description: Option<String>,
@@ -90,7 +96,9 @@ pub struct Schedule {
     pub updated_at: DateTime<Utc>,
     #[serde(with = "crate::time::serde_utc::option")]
     pub last_run: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<RunStatus>)]
     pub last_status: Option<String>,
+    /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
 }
@@ -151,7 +159,7 @@ pub struct NewLog {
 }
 
 /// API.md's `LogEntry`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LogEntry {
     pub id: i32,
     #[serde(with = "crate::time::serde_utc")]
@@ -159,8 +167,11 @@ pub struct LogEntry {
     pub schedule_id: Option<i32>,
     pub container: String,
     pub container_id: Option<String>,
+    #[schema(value_type = Action)]
     pub action: String,
+    #[schema(value_type = Trigger)]
     pub trigger: String,
+    #[schema(value_type = RunStatus)]
     pub status: String,
     pub message: String,
     pub duration_ms: i64,

@@ -2,12 +2,12 @@
 //! Admins only.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::audit::{self, AuditEntry};
 use crate::auth::Identity;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::web::input::bounded_number;
 use crate::web::AppState;
 
@@ -15,15 +15,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/audit", web::get().to(list));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct AuditQuery {
+    /// How many entries, 1 to 500; default 50.
+    #[param(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// An id: the page of entries older than it.
+    #[param(value_type = Option<i32>, nullable = false, minimum = 1)]
     before: Option<String>,
 }
 
-/// Newest first: `{"items": [AuditEntry], "next_before": id | null}`, paged like `/api/logs`.
-async fn list(
+/// A page of the audit trail, newest first, paged like `/api/logs`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// The id to ask `before` for the next page; `null` on the last page.
+    pub next_before: Option<i32>,
+}
+
+#[utoipa::path(get, path = "/api/audit", operation_id = "listAudit", tag = "audit",
+    summary = "Audit trail, newest first (admin): sign-ins, users, tokens, schedule changes",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "a page", body = AuditPage),
+        (status = 400, description = "invalid_parameter, invalid_query (also for an unknown parameter)",
+            body = ErrorBody),
+        (status = 403, description = "forbidden: not an admin", body = ErrorBody),
+    ))]
+pub(super) async fn list(
     state: web::Data<AppState>,
     who: Identity,
     query: web::Query<AuditQuery>,
@@ -37,5 +58,5 @@ async fn list(
     let rows = state.actors.store.run(move |c| audit::page(c, limit, before)).await?;
     let next_before = if rows.len() as i64 == limit { rows.last().map(|r| r.id) } else { None };
     let items: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
-    Ok(crate::web::json(&json!({ "items": items, "next_before": next_before })))
+    Ok(crate::web::json(&AuditPage { items, next_before }))
 }

@@ -2,13 +2,13 @@
 //! goes through the one path every action takes and always ends in the log.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
+use super::LogResult;
 use crate::actors::docker::{GetContainer, ListContainers, Target};
 use crate::actors::failure_error;
 use crate::auth::Identity;
-use crate::domain::{Action, HostId, Trigger};
-use crate::error::AppError;
+use crate::domain::{Action, Container, HostId, Trigger};
+use crate::error::{AppError, ErrorBody};
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -17,15 +17,49 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/containers/{reference}/{action}", web::post().to(act));
 }
 
-async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/containers", operation_id = "listContainers", tag = "containers",
+    summary = "All containers, running or not, from the event-fed cache",
+    responses(
+        (status = 200, description = "containers", body = [Container]),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     Ok(crate::web::json(&state.actors.docker.send(ListContainers).await??))
 }
 
-async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/containers/{ref}", operation_id = "getContainer", tag = "containers",
+    summary = "One container",
+    params(("ref" = String, Path, description = "a container name, full ID or unique ID prefix")),
+    responses(
+        (status = 200, description = "the container", body = Container),
+        (status = 404, description = "container_not_found", body = ErrorBody),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     Ok(crate::web::json(&state.actors.docker.send(GetContainer(path.into_inner())).await??))
 }
 
-async fn act(
+#[utoipa::path(post, path = "/api/containers/{ref}/{action}", operation_id = "actOnContainer",
+    tag = "containers",
+    summary = "Start, stop, restart, pause or unpause a container now",
+    params(
+        ("ref" = String, Path, description = "a container name, full ID or unique ID prefix"),
+        ("action" = Action, Path, description = "what to do"),
+    ),
+    responses(
+        (status = 200, description = "the action's log entry (success, or skipped with the reason, e.g. \
+            already running, not paused)", body = LogResult),
+        (status = 400, description = "invalid_action", body = ErrorBody),
+        (status = 404, description = "container_not_found", body = ErrorBody),
+        (status = 409, description = "container_busy: another action on it is in flight", body = ErrorBody),
+        (status = 502, description = "docker_error: the Engine refused (the failure is logged too)",
+            body = ErrorBody),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn act(
     state: web::Data<AppState>,
     who: Identity,
     path: web::Path<(String, String)>,
@@ -44,6 +78,6 @@ async fn act(
         .await?;
     match failure {
         Some(failure) => Err(failure_error(&failure, &entry)),
-        None => Ok(crate::web::json(&json!({ "log": entry }))),
+        None => Ok(crate::web::json(&LogResult { log: entry })),
     }
 }

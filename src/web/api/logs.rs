@@ -1,11 +1,11 @@
 //! `GET /api/logs`: the activity log, newest first, keyset-paged by id.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::{Action, RunStatus, Trigger};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::store::{queries, LogEntry, LogQuery};
 use crate::web::input::{bounded_number, optional_text};
 use crate::web::AppState;
@@ -14,16 +14,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/logs", web::get().to(list));
 }
 
-/// The query string of the logs API and page (every value a string, so bad input gets our errors).
-#[derive(Debug, Default, Deserialize)]
+/// The query string of the logs API and page (every value a string, so bad input gets our errors;
+/// the document says what the values are).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogParams {
+    /// How many entries, 1 to 500; default 50.
+    #[param(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// An id: the page of entries older than it (`next_before` of the page before).
+    #[param(value_type = Option<i32>, nullable = false, minimum = 1)]
     pub before: Option<String>,
+    /// Only this container's entries.
+    #[param(nullable = false, max_length = 256)]
     pub container: Option<String>,
+    /// Only this schedule's entries.
+    #[param(value_type = Option<i32>, nullable = false, minimum = 1)]
     pub schedule_id: Option<String>,
+    #[param(value_type = Option<RunStatus>, nullable = false)]
     pub status: Option<String>,
+    #[param(value_type = Option<Action>, nullable = false)]
     pub action: Option<String>,
+    #[param(value_type = Option<Trigger>, nullable = false)]
     pub trigger: Option<String>,
+}
+
+/// A page of the activity log, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogPage {
+    pub items: Vec<LogEntry>,
+    /// The id to ask `before` for the next page; `null` on the last page.
+    pub next_before: Option<i32>,
 }
 
 fn one_of(value: Option<String>, field: &'static str, allowed: &[&str]) -> Result<Option<String>, AppError> {
@@ -74,7 +95,17 @@ pub async fn page(state: &AppState, query: LogQuery) -> Result<(Vec<LogEntry>, O
     Ok((rows.into_iter().map(LogEntry::from).collect(), next_before))
 }
 
-async fn list(state: web::Data<AppState>, params: web::Query<LogParams>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/logs", operation_id = "listLogs", tag = "logs",
+    summary = "The activity log, newest first",
+    params(LogParams),
+    responses(
+        (status = 200, description = "a page", body = LogPage),
+        (status = 400, description = "invalid_parameter, invalid_query", body = ErrorBody),
+    ))]
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    params: web::Query<LogParams>,
+) -> Result<HttpResponse, AppError> {
     let (items, next_before) = page(&state, params.to_query()?).await?;
-    Ok(crate::web::json(&json!({ "items": items, "next_before": next_before })))
+    Ok(crate::web::json(&LogPage { items, next_before }))
 }
