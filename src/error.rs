@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -91,12 +91,12 @@ impl AppError {
     }
 
     /// The JSON body of API.md: `{"error": {"code", "message", "field"?}}`.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string(), field: self.field() } }
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
-        let mut error = json!({ "code": self.code(), "message": self.to_string() });
-        if let Some(field) = self.field() {
-            error["field"] = json!(field);
-        }
-        json!({ "error": error })
+        serde_json::to_value(self.body()).unwrap_or_default()
     }
 
     /// The cause for the operator's log: what `Database` and `Internal` hide from the user,
@@ -142,8 +142,28 @@ impl ResponseError for AppError {
         if let AppError::TooManyRequests(seconds) | AppError::Overloaded(seconds) = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
-        response.json(self.to_json())
+        response.json(self.body())
     }
+}
+
+/// What every `/api` error answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// snake_case, e.g. `invalid_cron`, `schedule_not_found`, `unauthorized`
+    #[schema(example = "invalid_cron")]
+    pub code: &'static str,
+    /// A sentence a person understands.
+    pub message: String,
+    /// The input at fault, where one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<&'static str>,
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -168,6 +188,7 @@ impl From<actix::MailboxError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn invalid_cron_has_code_message_and_field() {

@@ -284,3 +284,51 @@ fn openapi_metrics_and_events_answer() {
     assert!(text.contains("chrontainer_docker_up"), "{text}");
     assert!(text.contains("chrontainer_fire_delay_seconds_count"), "{text}");
 }
+
+#[test]
+fn null_for_a_typed_field_is_refused_naming_it() {
+    let app = App::start();
+    let users = app.get("/api/users").1;
+    let tokens = app.get("/api/tokens").1;
+    let schedules = app.get("/api/schedules").1;
+    let refused = |answer: (u16, Value), field: &str| {
+        assert_eq!(error_code(&answer), (400, "invalid_json"), "{field}: {}", answer.1);
+        assert_eq!(answer.1["error"]["field"], field, "{}", answer.1);
+        let message = answer.1["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&format!("`{field}` must not be null")), "{message}");
+    };
+    refused(app.patch("/api/schedules/1", json!({"enabled": null})), "enabled");
+    refused(
+        app.post("/api/schedules", json!({"container": "web", "action": "restart", "cron": null})),
+        "cron",
+    );
+    refused(
+        app.post(
+            "/api/schedules",
+            json!({"container": "web", "action": "restart", "cron": "0 3 * * *", "description": null}),
+        ),
+        "description",
+    );
+    refused(app.post("/api/tokens", json!({"name": "ci", "role": null})), "role");
+    refused(app.post("/api/tokens", json!({"name": null})), "name");
+    refused(
+        app.post("/api/users", json!({"username": "nina", "password": "long enough pw", "role": null})),
+        "role",
+    );
+    refused(app.patch("/api/users/1", json!({"password": null})), "password");
+    refused(
+        app.post(
+            "/api/users/me/password",
+            json!({"current_password": null, "new_password": "long enough pw"}),
+        ),
+        "current_password",
+    );
+    assert_eq!(app.get("/api/users").1, users, "a refused body created a user");
+    assert_eq!(app.get("/api/tokens").1, tokens, "a refused body created a token");
+    assert_eq!(app.get("/api/schedules").1, schedules, "a refused body changed a schedule");
+
+    // left out is still the default
+    let (status, token) = app.post("/api/tokens", json!({"name": "ci"}));
+    assert_eq!(status, 201, "{token}");
+    assert_eq!(token["role"], "read");
+}

@@ -15,6 +15,7 @@ use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;
 use diesel::sql_types::Text;
 use serde::Serialize;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::domain::UserId;
 use crate::error::AppError;
@@ -56,6 +57,16 @@ impl Role {
         }
     }
 
+    /// A user's `role` in the OpenAPI document.
+    pub fn user_role_schema() -> Object {
+        string_enum([Role::Admin, Role::Viewer].map(Role::as_str))
+    }
+
+    /// A token's `role` in the OpenAPI document.
+    pub fn token_scope_schema() -> Object {
+        string_enum([Role::Admin, Role::Viewer].map(Role::token_scope))
+    }
+
     pub fn parse_user_role(raw: &str) -> Result<Role, AppError> {
         match raw.trim() {
             "admin" => Ok(Role::Admin),
@@ -79,6 +90,10 @@ impl Role {
             )),
         }
     }
+}
+
+fn string_enum(values: [&str; 2]) -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
 }
 
 /// How a request proved who it is.

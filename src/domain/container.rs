@@ -3,19 +3,25 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
 use super::HostId;
 
 /// API.md's `Container`. `status` is Docker's text ("Up 5 minutes"), computed when it is shown.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Container {
     /// The Docker host it runs on (`local` is the one from `DOCKER_HOST`).
     pub host: HostId,
     pub id: String,
     pub name: String,
     pub image: String,
+    /// Docker's state.
+    #[schema(schema_with = state_schema)]
     pub state: String,
+    #[schema(example = "Up 5 minutes")]
     pub status: String,
+    /// The health check's verdict; `null` without a health check.
+    #[schema(schema_with = health_schema)]
     pub health: Option<String>,
     pub compose_project: Option<String>,
     pub compose_service: Option<String>,
@@ -25,6 +31,19 @@ pub struct Container {
     /// exited); `null` only when it has never run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub started_at: Option<DateTime<Utc>>,
+}
+
+/// Docker's container states, which is all `state` can be.
+fn state_schema() -> Object {
+    let states = ["created", "running", "paused", "restarting", "removing", "exited", "dead"];
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(states)).build()
+}
+
+fn health_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([Some("starting"), Some("healthy"), Some("unhealthy"), None]))
+        .build()
 }
 
 /// `GET /healthz`'s `docker` object.

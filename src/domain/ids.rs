@@ -10,7 +10,18 @@ use serde::{Deserialize, Serialize};
 /// A Docker host, named by its `name` (`local` is the one from `DOCKER_HOST`). Targets name their
 /// host rather than holding a connection, so they can be stored and resolved when they run.
 #[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, AsExpression, FromSqlRow,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    AsExpression,
+    FromSqlRow,
 )]
 #[diesel(sql_type = Text)]
 #[serde(transparent)]
@@ -39,7 +50,7 @@ macro_rules! integer_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, AsExpression, FromSqlRow,
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema, AsExpression, FromSqlRow,
         )]
         #[diesel(sql_type = Integer)]
         #[serde(transparent)]

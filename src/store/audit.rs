@@ -19,6 +19,9 @@ pub struct AuditRow {
     pub id: i32,
     pub timestamp: NaiveDateTime,
     pub actor: Option<String>,
+    /// login_succeeded, login_failed, logout, password_changed, password_change_failed,
+    /// user_created, user_updated, user_deleted, token_created, token_revoked, schedule_created,
+    /// schedule_updated or schedule_deleted.
     pub event: String,
     pub detail: String,
 }
@@ -33,7 +36,7 @@ struct NewAudit {
 }
 
 /// An audit entry as `GET /api/audit` shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i32,
     #[serde(with = "crate::time::serde_utc")]
@@ -57,7 +60,7 @@ impl From<AuditRow> for AuditEntry {
 }
 
 /// One page of the audit trail, newest first, as `GET /api/audit` answers it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     /// The id to ask `before` for the next page; `None` on the last page.

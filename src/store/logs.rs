@@ -70,7 +70,7 @@ impl NewLog {
 }
 
 /// API.md's `LogEntry`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LogEntry {
     pub id: i32,
     pub host: HostId,
@@ -122,7 +122,7 @@ pub struct LogQuery {
 }
 
 /// One page of the activity log, newest first, as `GET /api/logs` answers it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LogPage {
     pub items: Vec<LogEntry>,
     /// The id to ask `before` for the next page; `None` on the last page.

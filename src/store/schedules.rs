@@ -76,7 +76,7 @@ pub struct ScheduleChanges {
 }
 
 /// API.md's `Schedule`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Schedule {
     pub id: ScheduleId,
     pub host: HostId,
@@ -85,9 +85,13 @@ pub struct Schedule {
     pub compose_project: Option<String>,
     pub compose_service: Option<String>,
     pub action: Action,
+    /// The cron expression (CRON.md) of a repeating schedule; `null` for a one-time one.
+    #[schema(example = "0 3 * * 1")]
     pub cron: Option<String>,
+    /// When a one-time schedule runs; `null` for a repeating one.
     #[serde(with = "crate::time::serde_utc::option")]
     pub run_at: Option<DateTime<Utc>>,
+    #[schema(example = "Europe/Berlin")]
     pub timezone: String,
     pub enabled: bool,
     pub description: Option<String>,
@@ -98,6 +102,7 @@ pub struct Schedule {
     #[serde(with = "crate::time::serde_utc::option")]
     pub last_run: Option<DateTime<Utc>>,
     pub last_status: Option<RunStatus>,
+    /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
 }

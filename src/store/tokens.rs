@@ -100,11 +100,13 @@ pub struct NewToken {
 }
 
 /// An API token as the API shows it: never the secret, except once in [`CreatedToken`].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Token)]
 pub struct TokenView {
     pub id: i32,
     pub name: String,
     /// `full` (admin) or `read` (viewer).
+    #[schema(schema_with = Role::token_scope_schema)]
     pub role: &'static str,
     pub created_by: Option<String>,
     #[serde(with = "crate::time::serde_utc")]
@@ -133,10 +135,11 @@ impl From<TokenRow> for TokenView {
 }
 
 /// The answer to creating a token: the only time its secret is shown.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     #[serde(flatten)]
     pub view: TokenView,
+    /// The secret (`ctk_…`), shown this once only; send it as `Authorization: Bearer`.
     pub token: String,
 }
 

@@ -38,11 +38,13 @@ pub struct NewUser {
 }
 
 /// A user as the API shows one (never the hash).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub id: UserId,
     pub username: String,
     /// `admin` or `viewer`.
+    #[schema(schema_with = Role::user_role_schema)]
     pub role: Role,
     #[serde(with = "crate::time::serde_utc")]
     pub created_at: DateTime<Utc>,

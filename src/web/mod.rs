@@ -79,7 +79,13 @@ fn json_error(e: JsonPayloadError) -> AppError {
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let text = e.to_string();
             let field = text.split('`').nth(1).map(str::to_string);
-            if text.starts_with("unknown field") {
+            if let Some(null_field) = input::refused_null(&text) {
+                AppError::invalid(
+                    "invalid_json",
+                    Some(null_field),
+                    format!("The JSON body has a wrong value: {text}"),
+                )
+            } else if text.starts_with("unknown field") {
                 AppError::invalid(
                     "unknown_field",
                     None,

@@ -3,10 +3,11 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::Identity;
-use crate::error::AppError;
-use crate::store;
+use crate::error::{AppError, ErrorBody};
+use crate::store::{self, audit::AuditPage};
 use crate::web::input::bounded_number;
 use crate::web::AppState;
 
@@ -14,15 +15,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/audit", web::get().to(list));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct AuditQuery {
+    /// How many entries, 1 to 500; default 50.
+    #[param(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// An id: the page of entries older than it.
+    #[param(value_type = Option<i32>, nullable = false, minimum = 1)]
     before: Option<String>,
 }
 
-/// Newest first: `{"items": [AuditEntry], "next_before": id | null}`, paged like `/api/logs`.
-async fn list(
+#[utoipa::path(get, path = "/api/audit", operation_id = "listAudit", tag = "audit",
+    summary = "Audit trail, newest first (admin): sign-ins, users, tokens, schedule changes",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "a page", body = AuditPage),
+        (status = 400, description = "invalid_parameter, invalid_query (also for an unknown parameter)",
+            body = ErrorBody),
+        (status = 403, description = "forbidden: not an admin", body = ErrorBody),
+    ))]
+pub(super) async fn list(
     state: web::Data<AppState>,
     who: Identity,
     query: web::Query<AuditQuery>,

@@ -2,13 +2,13 @@
 //! goes through the one path every action takes and always ends in the log.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
+use super::LogResult;
 use crate::actors::runner::Request;
 use crate::auth::Identity;
 use crate::docker::{GetContainer, ListContainers};
-use crate::domain::{Action, HostId, Target, Trigger};
-use crate::error::AppError;
+use crate::domain::{Action, Container, HostId, Target, Trigger};
+use crate::error::{AppError, ErrorBody};
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -17,15 +17,49 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/containers/{reference}/{action}", web::post().to(act));
 }
 
-async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/containers", operation_id = "listContainers", tag = "containers",
+    summary = "All containers, running or not, from the event-fed cache",
+    responses(
+        (status = 200, description = "containers", body = [Container]),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     Ok(crate::web::json(&state.actors.docker.send(ListContainers).await??))
 }
 
-async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/containers/{ref}", operation_id = "getContainer", tag = "containers",
+    summary = "One container",
+    params(("ref" = String, Path, description = "a container name, full ID or unique ID prefix")),
+    responses(
+        (status = 200, description = "the container", body = Container),
+        (status = 404, description = "container_not_found", body = ErrorBody),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     Ok(crate::web::json(&state.actors.docker.send(GetContainer(path.into_inner())).await??))
 }
 
-async fn act(
+#[utoipa::path(post, path = "/api/containers/{ref}/{action}", operation_id = "actOnContainer",
+    tag = "containers",
+    summary = "Start, stop, restart, pause or unpause a container now",
+    params(
+        ("ref" = String, Path, description = "a container name, full ID or unique ID prefix"),
+        ("action" = Action, Path, description = "what to do"),
+    ),
+    responses(
+        (status = 200, description = "the action's log entry (success, or skipped with the reason, e.g. \
+            already running, not paused)", body = LogResult),
+        (status = 400, description = "invalid_action", body = ErrorBody),
+        (status = 404, description = "container_not_found", body = ErrorBody),
+        (status = 409, description = "container_busy: another action on it is in flight", body = ErrorBody),
+        (status = 502, description = "docker_error: the Engine refused (the failure is logged too)",
+            body = ErrorBody),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn act(
     state: web::Data<AppState>,
     who: Identity,
     path: web::Path<(String, String)>,
@@ -40,5 +74,5 @@ async fn act(
         requested_by: who.actor(),
     };
     let entry = state.actors.runner.run(request).await?.into_answer()?;
-    Ok(crate::web::json(&json!({ "log": entry })))
+    Ok(crate::web::json(&LogResult { log: entry }))
 }

@@ -4,11 +4,11 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::cron::{parse_timezone, CronExpr};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::text::clip;
 use crate::time::rfc3339;
 use crate::web::input::bounded_number;
@@ -22,15 +22,43 @@ pub const DEFAULT_COUNT: i64 = 5;
 pub const MAX_COUNT: i64 = 50;
 
 /// Every value a string, so that bad input gets our JSON error naming the parameter.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PreviewQuery {
+    /// The expression (CRON.md).
+    #[param(required = true, nullable = false, example = "0 3 * * 1")]
     pub expr: Option<String>,
+    /// An IANA zone; default the configured one.
+    #[param(nullable = false, example = "Europe/Berlin")]
     pub tz: Option<String>,
+    /// How many fire times, 1 to 50; default 5.
+    #[param(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 50)]
     pub count: Option<String>,
+    /// RFC 3339; default now. The times are strictly after it.
+    #[param(value_type = Option<String>, nullable = false, format = DateTime)]
     pub from: Option<String>,
 }
 
-/// GET /api/cron/preview?expr=&tz=&count=&from=
+/// The next fire times of an expression, and what it means in words.
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
+pub struct Preview {
+    /// The expression, normalized.
+    pub expr: String,
+    pub timezone: String,
+    #[schema(example = "At 03:00, on Monday")]
+    pub description: String,
+    #[schema(value_type = Vec<chrono::DateTime<Utc>>)]
+    pub next: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/cron/preview", operation_id = "previewCron", tag = "cron",
+    summary = "Next fire times and an English description of a cron expression",
+    params(PreviewQuery),
+    responses(
+        (status = 200, description = "the preview", body = Preview),
+        (status = 400, description = "missing_field, invalid_cron, invalid_timezone, invalid_parameter",
+            body = ErrorBody),
+    ))]
 pub async fn preview(
     query: web::Query<PreviewQuery>,
     state: web::Data<AppState>,
@@ -55,7 +83,7 @@ pub fn preview_response(
     from: Option<&str>,
     default_tz: Tz,
     now: DateTime<Utc>,
-) -> Result<Value, AppError> {
+) -> Result<Preview, AppError> {
     let Some(expr) = given(expr) else {
         return Err(AppError::invalid("missing_field", Some("expr"), "expr is required (a cron expression)"));
     };
@@ -83,12 +111,12 @@ pub fn preview_response(
         next.push(rfc3339(&fire));
         t = fire;
     }
-    Ok(json!({
-        "expr": expr.as_str(),
-        "timezone": tz.name(),
-        "description": expr.describe(),
-        "next": next,
-    }))
+    Ok(Preview {
+        expr: expr.as_str().to_string(),
+        timezone: tz.name().to_string(),
+        description: expr.describe(),
+        next,
+    })
 }
 
 /// A parameter that is absent or blank takes its default.
@@ -108,6 +136,7 @@ fn rename_field(e: AppError, field: &'static str) -> AppError {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use serde_json::{json, Value};
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -120,6 +149,7 @@ mod tests {
         from: Option<&str>,
     ) -> Result<Value, AppError> {
         preview_response(expr, tz, count, from, chrono_tz::Europe::Berlin, at(2026, 1, 1, 0, 0))
+            .map(|p| serde_json::to_value(p).unwrap())
     }
 
     #[test]

@@ -15,7 +15,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/events", web::get().to(stream));
 }
 
-async fn stream(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/api/events", operation_id = "events", tag = "events",
+    summary = "Live updates as server-sent events",
+    description = "Event names: `container` (a Container whose state changed, or `{\"id\", \"deleted\": true, \"name\"}` \
+        when it is removed), `log` (a new LogEntry), \
+        `schedule` (a Schedule that changed, or `{\"id\": …, \"deleted\": true}`), `docker` (the Engine's \
+        reachability), and `lagged` (the client fell behind: reload what it shows).",
+    responses((status = 200, description = "an event stream", body = String, content_type = "text/event-stream")))]
+pub(super) async fn stream(state: web::Data<AppState>) -> HttpResponse {
     let rx = state.bus.subscribe();
     let first = futures_util::stream::once(async {
         Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))

@@ -2,11 +2,12 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::domain::ScheduleId;
 use crate::domain::{Action, RunStatus, Trigger};
-use crate::error::AppError;
-use crate::store::{self, LogQuery};
+use crate::error::{AppError, ErrorBody};
+use crate::store::{self, LogPage, LogQuery};
 use crate::web::input::{bounded_number, optional_text};
 use crate::web::AppState;
 
@@ -14,15 +15,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/logs", web::get().to(list));
 }
 
-/// The query string of the logs API and page (every value a string, so bad input gets our errors).
-#[derive(Debug, Default, Deserialize)]
+/// The query string of the logs API and page (every value a string, so bad input gets our errors;
+/// the document says what the values are).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogParams {
+    /// How many entries, 1 to 500; default 50.
+    #[param(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// An id: the page of entries older than it (`next_before` of the page before).
+    #[param(value_type = Option<i32>, nullable = false, minimum = 1)]
     pub before: Option<String>,
+    /// Only this container's entries.
+    #[param(nullable = false, max_length = 256)]
     pub container: Option<String>,
+    /// Only this schedule's entries.
+    #[param(value_type = Option<i32>, nullable = false, minimum = 1)]
     pub schedule_id: Option<String>,
+    #[param(value_type = Option<RunStatus>, nullable = false)]
     pub status: Option<String>,
+    #[param(value_type = Option<Action>, nullable = false)]
     pub action: Option<String>,
+    #[param(value_type = Option<Trigger>, nullable = false)]
     pub trigger: Option<String>,
 }
 
@@ -64,6 +78,16 @@ impl LogParams {
     }
 }
 
-async fn list(state: web::Data<AppState>, params: web::Query<LogParams>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/logs", operation_id = "listLogs", tag = "logs",
+    summary = "The activity log, newest first",
+    params(LogParams),
+    responses(
+        (status = 200, description = "a page", body = LogPage),
+        (status = 400, description = "invalid_parameter, invalid_query", body = ErrorBody),
+    ))]
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    params: web::Query<LogParams>,
+) -> Result<HttpResponse, AppError> {
     Ok(crate::web::json(&store::logs::page(&state.actors.store, params.to_query()?).await?))
 }

@@ -12,8 +12,16 @@ pub mod tokens;
 pub mod users;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
 
 use crate::error::AppError;
+use crate::store::LogEntry;
+
+/// The answer to an action: its entry in the activity log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LogResult {
+    pub log: LogEntry,
+}
 
 /// Every `/api` route, then a JSON 404 for anything else under `/api` (never a page).
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -5,17 +5,18 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
+use super::LogResult;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::GetContainer;
 use crate::domain::Container;
 use crate::domain::{Action, HostId, ScheduleId};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
-use crate::web::input::{optional_text, path_id, required_text};
+use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,16 +29,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The body of POST and PATCH. Every field is optional here so that a missing one gets our own
-/// `missing_field` error; unknown fields are refused.
-#[derive(Debug, Default, Deserialize)]
+/// `missing_field` error; unknown fields and `null` are refused.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "On create, container, action and exactly one of cron or run_at are required; \
+                        PATCH takes any subset.")]
 pub struct ScheduleBody {
+    /// The container's name (or full ID, or a unique ID prefix); the schedule keeps its name.
+    #[serde(default, deserialize_with = "not_null::container")]
+    #[schema(nullable = false, max_length = 256)]
     pub container: Option<String>,
+    #[serde(default, deserialize_with = "not_null::action")]
+    #[schema(value_type = Action)]
     pub action: Option<String>,
+    /// A repeating schedule (CRON.md).
+    #[serde(default, deserialize_with = "not_null::cron")]
+    #[schema(nullable = false, max_length = 256, example = "0 3 * * 1")]
     pub cron: Option<String>,
+    /// A one-time schedule, in the future.
+    #[serde(default, deserialize_with = "not_null::run_at")]
+    #[schema(value_type = String, format = DateTime, example = "2026-01-05T03:00:00Z")]
     pub run_at: Option<String>,
+    /// An IANA zone; the default is the configured one.
+    #[serde(default, deserialize_with = "not_null::timezone")]
+    #[schema(nullable = false, max_length = 64, example = "Europe/Berlin")]
     pub timezone: Option<String>,
+    /// Default `true` on create.
+    #[serde(default, deserialize_with = "not_null::enabled")]
+    #[schema(nullable = false)]
     pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "not_null::description")]
+    #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
 }
 
@@ -76,21 +98,43 @@ async fn resolve_container(state: &AppState, name: String) -> Result<Container, 
     state.actors.docker.send(GetContainer(name)).await?
 }
 
-async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/schedules", operation_id = "listSchedules", tag = "schedules",
+    summary = "All schedules",
+    responses((status = 200, description = "schedules", body = [Schedule])))]
+pub(super) async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let rows = store::schedules::list(&state.actors.store).await?;
     Ok(crate::web::json(&rows.into_iter().map(Schedule::from).collect::<Vec<_>>()))
 }
 
-async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/schedules/{id}", operation_id = "getSchedule", tag = "schedules",
+    summary = "One schedule",
+    params(("id" = i32, Path, description = "schedule id")),
+    responses(
+        (status = 200, description = "the schedule", body = Schedule),
+        (status = 404, description = "schedule_not_found", body = ErrorBody),
+    ))]
+pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     let row = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
     Ok(crate::web::json(&Schedule::from(row)))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/schedules", operation_id = "createSchedule", tag = "schedules",
+    summary = "Create a schedule",
+    request_body = ScheduleBody,
+    responses(
+        (status = 201, description = "created", body = Schedule,
+            headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
+        (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            body = ErrorBody),
+        (status = 404, description = "container_not_found: no container has that name", body = ErrorBody),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn create(
     state: web::Data<AppState>,
     who: Identity,
-    body: web::Json<ScheduleBody>,
+    body: JsonBody<ScheduleBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
@@ -143,11 +187,23 @@ async fn create(
         .json(schedule))
 }
 
-async fn patch(
+#[utoipa::path(patch, path = "/api/schedules/{id}", operation_id = "updateSchedule", tag = "schedules",
+    summary = "Change any subset of the create fields; re-armed at once",
+    params(("id" = i32, Path, description = "schedule id")),
+    request_body = ScheduleBody,
+    responses(
+        (status = 200, description = "the schedule", body = Schedule),
+        (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            body = ErrorBody),
+        (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
+        (status = 503, description = "docker_unreachable (a new container is looked up)", body = ErrorBody),
+    ))]
+pub(super) async fn patch(
     state: web::Data<AppState>,
     who: Identity,
     id: web::Path<String>,
-    body: web::Json<ScheduleBody>,
+    body: JsonBody<ScheduleBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     let body = body.into_inner();
@@ -193,7 +249,14 @@ async fn patch(
     Ok(crate::web::json(&schedule))
 }
 
-async fn delete(
+#[utoipa::path(delete, path = "/api/schedules/{id}", operation_id = "deleteSchedule", tag = "schedules",
+    summary = "Delete a schedule; its timer is gone before the reply, its log rows stay",
+    params(("id" = i32, Path, description = "schedule id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, description = "schedule_not_found", body = ErrorBody),
+    ))]
+pub(super) async fn delete(
     state: web::Data<AppState>,
     who: Identity,
     id: web::Path<String>,
@@ -204,12 +267,23 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn run_now(
+#[utoipa::path(post, path = "/api/schedules/{id}/run", operation_id = "runSchedule", tag = "schedules",
+    summary = "Run a schedule's action now (trigger run_now)",
+    params(("id" = i32, Path, description = "schedule id")),
+    responses(
+        (status = 200, description = "the log entry (success, or skipped with the reason)", body = LogResult),
+        (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
+        (status = 409, description = "container_busy: another action on it is in flight", body = ErrorBody),
+        (status = 502, description = "docker_error: the Engine refused (the failure is logged too)",
+            body = ErrorBody),
+        (status = 503, description = "docker_unreachable", body = ErrorBody),
+    ))]
+pub(super) async fn run_now(
     state: web::Data<AppState>,
     who: Identity,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     let outcome = state.actors.scheduler.send(RunNow { id, requested_by: who.actor() }).await??;
-    Ok(crate::web::json(&json!({ "log": outcome.into_answer()? })))
+    Ok(crate::web::json(&LogResult { log: outcome.into_answer()? }))
 }

@@ -5,13 +5,14 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::tokens::{self, TOKEN_PREFIX};
 use crate::auth::{users, Identity, Role};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::store::tokens::{CreatedToken, NewToken, TokenRow, TokenView};
 use crate::store::{self, audit};
-use crate::web::input::path_id;
+use crate::web::input::{not_null, path_id, JsonBody};
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,7 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/tokens/{id}", web::delete().to(revoke_api));
 }
 
-async fn list(state: web::Data<AppState>, who: Identity) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/tokens", operation_id = "listTokens", tag = "tokens",
+    summary = "API tokens, revoked ones too (never their secrets): all for an admin, their own for a viewer",
+    responses((status = 200, description = "tokens", body = [TokenView])))]
+pub(super) async fn list(state: web::Data<AppState>, who: Identity) -> Result<HttpResponse, AppError> {
     let rows = visible(&state, &who).await?;
     Ok(crate::web::json(&rows.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
@@ -69,17 +73,32 @@ pub(crate) async fn revoke(state: &AppState, who: &Identity, id: i32) -> Result<
     Ok(row.into())
 }
 
-#[derive(Debug, Deserialize)]
+/// `name` is required.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(super) struct NewTokenBody {
+    #[serde(default, deserialize_with = "not_null::name")]
+    #[schema(nullable = false, max_length = 64, pattern = "^[A-Za-z0-9._@-]+$")]
     name: Option<String>,
+    /// `read` (a viewer, the default) or `full` (an admin).
+    #[serde(default, deserialize_with = "not_null::role")]
+    #[schema(schema_with = Role::token_scope_schema)]
     role: Option<String>,
 }
 
-async fn create_api(
+#[utoipa::path(post, path = "/api/tokens", operation_id = "createToken", tag = "tokens",
+    summary = "Create an API token (admin); its secret is in this answer only",
+    request_body = NewTokenBody,
+    responses(
+        (status = 201, description = "the token with its secret", body = CreatedToken,
+            headers(("Location" = String, description = "the token's address, /api/tokens/{id}"))),
+        (status = 400, description = "missing_field, invalid_characters, too_long, invalid_role, name_taken, \
+            invalid_json, unknown_field", body = ErrorBody),
+    ))]
+pub(super) async fn create_api(
     state: web::Data<AppState>,
     who: Identity,
-    body: web::Json<CreateBody>,
+    body: JsonBody<NewTokenBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let name =
@@ -92,7 +111,14 @@ async fn create_api(
         .json(created))
 }
 
-async fn revoke_api(
+#[utoipa::path(delete, path = "/api/tokens/{id}", operation_id = "revokeToken", tag = "tokens",
+    summary = "Revoke an API token (admin): refused from the next request on",
+    params(("id" = i32, Path, description = "token id")),
+    responses(
+        (status = 204, description = "revoked"),
+        (status = 404, description = "token_not_found", body = ErrorBody),
+    ))]
+pub(super) async fn revoke_api(
     state: web::Data<AppState>,
     who: Identity,
     id: web::Path<String>,

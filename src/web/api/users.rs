@@ -6,15 +6,16 @@ use std::time::Instant;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::ToSchema;
 
 use crate::auth::{password, users, Credential, Identity, Role};
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::store::users::{NewUser, UserEdit, UserRow, UserView};
 use crate::store::{self, audit};
-use crate::web::input::path_id;
+use crate::web::input::{not_null, path_id, JsonBody};
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -40,7 +41,10 @@ fn required(value: Option<String>, field: &'static str) -> Result<String, AppErr
     value.ok_or_else(|| AppError::invalid("missing_field", Some(field), format!("{field} is required")))
 }
 
-async fn list(state: web::Data<AppState>, who: Identity) -> Result<HttpResponse, AppError> {
+#[utoipa::path(get, path = "/api/users", operation_id = "listUsers", tag = "users",
+    summary = "Users: all for an admin, themselves for a viewer",
+    responses((status = 200, description = "users", body = [UserView])))]
+pub(super) async fn list(state: web::Data<AppState>, who: Identity) -> Result<HttpResponse, AppError> {
     let rows = visible(&state, &who).await?;
     Ok(crate::web::json(&rows.into_iter().map(UserView::from).collect::<Vec<_>>()))
 }
@@ -54,20 +58,40 @@ pub(crate) async fn visible(state: &AppState, who: &Identity) -> Result<Vec<User
     }
 }
 
-/// Who is asking: `{"name", "role", "via", "csrf_token"}` (`via`: session, token or none; the CSRF
-/// token only for a session, for scripts of the page that cannot read the meta tag).
-async fn me(who: Identity) -> HttpResponse {
+/// Who is asking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The user's name, `token:<name>`, or `null` when authentication is off.
+    pub name: Option<String>,
+    #[schema(schema_with = Role::user_role_schema)]
+    pub role: &'static str,
+    /// How the request proved who it is: `session`, `token`, or `none` (authentication is off).
+    #[schema(schema_with = via_schema)]
+    pub via: &'static str,
+    /// Only for a session: send it as `X-CSRF-Token` on writes (for scripts of the page that cannot
+    /// read the meta tag).
+    pub csrf_token: Option<String>,
+}
+
+fn via_schema() -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["session", "token", "none"])).build()
+}
+
+#[utoipa::path(get, path = "/api/users/me", operation_id = "whoAmI", tag = "users",
+    summary = "Who is asking",
+    responses((status = 200, description = "the identity", body = Me)))]
+pub(super) async fn me(who: Identity) -> HttpResponse {
     let via = match who.credential {
         Credential::Open => "none",
         Credential::Session { .. } => "session",
         Credential::Token { .. } => "token",
     };
-    crate::web::json(&json!({
-        "name": who.name,
-        "role": who.role.as_str(),
-        "via": via,
-        "csrf_token": who.csrf_token(),
-    }))
+    crate::web::json(&Me {
+        name: who.name.clone(),
+        role: who.role.as_str(),
+        via,
+        csrf_token: who.csrf_token().map(str::to_string),
+    })
 }
 
 /// Creates a user (admins only).
@@ -183,18 +207,35 @@ pub(crate) async fn change_own_password(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+/// `username` and `password` are required.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(super) struct NewUserBody {
+    #[serde(default, deserialize_with = "not_null::username")]
+    #[schema(nullable = false, max_length = 64, pattern = "^[A-Za-z0-9._@-]+$")]
     username: Option<String>,
+    #[serde(default, deserialize_with = "not_null::password")]
+    #[schema(nullable = false, min_length = 8, max_length = 1024)]
     password: Option<String>,
+    /// Default `viewer`.
+    #[serde(default, deserialize_with = "not_null::role")]
+    #[schema(schema_with = Role::user_role_schema)]
     role: Option<String>,
 }
 
-async fn create_api(
+#[utoipa::path(post, path = "/api/users", operation_id = "createUser", tag = "users",
+    summary = "Create a user (admin)",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "the user", body = UserView,
+            headers(("Location" = String, description = "the user's address, /api/users/{id}"))),
+        (status = 400, description = "missing_field, invalid_characters, too_long, weak_password, \
+            invalid_role, username_taken, invalid_json, unknown_field", body = ErrorBody),
+    ))]
+pub(super) async fn create_api(
     state: web::Data<AppState>,
     who: Identity,
-    body: web::Json<CreateBody>,
+    body: JsonBody<NewUserBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let username = required(body.username, "username")?;
@@ -206,25 +247,49 @@ async fn create_api(
         .json(user))
 }
 
-#[derive(Debug, Deserialize)]
+/// `role`, `password`, or both.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+pub(super) struct UserChangesBody {
+    #[serde(default, deserialize_with = "not_null::role")]
+    #[schema(schema_with = Role::user_role_schema)]
     role: Option<String>,
+    /// A new password, which ends that user's sessions.
+    #[serde(default, deserialize_with = "not_null::password")]
+    #[schema(nullable = false, min_length = 8, max_length = 1024)]
     password: Option<String>,
 }
 
-async fn update_api(
+#[utoipa::path(patch, path = "/api/users/{id}", operation_id = "updateUser", tag = "users",
+    summary = "Change a user's role and/or set a new password (admin); a new password ends that user's sessions",
+    params(("id" = i32, Path, description = "user id")),
+    request_body = UserChangesBody,
+    responses(
+        (status = 200, description = "the user", body = UserView),
+        (status = 400, description = "invalid_role, weak_password, missing_field, last_admin, invalid_json, \
+            unknown_field", body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody),
+    ))]
+pub(super) async fn update_api(
     state: web::Data<AppState>,
     who: Identity,
     id: web::Path<String>,
-    body: web::Json<UpdateBody>,
+    body: JsonBody<UserChangesBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = user_id(&id)?;
     let body = body.into_inner();
     Ok(crate::web::json(&update(&state, &who, id, body.role.as_deref(), body.password).await?))
 }
 
-async fn delete_api(
+#[utoipa::path(delete, path = "/api/users/{id}", operation_id = "deleteUser", tag = "users",
+    summary = "Delete a user (admin); never the last admin. Their sessions end; API tokens stay",
+    params(("id" = i32, Path, description = "user id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 400, description = "last_admin", body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody),
+    ))]
+pub(super) async fn delete_api(
     state: web::Data<AppState>,
     who: Identity,
     id: web::Path<String>,
@@ -233,17 +298,30 @@ async fn delete_api(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+/// Both fields are required.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct OwnPasswordBody {
+pub(super) struct PasswordChangeBody {
+    #[serde(default, deserialize_with = "not_null::current_password")]
+    #[schema(nullable = false)]
     current_password: Option<String>,
+    #[serde(default, deserialize_with = "not_null::new_password")]
+    #[schema(nullable = false, min_length = 8, max_length = 1024)]
     new_password: Option<String>,
 }
 
-async fn own_password_api(
+#[utoipa::path(post, path = "/api/users/me/password", operation_id = "changeOwnPassword", tag = "users",
+    summary = "Change one's own password; ends one's other sessions",
+    request_body = PasswordChangeBody,
+    responses(
+        (status = 204, description = "changed"),
+        (status = 400, description = "wrong_password, weak_password, missing_field, invalid_json, \
+            unknown_field, no_password (API tokens have none)", body = ErrorBody),
+    ))]
+pub(super) async fn own_password_api(
     state: web::Data<AppState>,
     who: Identity,
-    body: web::Json<OwnPasswordBody>,
+    body: JsonBody<PasswordChangeBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let current = required(body.current_password, "current_password")?;
