@@ -58,6 +58,7 @@ pub fn failure_error(failure: &RunFailure, entry: &LogEntry) -> AppError {
     match failure {
         RunFailure::NotFound => AppError::not_found("container_not_found", entry.message.clone()),
         RunFailure::Busy => AppError::Busy(entry.message.clone()),
+        RunFailure::OwnContainer => AppError::OwnContainer(entry.message.clone()),
         RunFailure::Docker => AppError::Docker(entry.message.clone()),
         RunFailure::Unreachable => AppError::DockerUnreachable(entry.message.clone()),
     }
