@@ -13,7 +13,7 @@ use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
-use crate::docker::{DockerActor, InFlight};
+use crate::docker::{DockerActor, InFlight, OwnContainer};
 use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
@@ -48,9 +48,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         ),
     }
     let docker = {
+        let own = OwnContainer::detect(config.self_container.clone());
         let (endpoint, bus, metrics, timeout) =
             (config.docker.clone(), bus.clone(), metrics.clone(), config.stop_timeout);
-        Supervisor::start(move |_| DockerActor::new(HostId::local(), endpoint, bus, metrics, timeout))
+        Supervisor::start(move |_| DockerActor::new(HostId::local(), endpoint, own, bus, metrics, timeout))
     };
     let log = {
         let (store, bus, metrics, days) =

@@ -24,6 +24,8 @@ pub struct Config {
     /// The Docker host `local`: `DOCKER_HOST`, with TLS when `DOCKER_TLS_VERIFY` is set (the
     /// files from `DOCKER_CERT_PATH`, else `~/.docker`, as for the Docker CLI).
     pub docker: DockerEndpoint,
+    /// `CHRONTAINER_SELF_CONTAINER`: Chrontainer's own container (name or ID), normally detected.
+    pub self_container: Option<String>,
     /// Default zone of new schedules.
     pub timezone: Tz,
     pub stop_timeout: Duration,
@@ -56,6 +58,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
             .field("docker", &self.docker)
+            .field("self_container", &self.self_container)
             .field("timezone", &self.timezone)
             .field("stop_timeout", &self.stop_timeout)
             .field("misfire_grace", &self.misfire_grace)
@@ -95,6 +98,17 @@ impl Config {
 
         let data_dir = PathBuf::from(get("CHRONTAINER_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let docker = docker_endpoint(&get);
+        let self_container = get("CHRONTAINER_SELF_CONTAINER").map(|v| v.trim().to_string());
+        if let Some(name) = &self_container {
+            let mut bytes = name.bytes();
+            let docker_like = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric())
+                && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+            if !docker_like || name.len() > 255 {
+                return Err(ConfigError(format!(
+                    "CHRONTAINER_SELF_CONTAINER={name} is not a container name or ID (letters, digits, _ . -)"
+                )));
+            }
+        }
 
         let (tz_name, tz_raw) = match get("CHRONTAINER_TIMEZONE") {
             Some(v) => ("CHRONTAINER_TIMEZONE", v),
@@ -139,6 +153,7 @@ impl Config {
             listen,
             data_dir,
             docker,
+            self_container,
             timezone,
             stop_timeout: Duration::from_secs(stop_timeout),
             misfire_grace: Duration::from_secs(misfire_grace),
@@ -296,6 +311,15 @@ mod tests {
         // an empty DOCKER_HOST is the default, an empty DOCKER_TLS_VERIFY is off
         let c = config(&[("DOCKER_HOST", ""), ("DOCKER_TLS_VERIFY", "")]).unwrap();
         assert_eq!(c.docker, DockerEndpoint::default());
+    }
+
+    #[test]
+    fn the_own_container_is_detected_unless_named() {
+        assert_eq!(config(&[]).unwrap().self_container, None);
+        let c = config(&[("CHRONTAINER_SELF_CONTAINER", "chrontainer")]).unwrap();
+        assert_eq!(c.self_container.as_deref(), Some("chrontainer"));
+        let e = config(&[("CHRONTAINER_SELF_CONTAINER", "../etc")]).unwrap_err();
+        assert!(e.0.starts_with("CHRONTAINER_SELF_CONTAINER=../etc is not a container name or ID"), "{e}");
     }
 
     #[test]

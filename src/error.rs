@@ -16,6 +16,9 @@ pub enum AppError {
     /// 409: another action on the same container is in flight.
     #[error("{0}")]
     Busy(String),
+    /// 409 `self`: Chrontainer will not stop or pause its own container; the message says why.
+    #[error("{0}")]
+    OwnContainer(String),
     #[error("Sign in, or send an Authorization: Bearer token")]
     Unauthorized,
     #[error("{0}")]
@@ -68,6 +71,7 @@ impl AppError {
         match self {
             AppError::Invalid { code, .. } | AppError::NotFound { code, .. } => code,
             AppError::Busy(_) => "container_busy",
+            AppError::OwnContainer(_) => "self",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::PayloadTooLarge(_) => "payload_too_large",
@@ -122,7 +126,7 @@ impl ResponseError for AppError {
         match self {
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Busy(_) => StatusCode::CONFLICT,
+            AppError::Busy(_) | AppError::OwnContainer(_) => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -213,5 +217,13 @@ mod tests {
         let e = AppError::Busy("An action on web is still running".into());
         assert_eq!(e.status_code(), StatusCode::CONFLICT);
         assert_eq!(e.code(), "container_busy");
+    }
+
+    #[test]
+    fn its_own_container_is_409_self() {
+        let e = AppError::OwnContainer("Chrontainer will not stop its own container c: …".into());
+        assert_eq!(e.status_code(), StatusCode::CONFLICT);
+        assert_eq!(e.to_json()["error"]["code"], "self");
+        assert_eq!(e.to_json()["error"]["message"], "Chrontainer will not stop its own container c: …");
     }
 }

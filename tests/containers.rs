@@ -378,3 +378,45 @@ fn healthz_names_the_engine_and_its_api_version() {
     let (_, _, metrics) = app.get_text("/metrics");
     assert!(metrics.contains("chrontainer_docker_up 1"), "{metrics}");
 }
+
+#[test]
+fn chrontainer_will_not_stop_or_pause_its_own_container_but_restarts_it() {
+    // detection reads the kernel (cgroup, mounts, hostname); here Config names a test container
+    let c = TestContainer::run("self", &[]);
+    let app = App::start_with(&[("CHRONTAINER_SELF_CONTAINER", &c.name)]);
+    for action in ["stop", "pause"] {
+        let (status, body) = act(&app, &c, action);
+        assert_eq!(status, 409, "{action}: {body}");
+        assert_eq!(body["error"]["code"], "self", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        let expected = format!("Chrontainer will not {action} its own container {}: ", c.name);
+        assert!(message.starts_with(&expected), "{message}");
+        assert_eq!(c.state(), "running", "{action} was not done");
+        let (_, logs) = app.get(&format!("/api/logs?container={}&action={action}", c.name));
+        assert_eq!(logs["items"][0]["status"], "skipped", "and logged as skipped: {logs}");
+        assert_eq!(logs["items"][0]["message"], message);
+    }
+
+    let before = c.started_at();
+    act_ok(&app, &c, "restart", "success");
+    assert_ne!(c.started_at(), before, "a restart of itself is allowed");
+    assert!(
+        app.output().contains(&format!("restarting Chrontainer's own container {}", c.name)),
+        "and logged"
+    );
+
+    // a schedule is skipped with the same reason, and run now is refused like a click
+    let (status, s) =
+        app.post("/api/schedules", json!({"container": c.name, "action": "stop", "cron": "* * * * * *"}));
+    assert_eq!(status, 201, "{s}");
+    let entry = wait_for("a scheduled stop of itself", Duration::from_secs(15), || {
+        let (_, page) = app.get(&format!("/api/logs?schedule_id={}&trigger=schedule", s["id"]));
+        page["items"].as_array()?.first().cloned()
+    });
+    let (status, body) = app.post(&format!("/api/schedules/{}/run", s["id"]), json!({}));
+    assert_eq!((status, &body["error"]["code"]), (409, &json!("self")), "{body}");
+    assert_eq!(app.delete(&format!("/api/schedules/{}", s["id"])).0, 204);
+    assert_eq!(entry["status"], "skipped", "{entry}");
+    assert!(entry["message"].as_str().unwrap().starts_with("Chrontainer will not stop its own container"));
+    assert_eq!(c.state(), "running");
+}

@@ -1,6 +1,7 @@
 //! The real image, as users run it: built by scripts/build-image.sh (a static musl binary in an
 //! image FROM scratch), started with the Docker socket mounted, checked over HTTP: /healthz, the
-//! container list and a restart; its HEALTHCHECK and its graceful stop on SIGTERM.
+//! container list and a restart; that it will not stop itself; its HEALTHCHECK and its graceful
+//! stop on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
 mod common;
@@ -172,6 +173,14 @@ fn the_image_serves_health_containers_and_a_restart_through_the_socket() {
     assert_eq!(body["log"]["status"], "success", "{body}");
     assert_ne!(target.started_at(), before, "the container was really restarted");
     assert_eq!(target.state(), "running");
+
+    // it finds its own container from the kernel (no setting) and will not stop or pause it
+    for action in ["stop", "pause"] {
+        let (status, body) = app.post(&format!("/api/containers/{}/{action}", running.name), json!({}));
+        assert_eq!(status, 409, "{action} of itself: {body}");
+        assert_eq!(body["error"]["code"], "self", "{body}");
+    }
+    assert_eq!(running.inspect("{{.State.Status}}"), "running");
 
     // STOPSIGNAL SIGTERM reaches Chrontainer as PID 1, and it exits cleanly.
     let out = docker(&["stop", "-t", "30", &running.name]);

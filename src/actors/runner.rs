@@ -38,6 +38,7 @@ impl Outcome {
             None => Ok(self.entry),
             Some(RunFailure::NotFound) => Err(AppError::not_found("container_not_found", message)),
             Some(RunFailure::Busy) => Err(AppError::Busy(message)),
+            Some(RunFailure::OwnContainer) => Err(AppError::OwnContainer(message)),
             Some(RunFailure::Docker) => Err(AppError::Docker(message)),
             Some(RunFailure::Unreachable) => Err(AppError::DockerUnreachable(message)),
         }

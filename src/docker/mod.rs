@@ -17,11 +17,13 @@ mod endpoint;
 mod entry;
 mod filter;
 mod link;
+mod own;
 mod resolve;
 mod run;
 mod status;
 
 pub use endpoint::{DockerEndpoint, TlsFiles};
+pub use own::OwnContainer;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -64,6 +66,8 @@ pub struct DockerActor {
     /// Which host this is; every `Container` and `RunResult` it answers carries it.
     host: HostId,
     endpoint: DockerEndpoint,
+    /// Chrontainer's own container, which it will not stop or pause.
+    own: OwnContainer,
     bus: EventBus,
     metrics: Arc<Metrics>,
     stop_timeout: Duration,
@@ -88,11 +92,13 @@ pub struct DockerActor {
 }
 
 impl DockerActor {
-    /// An actor for `host`, reached at `endpoint`; it connects when started. Stops and restarts
-    /// give the container `stop_timeout` before Docker kills it.
+    /// An actor for `host`, reached at `endpoint`; it connects when started. `own` is how it
+    /// recognises Chrontainer's own container there. Stops and restarts give the container
+    /// `stop_timeout` before Docker kills it.
     pub fn new(
         host: HostId,
         endpoint: DockerEndpoint,
+        own: OwnContainer,
         bus: EventBus,
         metrics: Arc<Metrics>,
         stop_timeout: Duration,
@@ -100,6 +106,7 @@ impl DockerActor {
         DockerActor {
             host,
             endpoint,
+            own,
             bus,
             metrics,
             stop_timeout,

@@ -1,5 +1,6 @@
-//! One `RunAction`: resolve the target in the cache (with one resync on a miss), refuse a busy
-//! container, and run the action beside the mailbox, bounded by the semaphore.
+//! One `RunAction`: resolve the target in the cache (with one resync on a miss), refuse to stop or
+//! pause Chrontainer's own container, refuse a busy container, and run the action beside the
+//! mailbox, bounded by the semaphore.
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::actions::{self, Observation};
+use super::own;
 use super::resolve::{self, Resolved};
 use super::{DockerActor, Link, RunAction};
 use crate::domain::{Action, Container, ContainerRef, HostId, RunFailure, RunResult, RunStatus};
@@ -98,6 +100,21 @@ impl DockerActor {
                 message,
             )));
         };
+        if self.own.is(self.cache.entries(), &id) {
+            if let Some(refusal) = own::refusal(action, &name) {
+                return Box::pin(fut::ready(report.finish(
+                    &name,
+                    Some(id),
+                    Err(RunFailure::OwnContainer),
+                    refusal,
+                )));
+            }
+            if action == Action::Restart {
+                log::warn!(
+                    "restarting Chrontainer's own container {name}: this process stops now and Docker starts it again"
+                );
+            }
+        }
         if self.in_flight.contains(&id) {
             let message = format!("another action on {name} is still running");
             return Box::pin(fut::ready(report.finish(&name, Some(id), Err(RunFailure::Busy), message)));
@@ -156,8 +173,8 @@ impl Report {
         }
     }
 
-    /// `Ok(status)` when Docker was asked or nothing needed doing; `Err(failure)` otherwise
-    /// (a busy container is skipped, every other failure is an error).
+    /// `Ok(status)` when Docker was asked or nothing needed doing; `Err(failure)` otherwise (a
+    /// busy container, or Chrontainer's own, is skipped; every other failure is an error).
     fn finish(
         &self,
         name: &str,
@@ -167,7 +184,9 @@ impl Report {
     ) -> RunResult {
         let (status, failure) = match status {
             Ok(status) => (status, None),
-            Err(RunFailure::Busy) => (RunStatus::Skipped, Some(RunFailure::Busy)),
+            Err(failure @ (RunFailure::Busy | RunFailure::OwnContainer)) => {
+                (RunStatus::Skipped, Some(failure))
+            }
             Err(failure) => (RunStatus::Error, Some(failure)),
         };
         RunResult {
@@ -196,9 +215,15 @@ mod tests {
     async fn an_action_for_another_host_is_refused_not_done_to_a_namesake() {
         let endpoint = DockerEndpoint { url: "unix:///nonexistent/docker.sock".into(), tls: None };
         let pi = HostId("pi".into());
-        let actor =
-            DockerActor::new(pi.clone(), endpoint, EventBus::default(), Default::default(), Duration::ZERO)
-                .start();
+        let actor = DockerActor::new(
+            pi.clone(),
+            endpoint,
+            Default::default(),
+            EventBus::default(),
+            Default::default(),
+            Duration::ZERO,
+        )
+        .start();
         let run = |host: HostId| RunAction {
             target: Target::container(host, "web"),
             action: Action::Restart,

@@ -9,6 +9,8 @@ use super::{Action, HostId, RunStatus, ScheduleId, Trigger};
 pub enum RunFailure {
     NotFound,
     Busy,
+    /// Stop or pause of Chrontainer's own container.
+    OwnContainer,
     Docker,
     Unreachable,
 }
