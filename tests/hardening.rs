@@ -318,3 +318,32 @@ fn raw_head_of_stream(app: &App, path: &str, headers: &[(&str, &str)]) -> (u16, 
         .collect();
     (status, headers, ())
 }
+
+#[test]
+fn healthz_tells_strangers_only_that_it_works() {
+    let app = App::start_secured(&[]);
+    let anonymous = app.request("GET", "/healthz", &[], None);
+    assert_eq!((anonymous.status, anonymous.json()), (200, serde_json::json!({"status": "ok"})));
+    for forged in [
+        ("Authorization", "Bearer ctk_forged"),
+        ("Cookie", "chrontainer_session=forged-forged-forged-forged-forged-forged-for"),
+    ] {
+        let reply = app.request("GET", "/healthz", &[forged], None);
+        assert_eq!((reply.status, reply.json()), (200, serde_json::json!({"status": "ok"})), "{forged:?}");
+    }
+
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let token = app.token(&admin, "health", "read");
+    let bearer = format!("Bearer {token}");
+    for (who, headers) in
+        [("session", [("Cookie", admin.cookie.as_str())]), ("token", [("Authorization", &bearer)])]
+    {
+        let full = app.request("GET", "/healthz", &headers, None).json();
+        assert_eq!(
+            (full["status"].as_str(), full["database"].as_str()),
+            (Some("ok"), Some("ok")),
+            "{who}: {full}"
+        );
+        assert!(full["docker"]["status"].is_string(), "{who}: {full}");
+    }
+}

@@ -1,9 +1,10 @@
 //! The middleware every request passes: who may do what (authentication, roles, CSRF and
 //! cross-site checks, and the refusals), and the security headers of every answer.
 //!
-//! - Open without credentials: `/healthz`, `/login`, `/static/*`. Everything else, `/metrics`
-//!   included, needs a session cookie or `Authorization: Bearer <token>`; `/api/*` and `/metrics`
-//!   answer 401 JSON without one, pages redirect (303) to `/login?next=…`.
+//! - Open without credentials: `/healthz` (its details only with them), `/login`, `/static/*`.
+//!   Everything else, `/metrics` included, needs a session cookie or `Authorization: Bearer
+//!   <token>`; `/api/*` and `/metrics` answer 401 JSON without one, pages redirect (303) to
+//!   `/login?next=…`.
 //! - State-changing methods (anything but GET, HEAD, OPTIONS) by a viewer or a `read` token: 403,
 //!   except a user's own password change and logout.
 //! - State-changing methods authenticated by the cookie also need a same-origin `Origin` (or
@@ -95,8 +96,9 @@ pub async fn authenticate(
                 return Ok(refuse(req, &state, e));
             }
         }
-        // the login page sends someone already signed in onwards; nothing else public needs to know
-        if path == "/login" {
+        // the login page sends someone already signed in onwards, and the health check tells them
+        // more than a stranger; nothing else public needs to know
+        if path == "/login" || path == "/healthz" {
             if let Ok(Some(who)) = identify(req.request(), &state).await {
                 req.extensions_mut().insert(who);
             }
