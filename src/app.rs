@@ -74,6 +74,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         throttle: Arc::default(),
         password_changes: Arc::default(),
         passwords: Arc::default(),
+        streams: Arc::default(),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);

@@ -347,3 +347,176 @@ fn healthz_tells_strangers_only_that_it_works() {
         assert!(full["docker"]["status"].is_string(), "{who}: {full}");
     }
 }
+
+/// An open `/api/events` stream read by a thread: what came so far, and when it ended.
+struct Watched {
+    socket: std::net::TcpStream,
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    ended: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+impl Watched {
+    fn text(&self) -> String {
+        self.text.lock().unwrap().clone()
+    }
+
+    fn ended(&self) -> Option<std::time::Instant> {
+        *self.ended.lock().unwrap()
+    }
+
+    fn keepalives(&self) -> usize {
+        self.text().matches(": keepalive").count()
+    }
+
+    /// The client goes away.
+    fn close(self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Opens `/api/events` with `headers`: the stream, or the status and body of the refusal.
+fn open_stream(app: &App, headers: &[(&str, &str)]) -> Result<Watched, (u16, String)> {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut socket = std::net::TcpStream::connect(addr).unwrap();
+    let mut request = format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    socket.write_all(request.as_bytes()).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(socket.read(&mut byte).unwrap(), 1, "the stream closed before its headers");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
+    if status != 200 {
+        let mut rest = String::new();
+        let _ = socket.read_to_string(&mut rest);
+        return Err((status, rest));
+    }
+    socket.set_read_timeout(None).unwrap();
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let ended = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let (mut reader, t, e) = (socket.try_clone().unwrap(), text.clone(), ended.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let mut t = t.lock().unwrap();
+                    t.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    // the last chunk of a chunked body: the server ended the stream
+                    if t.ends_with("\r\n0\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+        *e.lock().unwrap() = Some(std::time::Instant::now());
+    });
+    wait_for("the stream's first line", WAIT, || text.lock().unwrap().contains(": connected").then_some(()));
+    Ok(Watched { socket, text, ended })
+}
+
+fn id_of(app: &App, admin: &common::Session, list: &str, key: &str, name: &str) -> i64 {
+    let all = app.as_browser(admin, "GET", list, None).json();
+    all.as_array().unwrap().iter().find(|x| x[key] == name).unwrap()["id"].as_i64().unwrap()
+}
+
+#[test]
+fn streams_end_within_15_s_of_their_credential_and_only_theirs() {
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let new = serde_json::json!({"username": "vic", "password": "viewer password", "role": "viewer"});
+    assert_eq!(app.as_browser(&admin, "POST", "/api/users", Some(new.to_string().as_bytes())).status, 201);
+    let vic = app.login("vic", "viewer password");
+    let other_admin = app.login("admin", ADMIN_PASSWORD);
+    let changing = app.login("admin", ADMIN_PASSWORD);
+    let revoked = app.token(&admin, "revoked", "read");
+    let kept = app.token(&admin, "kept", "read");
+    let bearer = |t: &str| format!("Bearer {t}");
+    let (revoked_auth, kept_auth) = (bearer(&revoked), bearer(&kept));
+
+    let ending = [
+        ("a revoked token", open_stream(&app, &[("Authorization", &revoked_auth)]).unwrap()),
+        ("a signed-out session", open_stream(&app, &[("Cookie", &other_admin.cookie)]).unwrap()),
+        ("a deleted user's session", open_stream(&app, &[("Cookie", &vic.cookie)]).unwrap()),
+        ("a session ended by a password change", open_stream(&app, &[("Cookie", &admin.cookie)]).unwrap()),
+    ];
+    let lasting = [
+        ("another token", open_stream(&app, &[("Authorization", &kept_auth)]).unwrap()),
+        (
+            "the session that changed the password",
+            open_stream(&app, &[("Cookie", &changing.cookie)]).unwrap(),
+        ),
+    ];
+    // a re-check on a live credential keeps the stream
+    wait_for("a keepalive on every stream", Duration::from_secs(25), || {
+        ending.iter().chain(&lasting).all(|(_, s)| s.keepalives() >= 1).then_some(())
+    });
+    assert!(ending.iter().chain(&lasting).all(|(_, s)| s.ended().is_none()), "a live stream ended");
+
+    let token_id = id_of(&app, &changing, "/api/tokens", "name", "revoked");
+    let vic_id = id_of(&app, &changing, "/api/users", "username", "vic");
+    let start = std::time::Instant::now();
+    assert_eq!(app.as_browser(&changing, "DELETE", &format!("/api/tokens/{token_id}"), None).status, 204);
+    let logout = format!("csrf_token={}", other_admin.csrf);
+    let out = app.request(
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &other_admin.cookie),
+            ("Origin", &app.base_url),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(logout.as_bytes()),
+    );
+    assert_eq!(out.status, 303, "{}", out.text);
+    assert_eq!(app.as_browser(&changing, "DELETE", &format!("/api/users/{vic_id}"), None).status, 204);
+    let change =
+        serde_json::json!({"current_password": ADMIN_PASSWORD, "new_password": "another admin password"});
+    let changed =
+        app.as_browser(&changing, "POST", "/api/users/me/password", Some(change.to_string().as_bytes()));
+    assert_eq!(changed.status, 204, "{}", changed.text);
+
+    for (what, stream) in &ending {
+        wait_for(what, Duration::from_secs(20), || stream.ended());
+        let took = stream.ended().unwrap().saturating_duration_since(start);
+        assert!(took <= Duration::from_secs(15), "{what}: the stream ended {took:?} after, not within 15 s");
+    }
+    let seen = lasting.iter().map(|(_, s)| s.keepalives()).collect::<Vec<_>>();
+    wait_for("one more keepalive on the streams that stay", Duration::from_secs(25), || {
+        lasting.iter().zip(&seen).all(|((_, s), n)| s.keepalives() > *n).then_some(())
+    });
+    for (what, stream) in &lasting {
+        assert!(stream.ended().is_none(), "{what} ended: {}", stream.text());
+    }
+}
+
+#[test]
+fn the_ninth_stream_of_a_token_is_429_and_a_closed_one_frees_its_slot() {
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let auth = format!("Bearer {}", app.token(&admin, "streams", "read"));
+    let headers = [("Authorization", auth.as_str())];
+    let mut open: Vec<Watched> = (0..8).map(|_| open_stream(&app, &headers).unwrap()).collect();
+    let (status, body) = open_stream(&app, &headers).err().expect("a ninth stream on one token opened");
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("too_many_streams"), "{body}");
+    // another credential has slots of its own
+    let other = open_stream(&app, &[("Cookie", &admin.cookie)]).expect("the session's own stream");
+
+    open.pop().unwrap().close();
+    let again = wait_for("the closed stream's slot to come back", Duration::from_secs(30), || {
+        open_stream(&app, &headers).ok()
+    });
+    assert!(again.ended().is_none());
+    let (status, _) = open_stream(&app, &headers).err().expect("the slot was given back twice");
+    assert_eq!(status, 429);
+    other.close();
+}
