@@ -520,3 +520,60 @@ fn the_ninth_stream_of_a_token_is_429_and_a_closed_one_frees_its_slot() {
     assert_eq!(status, 429);
     other.close();
 }
+
+#[test]
+fn a_secure_session_cookie_is_host_prefixed_and_signs_in() {
+    let secure = App::start_secured(&[("CHRONTAINER_SECURE_COOKIES", "true")]);
+    let reply = secure.try_login("admin", ADMIN_PASSWORD);
+    let cookie = reply.header("set-cookie").unwrap().to_string();
+    assert!(cookie.starts_with("__Host-chrontainer_session=") && cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    // the harness signs in with whatever cookie it gets and reads /api/users/me with it
+    let session = secure.login("admin", ADMIN_PASSWORD);
+    assert!(session.cookie.starts_with("__Host-chrontainer_session="), "{}", session.cookie);
+    let out = secure.request(
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &session.cookie),
+            ("Origin", &secure.base_url),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(format!("csrf_token={}", session.csrf).as_bytes()),
+    );
+    let cleared: Vec<&str> =
+        out.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(cleared.iter().any(|c| c.starts_with("__Host-chrontainer_session=;")), "{cleared:?}");
+    assert!(cleared.iter().any(|c| c.starts_with("chrontainer_session=;")), "{cleared:?}");
+
+    // HTTPS seen through a trusted proxy gives the prefixed name too
+    let proxied = App::start_secured(&[("CHRONTAINER_TRUST_PROXY", "true")]);
+    let form = format!("username=admin&password={}", common::form_encode(ADMIN_PASSWORD));
+    let reply = proxied.request(
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-Proto", "https")],
+        Some(form.as_bytes()),
+    );
+    assert!(reply.header("set-cookie").unwrap().starts_with("__Host-chrontainer_session="), "{}", reply.text);
+
+    // over plain HTTP the plain name, which is read as before
+    let plain = App::start_secured(&[]);
+    let session = plain.login("admin", ADMIN_PASSWORD);
+    assert!(session.cookie.starts_with("chrontainer_session="), "{}", session.cookie);
+}
+
+#[test]
+fn plain_http_beyond_loopback_is_warned_about_once_at_start_up() {
+    let warning = "sign-ins cross the network in clear text";
+    let exposed = App::start_secured(&[("CHRONTAINER_LISTEN", "0.0.0.0:0")]);
+    let output = exposed.output();
+    assert_eq!(output.matches(warning).count(), 1, "{output}");
+    assert!(output.contains("Put Chrontainer behind HTTPS"), "{output}");
+    for quiet in [
+        App::start_secured(&[]),
+        App::start_secured(&[("CHRONTAINER_LISTEN", "0.0.0.0:0"), ("CHRONTAINER_SECURE_COOKIES", "true")]),
+    ] {
+        assert!(!quiet.output().contains(warning), "{}", quiet.output());
+    }
+}

@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::Utc;
 use serde::Serialize;
 
-use super::cookies::SESSION_COOKIE;
+use super::cookies::session_secret;
 use super::AppState;
 use crate::auth::tokens::{self, TOKEN_PREFIX};
 use crate::auth::{sessions, Credential, Identity, Role};
@@ -76,8 +76,7 @@ pub fn shown(req: &HttpRequest) -> Result<Option<Shown>, AppError> {
             .ok_or(AppError::Unauthorized)?;
         return Ok(Some(Shown::Token { digest: tokens::digest(token) }));
     }
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
-    let secret = cookie.value().to_string();
+    let Some(secret) = session_secret(req) else { return Ok(None) };
     Ok((secret.len() == 43).then_some(Shown::Session { secret }))
 }
 

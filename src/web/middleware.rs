@@ -26,7 +26,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::client::{is_https, own_host};
-use super::cookies::{removal_cookie, SESSION_COOKIE};
+use super::cookies::{removal_cookies, session_secret};
 use super::hosts;
 use super::identity::identify;
 use super::{AppState, MAX_BODY};
@@ -222,8 +222,10 @@ fn unauthenticated(req: ServiceRequest, path: &str, state: &AppState) -> Service
     };
     let mut res = HttpResponse::SeeOther();
     res.insert_header((header::LOCATION, location)).insert_header((header::CACHE_CONTROL, "no-store"));
-    if req.cookie(SESSION_COOKIE).is_some() {
-        res.cookie(removal_cookie(is_https(req.request(), &state.config)));
+    if session_secret(req.request()).is_some() {
+        for cookie in removal_cookies(is_https(req.request(), &state.config)) {
+            res.cookie(cookie);
+        }
     }
     req.into_response(res.finish())
 }
