@@ -76,6 +76,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         throttle: Arc::default(),
         password_changes: Arc::default(),
         passwords: Arc::default(),
+        streams: Arc::default(),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
@@ -95,6 +96,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     .shutdown_timeout(config.stop_timeout.as_secs() + 5)
     .bind(config.listen)
     .map_err(|e| StartError(format!("CHRONTAINER_LISTEN={} cannot be bound: {e}", config.listen)))?;
+    if let Some(warning) = plain_http_warning(&config) {
+        log::warn!("{warning}");
+    }
     for addr in server.addrs() {
         log::info!("listening on http://{addr} (started in {} ms)", started.elapsed().as_millis());
     }
@@ -120,6 +124,25 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
+/// The warning for sign-ins that will cross the network unencrypted: a password is asked for,
+/// the address is not loopback, and nothing says HTTPS is in front (secure cookies, or a proxy
+/// trusted to tell).
+fn plain_http_warning(config: &Config) -> Option<String> {
+    let exposed = config.auth == AuthMode::Password
+        && !config.listen.ip().is_loopback()
+        && !config.secure_cookies
+        && !config.trust_proxy;
+    exposed.then(|| {
+        format!(
+            "sign-ins cross the network in clear text: Chrontainer listens on {} over plain HTTP, so anyone \
+             on the way can read passwords and session cookies. Put Chrontainer behind HTTPS (a reverse \
+             proxy, DEPLOYMENT.md section 7) and set CHRONTAINER_TRUST_PROXY=true or \
+             CHRONTAINER_SECURE_COOKIES=true, or listen on 127.0.0.1 only",
+            config.listen
+        )
+    })
+}
+
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     match signal(SignalKind::terminate()) {
@@ -132,6 +155,34 @@ async fn wait_for_signal() {
         Err(e) => {
             log::warn!("cannot listen for SIGTERM ({e}); stopping on SIGINT only");
             let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let map: std::collections::HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned()).unwrap()
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_is_warned_about_unless_https_is_in_front() {
+        let warning = plain_http_warning(&config(&[])).expect("the default 0.0.0.0:5000 is warned about");
+        assert!(warning.starts_with("sign-ins cross the network in clear text"), "{warning}");
+        assert!(plain_http_warning(&config(&[("CHRONTAINER_LISTEN", "192.168.1.2:5000")])).is_some());
+        assert!(plain_http_warning(&config(&[("CHRONTAINER_LISTEN", "[::]:5000")])).is_some());
+        for quiet in [
+            ("CHRONTAINER_LISTEN", "127.0.0.1:5000"),
+            ("CHRONTAINER_LISTEN", "[::1]:5000"),
+            ("CHRONTAINER_SECURE_COOKIES", "true"),
+            ("CHRONTAINER_TRUST_PROXY", "true"),
+            ("CHRONTAINER_AUTH", "none"),
+        ] {
+            assert!(plain_http_warning(&config(&[quiet])).is_none(), "{quiet:?}");
         }
     }
 }

@@ -319,3 +319,262 @@ fn raw_head_of_stream(app: &App, path: &str, headers: &[(&str, &str)]) -> (u16, 
         .collect();
     (status, headers, ())
 }
+
+#[test]
+fn healthz_tells_strangers_only_that_it_works() {
+    let app = App::start_secured(&[]);
+    let anonymous = app.request("GET", "/healthz", &[], None);
+    assert_eq!((anonymous.status, anonymous.json()), (200, serde_json::json!({"status": "ok"})));
+    for forged in [
+        ("Authorization", "Bearer ctk_forged"),
+        ("Cookie", "chrontainer_session=forged-forged-forged-forged-forged-forged-for"),
+    ] {
+        let reply = app.request("GET", "/healthz", &[forged], None);
+        assert_eq!((reply.status, reply.json()), (200, serde_json::json!({"status": "ok"})), "{forged:?}");
+    }
+
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let token = app.token(&admin, "health", "read");
+    let bearer = format!("Bearer {token}");
+    for (who, headers) in
+        [("session", [("Cookie", admin.cookie.as_str())]), ("token", [("Authorization", &bearer)])]
+    {
+        let full = app.request("GET", "/healthz", &headers, None).json();
+        assert_eq!(
+            (full["status"].as_str(), full["database"].as_str()),
+            (Some("ok"), Some("ok")),
+            "{who}: {full}"
+        );
+        assert!(full["docker"]["status"].is_string(), "{who}: {full}");
+    }
+}
+
+/// An open `/api/events` stream read by a thread: what came so far, and when it ended.
+struct Watched {
+    socket: std::net::TcpStream,
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    ended: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+impl Watched {
+    fn text(&self) -> String {
+        self.text.lock().unwrap().clone()
+    }
+
+    fn ended(&self) -> Option<std::time::Instant> {
+        *self.ended.lock().unwrap()
+    }
+
+    fn keepalives(&self) -> usize {
+        self.text().matches(": keepalive").count()
+    }
+
+    /// The client goes away.
+    fn close(self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Opens `/api/events` with `headers`: the stream, or the status and body of the refusal.
+fn open_stream(app: &App, headers: &[(&str, &str)]) -> Result<Watched, (u16, String)> {
+    let addr = app.base_url.trim_start_matches("http://");
+    let mut socket = std::net::TcpStream::connect(addr).unwrap();
+    let mut request = format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    socket.write_all(request.as_bytes()).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(socket.read(&mut byte).unwrap(), 1, "the stream closed before its headers");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
+    if status != 200 {
+        let mut rest = String::new();
+        let _ = socket.read_to_string(&mut rest);
+        return Err((status, rest));
+    }
+    socket.set_read_timeout(None).unwrap();
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let ended = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let (mut reader, t, e) = (socket.try_clone().unwrap(), text.clone(), ended.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let mut t = t.lock().unwrap();
+                    t.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    // the last chunk of a chunked body: the server ended the stream
+                    if t.ends_with("\r\n0\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+        *e.lock().unwrap() = Some(std::time::Instant::now());
+    });
+    wait_for("the stream's first line", WAIT, || text.lock().unwrap().contains(": connected").then_some(()));
+    Ok(Watched { socket, text, ended })
+}
+
+fn id_of(app: &App, admin: &common::Session, list: &str, key: &str, name: &str) -> i64 {
+    let all = app.as_browser(admin, "GET", list, None).json();
+    all.as_array().unwrap().iter().find(|x| x[key] == name).unwrap()["id"].as_i64().unwrap()
+}
+
+#[test]
+fn streams_end_within_15_s_of_their_credential_and_only_theirs() {
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let new = serde_json::json!({"username": "vic", "password": "viewer password", "role": "viewer"});
+    assert_eq!(app.as_browser(&admin, "POST", "/api/users", Some(new.to_string().as_bytes())).status, 201);
+    let vic = app.login("vic", "viewer password");
+    let other_admin = app.login("admin", ADMIN_PASSWORD);
+    let changing = app.login("admin", ADMIN_PASSWORD);
+    let revoked = app.token(&admin, "revoked", "read");
+    let kept = app.token(&admin, "kept", "read");
+    let bearer = |t: &str| format!("Bearer {t}");
+    let (revoked_auth, kept_auth) = (bearer(&revoked), bearer(&kept));
+
+    let ending = [
+        ("a revoked token", open_stream(&app, &[("Authorization", &revoked_auth)]).unwrap()),
+        ("a signed-out session", open_stream(&app, &[("Cookie", &other_admin.cookie)]).unwrap()),
+        ("a deleted user's session", open_stream(&app, &[("Cookie", &vic.cookie)]).unwrap()),
+        ("a session ended by a password change", open_stream(&app, &[("Cookie", &admin.cookie)]).unwrap()),
+    ];
+    let lasting = [
+        ("another token", open_stream(&app, &[("Authorization", &kept_auth)]).unwrap()),
+        (
+            "the session that changed the password",
+            open_stream(&app, &[("Cookie", &changing.cookie)]).unwrap(),
+        ),
+    ];
+    // a re-check on a live credential keeps the stream
+    wait_for("a keepalive on every stream", Duration::from_secs(25), || {
+        ending.iter().chain(&lasting).all(|(_, s)| s.keepalives() >= 1).then_some(())
+    });
+    assert!(ending.iter().chain(&lasting).all(|(_, s)| s.ended().is_none()), "a live stream ended");
+
+    let token_id = id_of(&app, &changing, "/api/tokens", "name", "revoked");
+    let vic_id = id_of(&app, &changing, "/api/users", "username", "vic");
+    let start = std::time::Instant::now();
+    assert_eq!(app.as_browser(&changing, "DELETE", &format!("/api/tokens/{token_id}"), None).status, 204);
+    let logout = format!("csrf_token={}", other_admin.csrf);
+    let out = app.request(
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &other_admin.cookie),
+            ("Origin", &app.base_url),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(logout.as_bytes()),
+    );
+    assert_eq!(out.status, 303, "{}", out.text);
+    assert_eq!(app.as_browser(&changing, "DELETE", &format!("/api/users/{vic_id}"), None).status, 204);
+    let change =
+        serde_json::json!({"current_password": ADMIN_PASSWORD, "new_password": "another admin password"});
+    let changed =
+        app.as_browser(&changing, "POST", "/api/users/me/password", Some(change.to_string().as_bytes()));
+    assert_eq!(changed.status, 204, "{}", changed.text);
+
+    for (what, stream) in &ending {
+        wait_for(what, Duration::from_secs(20), || stream.ended());
+        let took = stream.ended().unwrap().saturating_duration_since(start);
+        assert!(took <= Duration::from_secs(15), "{what}: the stream ended {took:?} after, not within 15 s");
+    }
+    let seen = lasting.iter().map(|(_, s)| s.keepalives()).collect::<Vec<_>>();
+    wait_for("one more keepalive on the streams that stay", Duration::from_secs(25), || {
+        lasting.iter().zip(&seen).all(|((_, s), n)| s.keepalives() > *n).then_some(())
+    });
+    for (what, stream) in &lasting {
+        assert!(stream.ended().is_none(), "{what} ended: {}", stream.text());
+    }
+}
+
+#[test]
+fn the_ninth_stream_of_a_token_is_429_and_a_closed_one_frees_its_slot() {
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let auth = format!("Bearer {}", app.token(&admin, "streams", "read"));
+    let headers = [("Authorization", auth.as_str())];
+    let mut open: Vec<Watched> = (0..8).map(|_| open_stream(&app, &headers).unwrap()).collect();
+    let (status, body) = open_stream(&app, &headers).err().expect("a ninth stream on one token opened");
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("too_many_streams"), "{body}");
+    // another credential has slots of its own
+    let other = open_stream(&app, &[("Cookie", &admin.cookie)]).expect("the session's own stream");
+
+    open.pop().unwrap().close();
+    let again = wait_for("the closed stream's slot to come back", Duration::from_secs(30), || {
+        open_stream(&app, &headers).ok()
+    });
+    assert!(again.ended().is_none());
+    let (status, _) = open_stream(&app, &headers).err().expect("the slot was given back twice");
+    assert_eq!(status, 429);
+    other.close();
+}
+
+#[test]
+fn a_secure_session_cookie_is_host_prefixed_and_signs_in() {
+    let secure = App::start_secured(&[("CHRONTAINER_SECURE_COOKIES", "true")]);
+    let reply = secure.try_login("admin", ADMIN_PASSWORD);
+    let cookie = reply.header("set-cookie").unwrap().to_string();
+    assert!(cookie.starts_with("__Host-chrontainer_session=") && cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    // the harness signs in with whatever cookie it gets and reads /api/users/me with it
+    let session = secure.login("admin", ADMIN_PASSWORD);
+    assert!(session.cookie.starts_with("__Host-chrontainer_session="), "{}", session.cookie);
+    let out = secure.request(
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &session.cookie),
+            ("Origin", &secure.base_url),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(format!("csrf_token={}", session.csrf).as_bytes()),
+    );
+    let cleared: Vec<&str> =
+        out.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(cleared.iter().any(|c| c.starts_with("__Host-chrontainer_session=;")), "{cleared:?}");
+    assert!(cleared.iter().any(|c| c.starts_with("chrontainer_session=;")), "{cleared:?}");
+
+    // HTTPS seen through a trusted proxy gives the prefixed name too
+    let proxied = App::start_secured(&[("CHRONTAINER_TRUST_PROXY", "true")]);
+    let form = format!("username=admin&password={}", common::form_encode(ADMIN_PASSWORD));
+    let reply = proxied.request(
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-Proto", "https")],
+        Some(form.as_bytes()),
+    );
+    assert!(reply.header("set-cookie").unwrap().starts_with("__Host-chrontainer_session="), "{}", reply.text);
+
+    // over plain HTTP the plain name, which is read as before
+    let plain = App::start_secured(&[]);
+    let session = plain.login("admin", ADMIN_PASSWORD);
+    assert!(session.cookie.starts_with("chrontainer_session="), "{}", session.cookie);
+}
+
+#[test]
+fn plain_http_beyond_loopback_is_warned_about_once_at_start_up() {
+    let warning = "sign-ins cross the network in clear text";
+    let exposed = App::start_secured(&[("CHRONTAINER_LISTEN", "0.0.0.0:0")]);
+    let output = exposed.output();
+    assert_eq!(output.matches(warning).count(), 1, "{output}");
+    assert!(output.contains("Put Chrontainer behind HTTPS"), "{output}");
+    for quiet in [
+        App::start_secured(&[]),
+        App::start_secured(&[("CHRONTAINER_LISTEN", "0.0.0.0:0"), ("CHRONTAINER_SECURE_COOKIES", "true")]),
+    ] {
+        assert!(!quiet.output().contains(warning), "{}", quiet.output());
+    }
+}

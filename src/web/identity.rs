@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::Utc;
 use serde::Serialize;
 
-use super::cookies::SESSION_COOKIE;
+use super::cookies::session_secret;
 use super::AppState;
 use crate::auth::tokens::{self, TOKEN_PREFIX};
 use crate::auth::{Credential, Identity, Role};
@@ -53,10 +53,19 @@ impl PageAuth {
     }
 }
 
-/// Finds the credentials of a request. `Err` when they are given but wrong (a bad or revoked
-/// token); `Ok(None)` when there are none (or the session is over: a browser then signs in again).
-pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Option<Identity>, AppError> {
-    let now = Utc::now().naive_utc();
+/// The credentials a request shows, before they are looked up; kept by an event stream to look
+/// them up again while it lasts.
+#[derive(Clone)]
+pub enum Shown {
+    /// The SHA-256 of an `Authorization: Bearer` token.
+    Token { digest: String },
+    /// The session cookie's secret (its CSRF token is derived from it).
+    Session { secret: String },
+}
+
+/// Reads the credentials of a request: `Err` for an `Authorization` header that is no token of
+/// ours, `Ok(None)` without credentials (or with a cookie that cannot be a session's).
+pub fn shown(req: &HttpRequest) -> Result<Option<Shown>, AppError> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -66,29 +75,46 @@ pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Opti
             .map(|(_, token)| token.trim())
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() <= 100)
             .ok_or(AppError::Unauthorized)?;
-        let hash = tokens::digest(token);
-        let live = store::tokens::find_live(&state.actors.store, hash, now).await?;
-        let live = live.ok_or(AppError::Unauthorized)?;
-        return Ok(Some(Identity {
-            name: Some(format!("token:{}", live.token.name)),
-            role: live.role(),
-            credential: Credential::Token { token_id: live.token.id, user_id: live.owner.id },
-        }));
+        return Ok(Some(Shown::Token { digest: tokens::digest(token) }));
     }
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else { return Ok(None) };
-    let secret = cookie.value().to_string();
-    if secret.len() != 43 {
-        return Ok(None);
+    let Some(secret) = session_secret(req) else { return Ok(None) };
+    Ok((secret.len() == 43).then_some(Shown::Session { secret }))
+}
+
+/// Who the credentials stand for now. `Err` when a token is wrong or revoked; `Ok(None)` when
+/// the session is over (a browser then signs in again).
+pub async fn look_up(shown: &Shown, state: &AppState) -> Result<Option<Identity>, AppError> {
+    let now = Utc::now().naive_utc();
+    match shown {
+        Shown::Token { digest } => {
+            let live = store::tokens::find_live(&state.actors.store, digest.clone(), now).await?;
+            let live = live.ok_or(AppError::Unauthorized)?;
+            Ok(Some(Identity {
+                name: Some(format!("token:{}", live.token.name)),
+                role: live.role(),
+                credential: Credential::Token { token_id: live.token.id, user_id: live.owner.id },
+            }))
+        }
+        Shown::Session { secret } => {
+            let hash = tokens::digest(secret);
+            let found = store::sessions::find_live(&state.actors.store, hash, now).await?;
+            Ok(found.map(|(session, user)| Identity {
+                role: user.role,
+                name: Some(user.username),
+                credential: Credential::Session {
+                    session_id: session.id,
+                    user_id: user.id,
+                    csrf_token: tokens::csrf_for_session(secret),
+                },
+            }))
+        }
     }
-    let hash = tokens::digest(&secret);
-    let found = store::sessions::find_live(&state.actors.store, hash, now).await?;
-    Ok(found.map(|(session, user)| Identity {
-        role: user.role,
-        name: Some(user.username),
-        credential: Credential::Session {
-            session_id: session.id,
-            user_id: user.id,
-            csrf_token: tokens::csrf_for_session(&secret),
-        },
-    }))
+}
+
+/// Finds the credentials of a request and who they stand for ([`shown`], then [`look_up`]).
+pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Option<Identity>, AppError> {
+    match shown(req)? {
+        Some(shown) => look_up(&shown, state).await,
+        None => Ok(None),
+    }
 }

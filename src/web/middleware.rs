@@ -1,9 +1,10 @@
 //! The middleware every request passes: who may do what (authentication, roles, CSRF and
 //! cross-site checks, and the refusals), and the security headers of every answer.
 //!
-//! - Open without credentials: `/healthz`, `/login`, `/static/*`. Everything else, `/metrics`
-//!   included, needs a session cookie or `Authorization: Bearer <token>`; `/api/*` and `/metrics`
-//!   answer 401 JSON without one, pages redirect (303) to `/login?next=…`.
+//! - Open without credentials: `/healthz` (its details only with them), `/login`, `/static/*`.
+//!   Everything else, `/metrics` included, needs a session cookie or `Authorization: Bearer
+//!   <token>`; `/api/*` and `/metrics` answer 401 JSON without one, pages redirect (303) to
+//!   `/login?next=…`.
 //! - State-changing methods (anything but GET, HEAD, OPTIONS) by a viewer or a `read` token: 403,
 //!   except a user's own password change and logout.
 //! - State-changing methods authenticated by the cookie also need a same-origin `Origin` (or
@@ -25,7 +26,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::client::{is_https, own_host};
-use super::cookies::{removal_cookie, SESSION_COOKIE};
+use super::cookies::{removal_cookies, session_secret};
 use super::hosts;
 use super::identity::identify;
 use super::{AppState, MAX_BODY};
@@ -95,8 +96,9 @@ pub async fn authenticate(
                 return Ok(refuse(req, &state, e));
             }
         }
-        // the login page sends someone already signed in onwards; nothing else public needs to know
-        if path == "/login" {
+        // the login page sends someone already signed in onwards, and the health check tells them
+        // more than a stranger; nothing else public needs to know
+        if path == "/login" || path == "/healthz" {
             if let Ok(Some(who)) = identify(req.request(), &state).await {
                 req.extensions_mut().insert(who);
             }
@@ -220,8 +222,10 @@ fn unauthenticated(req: ServiceRequest, path: &str, state: &AppState) -> Service
     };
     let mut res = HttpResponse::SeeOther();
     res.insert_header((header::LOCATION, location)).insert_header((header::CACHE_CONTROL, "no-store"));
-    if req.cookie(SESSION_COOKIE).is_some() {
-        res.cookie(removal_cookie(is_https(req.request(), &state.config)));
+    if session_secret(req.request()).is_some() {
+        for cookie in removal_cookies(is_https(req.request(), &state.config)) {
+            res.cookie(cookie);
+        }
     }
     req.into_response(res.finish())
 }

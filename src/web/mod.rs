@@ -10,6 +10,7 @@ pub mod identity;
 pub mod input;
 pub mod middleware;
 pub mod pages;
+pub mod streams;
 
 use std::sync::Arc;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub password_changes: Arc<crate::auth::throttle::Throttle<crate::domain::UserId>>,
     /// Bounds the argon2 work of every handler together.
     pub passwords: Arc<crate::auth::password::Gate>,
+    /// The open `/api/events` streams, capped per credential and in all.
+    pub streams: Arc<streams::Streams>,
 }
 
 /// Every route of the service: the API (with its JSON 404) before the pages, whose default is the

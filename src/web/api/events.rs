@@ -1,15 +1,25 @@
-//! `GET /api/events`: live updates as a `text/event-stream`.
+//! `GET /api/events`: live updates as a `text/event-stream`, for as long as the credential that
+//! opened it lasts.
 
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 
+use crate::auth::{Credential, Identity, Role};
+use crate::error::AppError;
+use crate::events::Event;
+use crate::web::identity::{self, Shown};
+use crate::web::streams::Slot;
 use crate::web::AppState;
 
-/// A comment line this often keeps proxies from closing an idle stream.
-const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How often a stream looks its credential up again (a revoked token, a signed-out or deleted
+/// user, a password change end it by the next tick) and sends a comment line, which keeps
+/// proxies from closing an idle stream and shows a client that went away.
+const TICK: Duration = Duration::from_secs(10);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/events", web::get().to(stream));
@@ -20,26 +30,72 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     description = "Event names: `container` (a Container whose state changed, or `{\"id\", \"deleted\": true, \"name\"}` \
         when it is removed), `log` (a new LogEntry), \
         `schedule` (a Schedule that changed, or `{\"id\": …, \"deleted\": true}`), `docker` (the Engine's \
-        reachability), and `lagged` (the client fell behind: reload what it shows).",
-    responses((status = 200, description = "an event stream", body = String, content_type = "text/event-stream")))]
-pub(super) async fn stream(state: web::Data<AppState>) -> HttpResponse {
-    let rx = state.bus.subscribe();
+        reachability), and `lagged` (the client fell behind: reload what it shows). Each stream re-checks its \
+        credential every 10 s and ends when it is gone; at most 8 streams per credential and 64 in all.",
+    responses(
+        (status = 200, description = "an event stream", body = String, content_type = "text/event-stream"),
+        (status = 429, description = "too_many_streams", body = crate::error::ErrorBody),
+    ))]
+pub(super) async fn stream(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+) -> Result<HttpResponse, AppError> {
+    // the credentials as shown, to be looked up again; with authentication off there are none
+    let credential = match who.credential {
+        Credential::Open => None,
+        _ => Some((identity::shown(&req)?.ok_or(AppError::Unauthorized)?, who.role)),
+    };
+    let slot = state.streams.open(&who)?;
+    let mut ticks = interval_at(Instant::now() + TICK, TICK);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let live = Live { rx: state.bus.subscribe(), ticks, credential, state: state.into_inner(), _slot: slot };
     let first = futures_util::stream::once(async {
         Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))
     });
-    let events = futures_util::stream::unfold(rx, |mut rx| async move {
-        let chunk = match tokio::time::timeout(KEEPALIVE, rx.recv()).await {
-            Ok(Ok(event)) => format!("event: {}\ndata: {}\n\n", event.name(), event.data()),
-            // fell behind: tell the page to reload what it shows
-            Ok(Err(RecvError::Lagged(n))) => format!("event: lagged\ndata: {n}\n\n"),
-            Ok(Err(RecvError::Closed)) => return None,
-            Err(_) => ": keepalive\n\n".to_string(),
-        };
-        Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), rx))
+    let events = futures_util::stream::unfold(live, |mut live| async move {
+        let chunk = live.next().await?;
+        Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), live))
     });
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(futures_util::StreamExt::chain(first, events))
+        .streaming(futures_util::StreamExt::chain(first, events)))
+}
+
+/// What one open stream holds. Dropped, with its slot, when the client goes away or it ends.
+struct Live {
+    rx: Receiver<Event>,
+    ticks: Interval,
+    /// The credentials it was opened with and the role they had; `None` with authentication off.
+    credential: Option<(Shown, Role)>,
+    state: std::sync::Arc<AppState>,
+    _slot: Slot,
+}
+
+impl Live {
+    /// The next chunk to send, or `None` to end the stream.
+    async fn next(&mut self) -> Option<String> {
+        tokio::select! {
+            got = self.rx.recv() => match got {
+                Ok(event) => Some(format!("event: {}\ndata: {}\n\n", event.name(), event.data())),
+                // fell behind: tell the page to reload what it shows
+                Err(RecvError::Lagged(n)) => Some(format!("event: lagged\ndata: {n}\n\n")),
+                Err(RecvError::Closed) => None,
+            },
+            _ = self.ticks.tick() => self.still_allowed().await.then(|| ": keepalive\n\n".to_string()),
+        }
+    }
+
+    /// Whether the credentials still stand for someone, with the role they had. A role that
+    /// changed ends the stream too: the client reconnects and is judged afresh. A database that
+    /// cannot answer ends it as well, rather than go on unchecked.
+    async fn still_allowed(&self) -> bool {
+        let Some((shown, role)) = &self.credential else { return true };
+        match identity::look_up(shown, &self.state).await {
+            Ok(Some(now)) => now.role == *role,
+            Ok(None) | Err(_) => false,
+        }
+    }
 }

@@ -19,7 +19,7 @@ use crate::domain::UserId;
 use crate::error::AppError;
 use crate::store::{self, audit};
 use crate::web::client::{client_ip, client_text, is_https};
-use crate::web::cookies::{removal_cookie, session_cookie};
+use crate::web::cookies::{removal_cookies, session_cookie};
 use crate::web::identity::PageAuth;
 use crate::web::AppState;
 
@@ -203,8 +203,10 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Identity) -> 
         audit::record(&state.actors.store, who.name.as_deref(), "logout", "").await;
     }
     let mut res = see_other(if state.config.auth == AuthMode::None { "/" } else { "/login" });
-    if let Err(e) = res.add_cookie(&removal_cookie(is_https(&req, &state.config))) {
-        log::warn!("cannot clear the session cookie: {e}");
+    for cookie in removal_cookies(is_https(&req, &state.config)) {
+        if let Err(e) = res.add_cookie(&cookie) {
+            log::warn!("cannot clear the session cookie: {e}");
+        }
     }
     res
 }
