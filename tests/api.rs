@@ -332,3 +332,34 @@ fn null_for_a_typed_field_is_refused_naming_it() {
     assert_eq!(status, 201, "{token}");
     assert_eq!(token["role"], "read");
 }
+
+#[test]
+fn stats_count_a_manual_restart_and_refuse_bad_parameters() {
+    let app = App::start();
+    let c = TestContainer::run("stats", &[]);
+    let (status, _) = app.post(&format!("/api/containers/{}/restart", c.name), json!({}));
+    assert_eq!(status, 200);
+
+    let (status, stats) = app.get("/api/stats?days=7");
+    assert_eq!(status, 200, "{stats}");
+    let days = stats["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[6]["success"], 1, "{stats}");
+    assert_eq!(days.iter().map(|d| d["success"].as_i64().unwrap()).sum::<i64>(), 1);
+    for field in ["date", "success", "error", "skipped", "missed"] {
+        assert!(days[0].get(field).is_some(), "{field}");
+    }
+    let containers = stats["containers"].as_array().unwrap();
+    assert_eq!(containers.len(), 1, "{stats}");
+    assert_eq!(containers[0]["host"], "local");
+    assert_eq!(containers[0]["container"], c.name.as_str());
+    assert_eq!(containers[0]["restarts"], json!({"schedule": 0, "manual": 1, "health": 0, "window": 0}));
+    assert_eq!(stats["schedules"], json!([]));
+    assert_eq!(app.get("/api/stats").1["days"].as_array().unwrap().len(), 30);
+
+    assert_eq!(error_code(&app.get("/api/stats?days=0")), (400, "invalid_parameter"));
+    assert_eq!(error_code(&app.get("/api/stats?days=367")), (400, "invalid_parameter"));
+    assert_eq!(error_code(&app.get("/api/stats?days=many")), (400, "invalid_parameter"));
+    assert_eq!(error_code(&app.get("/api/stats?host=elsewhere")), (404, "host_not_found"));
+    assert_eq!(app.get("/api/stats?host=local").0, 200);
+}

@@ -412,7 +412,20 @@ fn screenshots_at_phone_and_desktop_sizes_in_light_and_dark() {
                 b.wait("the log rows", "return document.querySelectorAll('tr[id^=\"log-\"]').length >= 3;")
                     .await;
                 b.screenshot(&name("logs")).await;
-                written.extend(["dashboard", "schedule-form", "logs"].map(name));
+
+                // a page without live updates: `open` would wait for them
+                b.client.goto(&format!("{}/stats", b.base)).await.expect("open /stats");
+                b.wait(
+                    "the chart's bars",
+                    "return document.querySelectorAll('svg.chart-svg rect.bar-success').length >= 1;",
+                )
+                .await;
+                let overflow = b
+                    .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                    .await;
+                assert_eq!(overflow, 0, "/stats scrolls sideways at {width} px");
+                b.screenshot(&name("stats")).await;
+                written.extend(["dashboard", "schedule-form", "logs", "stats"].map(name));
             }
         }
         b.quit().await;
@@ -420,7 +433,7 @@ fn screenshots_at_phone_and_desktop_sizes_in_light_and_dark() {
             let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
             assert!(size > 5_000, "{} looks empty ({size} bytes)", file.display());
         }
-        assert_eq!(written.len(), 12);
+        assert_eq!(written.len(), 16);
     });
 }
 

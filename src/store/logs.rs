@@ -131,7 +131,7 @@ pub struct LogPage {
 
 // The queries, on the StoreActor's connection.
 impl LogRow {
-    fn insert(c: &mut SqliteConnection, new: &NewLog) -> Result<LogRow, AppError> {
+    pub(super) fn insert(c: &mut SqliteConnection, new: &NewLog) -> Result<LogRow, AppError> {
         Ok(diesel::insert_into(logs::table).values(new).returning(LogRow::as_returning()).get_result(c)?)
     }
 

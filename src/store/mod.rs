@@ -15,6 +15,7 @@ pub mod logs;
 pub mod schedules;
 mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 

@@ -8,6 +8,7 @@ pub mod events;
 pub mod logs;
 pub mod openapi;
 pub mod schedules;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(users::configure)
         .configure(tokens::configure)
         .configure(audit::configure)
+        .configure(stats::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

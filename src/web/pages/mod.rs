@@ -12,6 +12,7 @@ mod format;
 mod login;
 mod logs;
 mod settings;
+mod stats;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -31,17 +32,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(settings::configure)
         .route("/", web::get().to(dashboard::page))
         .route("/logs", web::get().to(logs::page))
+        .route("/stats", web::get().to(stats::page))
         .route("/static/{file}", web::get().to(assets::serve))
         .default_service(web::to(|req: HttpRequest| async move { not_found_page(&req) }));
 }
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("dashboard", include_str!("../../../templates/dashboard.hbs")),
     ("logs", include_str!("../../../templates/logs.hbs")),
     ("error", include_str!("../../../templates/error.hbs")),
     ("login", include_str!("../../../templates/login.hbs")),
     ("settings", include_str!("../../../templates/settings.hbs")),
+    ("stats", include_str!("../../../templates/stats.hbs")),
 ];
 
 /// Builds the template registry once at start-up: strict (a misspelt field is an error, not an

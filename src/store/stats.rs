@@ -1,0 +1,276 @@
+//! The statistics of `/api/stats` and `/stats`: SQL aggregates over one window of `logs`, each a
+//! range scan of the covering index `logs_stats` (see its migration).
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sqlite::SqliteConnection;
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// Successful restarts of one container on one day from which it counts as flapping.
+pub const FLAPPING_RESTARTS_PER_DAY: i64 = 3;
+
+/// Actions of one UTC day, by result.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DayCounts {
+    pub date: NaiveDate,
+    pub success: i64,
+    pub error: i64,
+    pub skipped: i64,
+    pub missed: i64,
+}
+
+impl DayCounts {
+    pub fn total(&self) -> i64 {
+        self.success + self.error + self.skipped + self.missed
+    }
+}
+
+/// One schedule over the window. `success_rate` is successes over every entry (skipped and missed
+/// ones count against it); the durations are nearest-rank percentiles over the entries that
+/// reached Docker (success or error), `None` when there were none.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScheduleStats {
+    pub id: i32,
+    pub runs: i64,
+    pub success_rate: f64,
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+    pub last_failure: Option<NaiveDateTime>,
+}
+
+/// Successful restarts of a container by what asked for them. A schedule's "run now" is a person
+/// asking, so it counts as manual; `health` and `window` stay 0 until those triggers exist.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Restarts {
+    pub schedule: i64,
+    pub manual: i64,
+    pub health: i64,
+    pub window: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContainerStats {
+    pub container: String,
+    pub restarts: Restarts,
+}
+
+/// A container restarted at least [`FLAPPING_RESTARTS_PER_DAY`] times on one day: its worst day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Flapping {
+    pub container: String,
+    pub date: NaiveDate,
+    pub restarts: i64,
+}
+
+/// Everything `/api/stats` answers, for the days from `since` (midnight UTC) on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stats {
+    pub days: Vec<DayCounts>,
+    pub schedules: Vec<ScheduleStats>,
+    pub containers: Vec<ContainerStats>,
+    pub flapping: Vec<Flapping>,
+}
+
+/// The first instant of a window of `days` UTC days ending with the day of `now`.
+pub fn window_start(now: NaiveDateTime, days: u32) -> NaiveDateTime {
+    (now.date() - Duration::days(i64::from(days.max(1)) - 1)).and_time(chrono::NaiveTime::MIN)
+}
+
+#[derive(QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct ScheduleRow {
+    #[diesel(sql_type = Integer)]
+    schedule_id: i32,
+    #[diesel(sql_type = BigInt)]
+    runs: i64,
+    #[diesel(sql_type = BigInt)]
+    successes: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    last_failure: Option<NaiveDateTime>,
+}
+
+#[derive(QueryableByName)]
+struct PercentileRow {
+    #[diesel(sql_type = Integer)]
+    schedule_id: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    p50: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    p95: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct ContainerRow {
+    #[diesel(sql_type = Text)]
+    container_name: String,
+    #[diesel(sql_type = BigInt)]
+    schedule: i64,
+    #[diesel(sql_type = BigInt)]
+    manual: i64,
+}
+
+#[derive(QueryableByName)]
+struct FlappingRow {
+    #[diesel(sql_type = Text)]
+    container_name: String,
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = BigInt)]
+    restarts: i64,
+}
+
+fn parse_day(day: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|e| AppError::Database(format!("a log row has an unreadable timestamp ({day:?}): {e}")))
+}
+
+/// Actions per day from `since` to `until` (both days included, every day present).
+pub fn days(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+    until: NaiveDate,
+) -> Result<Vec<DayCounts>, AppError> {
+    let rows: Vec<DayRow> = diesel::sql_query(
+        "SELECT substr(timestamp, 1, 10) AS day, status, COUNT(*) AS n FROM logs WHERE timestamp >= ? \
+         GROUP BY day, status",
+    )
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    let mut by_day: BTreeMap<NaiveDate, DayCounts> = BTreeMap::new();
+    let mut day = since.date();
+    while day <= until {
+        by_day.insert(day, DayCounts { date: day, ..Default::default() });
+        day += Duration::days(1);
+    }
+    for row in rows {
+        let date = parse_day(&row.day)?;
+        // A row stamped after `until` (a clock set back) has no bar to go in.
+        let Some(counts) = by_day.get_mut(&date) else { continue };
+        match row.status.as_str() {
+            "success" => counts.success += row.n,
+            "error" => counts.error += row.n,
+            "skipped" => counts.skipped += row.n,
+            _ => counts.missed += row.n,
+        }
+    }
+    Ok(by_day.into_values().collect())
+}
+
+/// Per schedule that has entries since `since`, by id.
+pub fn schedules(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec<ScheduleStats>, AppError> {
+    let rows: Vec<ScheduleRow> = diesel::sql_query(
+        "SELECT schedule_id, COUNT(*) AS runs, SUM(status = 'success') AS successes, \
+         MAX(CASE WHEN status = 'error' THEN timestamp END) AS last_failure \
+         FROM logs WHERE timestamp >= ? AND schedule_id IS NOT NULL GROUP BY schedule_id ORDER BY schedule_id",
+    )
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    // Nearest rank: the k-th smallest with k = ceil(n * p / 100).
+    let percentiles: Vec<PercentileRow> = diesel::sql_query(
+        "SELECT schedule_id, \
+           MAX(CASE WHEN rn = (cnt * 50 + 99) / 100 THEN duration_ms END) AS p50, \
+           MAX(CASE WHEN rn = (cnt * 95 + 99) / 100 THEN duration_ms END) AS p95 \
+         FROM (SELECT schedule_id, duration_ms, \
+                 ROW_NUMBER() OVER (PARTITION BY schedule_id ORDER BY duration_ms) AS rn, \
+                 COUNT(*) OVER (PARTITION BY schedule_id) AS cnt \
+               FROM logs WHERE timestamp >= ? AND schedule_id IS NOT NULL AND status IN ('success', 'error')) \
+         GROUP BY schedule_id",
+    )
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    let percentiles: BTreeMap<i32, PercentileRow> =
+        percentiles.into_iter().map(|p| (p.schedule_id, p)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let p = percentiles.get(&r.schedule_id);
+            ScheduleStats {
+                id: r.schedule_id,
+                runs: r.runs,
+                success_rate: if r.runs == 0 { 0.0 } else { r.successes as f64 / r.runs as f64 },
+                p50_ms: p.and_then(|p| p.p50),
+                p95_ms: p.and_then(|p| p.p95),
+                last_failure: r.last_failure,
+            }
+        })
+        .collect())
+}
+
+/// Per container with entries since `since`, by name.
+pub fn containers(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+) -> Result<Vec<ContainerStats>, AppError> {
+    let rows: Vec<ContainerRow> = diesel::sql_query(
+        "SELECT container_name, \
+           SUM(action = 'restart' AND status = 'success' AND \"trigger\" = 'schedule') AS schedule, \
+           SUM(action = 'restart' AND status = 'success' AND \"trigger\" IN ('manual', 'run_now')) AS manual \
+         FROM logs WHERE timestamp >= ? GROUP BY container_name ORDER BY container_name",
+    )
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ContainerStats {
+            container: r.container_name,
+            restarts: Restarts { schedule: r.schedule, manual: r.manual, ..Default::default() },
+        })
+        .collect())
+}
+
+/// Containers that flapped since `since`, most restarts first.
+pub fn flapping(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec<Flapping>, AppError> {
+    let rows: Vec<FlappingRow> = diesel::sql_query(
+        "SELECT container_name, substr(timestamp, 1, 10) AS day, COUNT(*) AS restarts FROM logs \
+         WHERE timestamp >= ? AND action = 'restart' AND status = 'success' \
+         GROUP BY container_name, day HAVING COUNT(*) >= ? ORDER BY restarts DESC, day DESC",
+    )
+    .bind::<Timestamp, _>(since)
+    .bind::<BigInt, _>(FLAPPING_RESTARTS_PER_DAY)
+    .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for r in rows {
+        if seen.insert(r.container_name.clone()) {
+            out.push(Flapping {
+                container: r.container_name,
+                date: parse_day(&r.day)?,
+                restarts: r.restarts,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every statistic over the `days` UTC days ending with the day of `now`.
+pub fn stats(conn: &mut SqliteConnection, now: NaiveDateTime, days: u32) -> Result<Stats, AppError> {
+    let since = window_start(now, days);
+    Ok(Stats {
+        days: self::days(conn, since, now.date())?,
+        schedules: schedules(conn, since)?,
+        containers: containers(conn, since)?,
+        flapping: flapping(conn, since)?,
+    })
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The statistics of the `days` days up to `now`, computed on the StoreActor's thread.
+pub async fn load(store: &super::Store, now: NaiveDateTime, days: u32) -> Result<Stats, AppError> {
+    store.run(move |c| stats(c, now, days)).await
+}
