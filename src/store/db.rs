@@ -154,9 +154,10 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000006 (000007 is the token owner)
-        conn.revert_last_migration(MIGRATIONS).unwrap();
-        conn.revert_last_migration(MIGRATIONS).unwrap();
+        // back to before 000006 (000007 is the token owner, 000008 the stats index)
+        for _ in 0..3 {
+            conn.revert_last_migration(MIGRATIONS).unwrap();
+        }
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -184,6 +185,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
+        // back to before 000007 (000008 is the stats index)
+        conn.revert_last_migration(MIGRATIONS).unwrap();
         conn.revert_last_migration(MIGRATIONS).unwrap();
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
