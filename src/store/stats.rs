@@ -144,6 +144,7 @@ pub fn days(
     since: NaiveDateTime,
     until: NaiveDate,
 ) -> Result<Vec<DayCounts>, AppError> {
+    // The day is the stored text's date part: `date()` would parse every row's timestamp again.
     let rows: Vec<DayRow> = diesel::sql_query(
         "SELECT substr(timestamp, 1, 10) AS day, status, COUNT(*) AS n FROM logs WHERE timestamp >= ? \
          GROUP BY day, status",
