@@ -29,7 +29,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let started = Instant::now();
     let _lock = db::lock_data_dir(&config.data_dir).map_err(StartError)?;
     let db_path = config.database_path();
-    drop(db::open(&db_path).map_err(|e| StartError(format!("{e}: {}", cause(&e))))?);
+    drop(db::open(&db_path).map_err(|e| StartError(format!("{e}: {}", e.cause())))?);
 
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::default());
@@ -38,7 +38,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     match config.auth {
         AuthMode::Password => crate::auth::users::ensure_first_admin(&store, config.admin_password.clone())
             .await
-            .map_err(|e| StartError(format!("creating the first admin: {}", cause(&e))))?,
+            .map_err(|e| StartError(format!("creating the first admin: {}", e.cause())))?,
         AuthMode::None => log::warn!(
             "CHRONTAINER_AUTH=none: authentication is OFF. Anyone who can reach {} can stop every container \
              and, through Docker, control this host: use it only on a network you trust completely",
@@ -60,11 +60,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         let grace = config.misfire_grace;
         Supervisor::start(move |_| SchedulerActor::new(store, docker, log, bus, metrics, grace))
     };
-    let mut templates =
-        web::pages::templates().map_err(|e| StartError(format!("templates: {}", cause(&e))))?;
-    web::auth::register_templates(&mut templates)
-        .map_err(|e| StartError(format!("templates: {}", cause(&e))))?;
-    let templates = Arc::new(templates);
+    let templates =
+        Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
     let state = AppState {
         config: config.clone(),
         actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, log },
@@ -79,8 +76,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         App::new()
             .app_data(actix_web::web::Data::new(state.clone()))
             // registered last, so outermost: the headers go on every answer, refusals included
-            .wrap(from_fn(web::auth::authenticate))
-            .wrap(from_fn(web::auth::security_headers))
+            .wrap(from_fn(web::middleware::authenticate))
+            .wrap(from_fn(web::middleware::security_headers))
             .configure(web::configure)
     })
     .workers(workers)
@@ -106,19 +103,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         }
     }
     if let Err(e) = store.run(queries::checkpoint).await {
-        log::warn!("WAL checkpoint at shutdown failed: {}", cause(&e));
+        log::warn!("WAL checkpoint at shutdown failed: {}", e.cause());
     }
     let _ = server_task.await;
     log::info!("stopped");
     Ok(())
-}
-
-/// The cause of an error for the operator's log (the user-facing text hides it).
-fn cause(e: &crate::error::AppError) -> String {
-    match e {
-        crate::error::AppError::Database(c) | crate::error::AppError::Internal(c) => c.clone(),
-        other => other.to_string(),
-    }
 }
 
 async fn wait_for_signal() {

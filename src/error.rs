@@ -79,6 +79,15 @@ impl AppError {
         json!({ "error": error })
     }
 
+    /// The cause for the operator's log: what `Database` and `Internal` hide from the user,
+    /// the message itself for the rest.
+    pub fn cause(&self) -> String {
+        match self {
+            AppError::Database(cause) | AppError::Internal(cause) => cause.clone(),
+            other => other.to_string(),
+        }
+    }
+
     fn log_cause(&self) {
         match self {
             AppError::Database(cause) => log::error!("database error: {cause}"),

@@ -47,7 +47,6 @@ use diesel::sqlite::SqliteConnection;
 use crate::config::Config;
 use crate::cron::CronExpr;
 use crate::domain::Action;
-use crate::error::AppError;
 use crate::store::db;
 use crate::store::schema::{logs, schedules};
 
@@ -97,7 +96,7 @@ pub fn run(config: &Config, options: &Options, out: &mut dyn Write) -> Result<Su
 
     let containers = options.check_docker.then(existing_containers);
     let mut new =
-        db::open(&target).map_err(|e| format!("cannot open {}: {}", target.display(), cause(&e)))?;
+        db::open(&target).map_err(|e| format!("cannot open {}: {}", target.display(), e.cause()))?;
 
     let tz = config.timezone;
     let now = Utc::now();
@@ -143,13 +142,6 @@ pub fn run(config: &Config, options: &Options, out: &mut dyn Write) -> Result<Su
         writeln!(out, "{line}").map_err(|e| format!("cannot write the report: {e}"))?;
     }
     Ok(summary)
-}
-
-fn cause(e: &AppError) -> String {
-    match e {
-        AppError::Database(c) | AppError::Internal(c) => c.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Opens the original's database read-only, so the import can never change it.

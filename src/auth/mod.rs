@@ -1,5 +1,5 @@
 //! Who is asking, and what they may do: users with roles, browser sessions, API tokens, the login
-//! throttle and the audit trail. The HTTP side (middleware, login and settings pages) is `web::auth`.
+//! throttle and the audit trail. The HTTP side (middleware, login and settings pages) is in `web/`.
 //!
 //! Secrets are never stored: passwords as argon2id hashes, session cookies and API tokens as the
 //! SHA-256 of 32 random bytes (enough entropy that a fast hash is safe).

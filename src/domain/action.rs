@@ -47,8 +47,9 @@ impl FromStr for Action {
                 "invalid_action",
                 Some("action"),
                 format!(
-                    "action: {:?} is not one of start, stop, restart, pause, unpause",
-                    crate::text::clip(s, 40)
+                    "action: {:?} is not one of {}",
+                    crate::text::clip(s, 40),
+                    Action::ALL.map(Action::as_str).join(", ")
                 ),
             )
         })

@@ -1,24 +1,19 @@
 //! The HTTP side: thin handlers that validate input, send one message to an actor and render
 //! JSON (`/api/*`) or a handlebars page.
 
-pub mod audit;
-pub mod auth;
-pub mod containers;
-pub mod events;
+pub mod api;
+pub mod client;
+pub mod cookies;
 pub mod health;
+pub mod identity;
 pub mod input;
-pub mod logs;
-pub mod openapi;
+pub mod middleware;
 pub mod pages;
-pub mod preview;
-pub mod schedules;
-pub mod tokens;
-pub mod users;
 
 use std::sync::Arc;
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use crate::actors::Actors;
 use crate::config::Config;
@@ -41,30 +36,15 @@ pub struct AppState {
     pub throttle: Arc<crate::auth::throttle::Throttle>,
 }
 
-/// Every route of the service. API routes are registered with their full `/api/…` path, so that
-/// the OpenAPI test can find each one in the source.
+/// Every route of the service: the API (with its JSON 404) before the pages, whose default is the
+/// 404 page.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
         .app_data(query_config())
         .app_data(web::PayloadConfig::new(MAX_BODY))
         .configure(health::configure)
-        .configure(containers::configure)
-        .configure(schedules::configure)
-        .configure(logs::configure)
-        .configure(events::configure)
-        .configure(openapi::configure)
-        .route("/api/cron/preview", web::get().to(preview::preview))
-        .configure(users::configure)
-        .configure(tokens::configure)
-        .configure(audit::configure)
-        .configure(auth::configure)
-        // after every API route: anything else under /api is a JSON 404, never a page
-        .service(web::scope("/api").default_service(web::to(api_not_found)))
+        .configure(api::configure)
         .configure(pages::configure);
-}
-
-async fn api_not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found("not_found", format!("No API route {} {}", req.method(), req.path())))
 }
 
 fn json_config() -> web::JsonConfig {

@@ -15,7 +15,7 @@ use crate::cron::{parse_timezone, CronExpr};
 use crate::domain::Action;
 use crate::error::AppError;
 use crate::store::{queries, Schedule};
-use crate::web::auth::PageAuth;
+use crate::web::identity::PageAuth;
 use crate::web::AppState;
 
 /// How far "Coming up" looks ahead.
@@ -324,9 +324,6 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     if !timezones.iter().any(|z| z == input.default_tz.name()) {
         timezones.insert(0, input.default_tz.name().to_string());
     }
-    let actions: Vec<(&str, String)> =
-        Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
-    let actions: Vec<(&str, &str)> = actions.iter().map(|(v, l)| (*v, l.as_str())).collect();
 
     Dashboard {
         common: Common::new("Dashboard", "dashboard"),
@@ -350,7 +347,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         container_names,
         timezones,
         default_timezone: input.default_tz.name().to_string(),
-        action_options: Choice::list(&actions, "restart"),
+        action_options: Choice::actions(None, "restart"),
     }
 }
 

@@ -5,11 +5,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::input::bounded_number;
-use super::AppState;
 use crate::auth::audit::{self, AuditEntry};
 use crate::auth::Identity;
 use crate::error::AppError;
+use crate::web::input::bounded_number;
+use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/audit", web::get().to(list));
@@ -37,5 +37,5 @@ async fn list(
     let rows = state.actors.store.run(move |c| audit::page(c, limit, before)).await?;
     let next_before = if rows.len() as i64 == limit { rows.last().map(|r| r.id) } else { None };
     let items: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
-    Ok(super::json(&json!({ "items": items, "next_before": next_before })))
+    Ok(crate::web::json(&json!({ "items": items, "next_before": next_before })))
 }

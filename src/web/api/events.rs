@@ -6,7 +6,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::AppState;
+use crate::web::AppState;
 
 /// A comment line this often keeps proxies from closing an idle stream.
 const KEEPALIVE: Duration = Duration::from_secs(15);

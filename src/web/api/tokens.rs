@@ -6,11 +6,11 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::input::path_id;
-use super::AppState;
 use crate::auth::tokens::{self as token_store, CreatedToken, NewToken, TokenView, TOKEN_PREFIX};
 use crate::auth::{audit, users, Identity, Role};
 use crate::error::AppError;
+use crate::web::input::path_id;
+use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/tokens", web::get().to(list))
@@ -20,11 +20,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let rows = state.actors.store.run(token_store::list).await?;
-    Ok(super::json(&rows.into_iter().map(TokenView::from).collect::<Vec<_>>()))
+    Ok(crate::web::json(&rows.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
 
 /// Creates a token (admins only). `role` is `read` (a viewer) or `full` (an admin).
-pub(super) async fn create(
+pub(crate) async fn create(
     state: &AppState,
     who: &Identity,
     name: &str,
@@ -48,7 +48,7 @@ pub(super) async fn create(
 }
 
 /// Revokes a token (admins only): the next request that shows it is refused.
-pub(super) async fn revoke(state: &AppState, who: &Identity, id: i32) -> Result<TokenView, AppError> {
+pub(crate) async fn revoke(state: &AppState, who: &Identity, id: i32) -> Result<TokenView, AppError> {
     who.require_admin()?;
     let now = Utc::now().naive_utc();
     let row = state.actors.store.run(move |c| token_store::revoke(c, id, now)).await?;

@@ -8,10 +8,9 @@ use serde::Serialize;
 
 use super::format::{capitalize, duration_ms, query_string, run_status, url_encode};
 use super::{Choice, Common};
-use crate::domain::Action;
 use crate::store::LogEntry;
-use crate::web::auth::PageAuth;
-use crate::web::logs::LogParams;
+use crate::web::api::logs::LogParams;
+use crate::web::identity::PageAuth;
 use crate::web::AppState;
 
 #[derive(Debug, Serialize)]
@@ -55,7 +54,7 @@ struct LogView {
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let result = async {
         let params: LogParams = super::query(&req)?;
-        let (entries, next_before) = crate::web::logs::page(&state, params.to_query()?).await?;
+        let (entries, next_before) = crate::web::api::logs::page(&state, params.to_query()?).await?;
         let mut view = build(&params, entries, next_before, state.config.timezone);
         view.auth = PageAuth::of(&req);
         super::render(&state.templates, "logs", &view)
@@ -85,10 +84,6 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         format!("/logs{}", query_string(&pairs))
     };
     let first_page = text(&params.before).is_empty();
-    let actions: Vec<(&str, String)> =
-        Action::ALL.iter().map(|a| (a.as_str(), capitalize(a.as_str()))).collect();
-    let mut action_choices = vec![("", "Any action")];
-    action_choices.extend(actions.iter().map(|(v, l)| (*v, l.as_str())));
     LogsPage {
         common: Common::new("Activity log", "logs"),
         auth: PageAuth::default(),
@@ -106,7 +101,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
             ],
             text(&params.status),
         ),
-        action_options: Choice::list(&action_choices, text(&params.action)),
+        action_options: Choice::actions(Some(("", "Any action")), text(&params.action)),
         trigger_options: Choice::list(
             &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now")],
             text(&params.trigger),

@@ -4,12 +4,12 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::AppState;
 use crate::actors::docker::{GetContainer, ListContainers, Target};
 use crate::actors::failure_error;
 use crate::auth::Identity;
 use crate::domain::{Action, HostId, Trigger};
 use crate::error::AppError;
+use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/containers", web::get().to(list))
@@ -18,11 +18,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    Ok(super::json(&state.actors.docker.send(ListContainers).await??))
+    Ok(crate::web::json(&state.actors.docker.send(ListContainers).await??))
 }
 
 async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    Ok(super::json(&state.actors.docker.send(GetContainer(path.into_inner())).await??))
+    Ok(crate::web::json(&state.actors.docker.send(GetContainer(path.into_inner())).await??))
 }
 
 async fn act(
@@ -44,6 +44,6 @@ async fn act(
         .await?;
     match failure {
         Some(failure) => Err(failure_error(&failure, &entry)),
-        None => Ok(super::json(&json!({ "log": entry }))),
+        None => Ok(crate::web::json(&json!({ "log": entry }))),
     }
 }

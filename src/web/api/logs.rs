@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::input::{bounded_number, optional_text};
-use super::AppState;
 use crate::domain::{Action, RunStatus, Trigger};
 use crate::error::AppError;
 use crate::store::{queries, LogEntry, LogQuery};
+use crate::web::input::{bounded_number, optional_text};
+use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/logs", web::get().to(list));
@@ -44,7 +44,6 @@ impl LogParams {
             raw.map(|r| bounded_number(Some(r), field, 0, 1, i64::from(i32::MAX)).map(|n| n as i32))
                 .transpose()
         };
-        let actions: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
         Ok(LogQuery {
             limit: bounded_number(self.limit.as_deref().filter(|s| !s.is_empty()), "limit", 50, 1, 500)?,
             before: id(&self.before, "before")?,
@@ -56,7 +55,7 @@ impl LogParams {
                 &[RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed]
                     .map(RunStatus::as_str),
             )?,
-            action: one_of(self.action.clone(), "action", &actions)?,
+            action: one_of(self.action.clone(), "action", &Action::ALL.map(Action::as_str))?,
             trigger: one_of(
                 self.trigger.clone(),
                 "trigger",
@@ -77,5 +76,5 @@ pub async fn page(state: &AppState, query: LogQuery) -> Result<(Vec<LogEntry>, O
 
 async fn list(state: web::Data<AppState>, params: web::Query<LogParams>) -> Result<HttpResponse, AppError> {
     let (items, next_before) = page(&state, params.to_query()?).await?;
-    Ok(super::json(&json!({ "items": items, "next_before": next_before })))
+    Ok(crate::web::json(&json!({ "items": items, "next_before": next_before })))
 }

@@ -8,11 +8,11 @@ use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::input::path_id;
-use super::AppState;
 use crate::auth::users::{self as user_store, NewUser, UserView};
 use crate::auth::{audit, password, Credential, Identity, Role};
 use crate::error::AppError;
+use crate::web::input::path_id;
+use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/users", web::get().to(list))
@@ -28,7 +28,7 @@ fn user_id(raw: &str) -> Result<i32, AppError> {
 }
 
 /// Hashes off the async threads: argon2 takes tens of milliseconds by design.
-pub(super) async fn hash_password(secret: String) -> Result<String, AppError> {
+pub(crate) async fn hash_password(secret: String) -> Result<String, AppError> {
     web::block(move || password::hash(&secret))
         .await
         .map_err(|e| AppError::Internal(format!("password hashing thread: {e}")))?
@@ -40,7 +40,7 @@ fn required(value: Option<String>, field: &'static str) -> Result<String, AppErr
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let rows = state.actors.store.run(user_store::list).await?;
-    Ok(super::json(&rows.into_iter().map(UserView::from).collect::<Vec<_>>()))
+    Ok(crate::web::json(&rows.into_iter().map(UserView::from).collect::<Vec<_>>()))
 }
 
 /// Who is asking: `{"name", "role", "via", "csrf_token"}` (`via`: session, token or none; the CSRF
@@ -51,7 +51,7 @@ async fn me(who: Identity) -> HttpResponse {
         Credential::Session { .. } => "session",
         Credential::Token { .. } => "token",
     };
-    super::json(&json!({
+    crate::web::json(&json!({
         "name": who.name,
         "role": who.role.as_str(),
         "via": via,
@@ -60,7 +60,7 @@ async fn me(who: Identity) -> HttpResponse {
 }
 
 /// Creates a user (admins only).
-pub(super) async fn create(
+pub(crate) async fn create(
     state: &AppState,
     who: &Identity,
     username: &str,
@@ -88,7 +88,7 @@ pub(super) async fn create(
 
 /// Changes a user's role and/or sets a new password (admins only). A new password ends all of
 /// that user's sessions but the asking one.
-pub(super) async fn update(
+pub(crate) async fn update(
     state: &AppState,
     who: &Identity,
     id: i32,
@@ -136,7 +136,7 @@ pub(super) async fn update(
 }
 
 /// Deletes a user (admins only); never the last admin.
-pub(super) async fn remove(state: &AppState, who: &Identity, id: i32) -> Result<(), AppError> {
+pub(crate) async fn remove(state: &AppState, who: &Identity, id: i32) -> Result<(), AppError> {
     who.require_admin()?;
     let row = state.actors.store.run(move |c| user_store::delete(c, id)).await?;
     audit::record(&state.actors.store, who.name.as_deref(), "user_deleted", row.username).await;
@@ -144,7 +144,7 @@ pub(super) async fn remove(state: &AppState, who: &Identity, id: i32) -> Result<
 }
 
 /// Changes the asking user's own password, which ends their other sessions.
-pub(super) async fn change_own_password(
+pub(crate) async fn change_own_password(
     state: &AppState,
     who: &Identity,
     current: String,
@@ -223,7 +223,7 @@ async fn update_api(
 ) -> Result<HttpResponse, AppError> {
     let id = user_id(&id)?;
     let body = body.into_inner();
-    Ok(super::json(&update(&state, &who, id, body.role.as_deref(), body.password).await?))
+    Ok(crate::web::json(&update(&state, &who, id, body.role.as_deref(), body.password).await?))
 }
 
 async fn delete_api(

@@ -7,12 +7,16 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::input::bounded_number;
-use super::AppState;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::error::AppError;
 use crate::text::clip;
 use crate::time::rfc3339;
+use crate::web::input::bounded_number;
+use crate::web::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/cron/preview", web::get().to(preview));
+}
 
 pub const DEFAULT_COUNT: i64 = 5;
 pub const MAX_COUNT: i64 = 50;
@@ -40,7 +44,7 @@ pub async fn preview(
         state.config.timezone,
         Utc::now(),
     )?;
-    Ok(super::json(&answer))
+    Ok(crate::web::json(&answer))
 }
 
 /// The answer body; errors name the query parameter at fault (`expr`, `tz`, `count`, `from`).

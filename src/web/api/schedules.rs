@@ -7,8 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::input::{optional_text, path_id, required_text};
-use super::AppState;
 use crate::actors::docker::{Container, GetContainer};
 use crate::actors::failure_error;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
@@ -17,6 +15,8 @@ use crate::cron::{parse_timezone, CronExpr};
 use crate::domain::Action;
 use crate::error::AppError;
 use crate::store::{queries, NewSchedule, Schedule, ScheduleChanges};
+use crate::web::input::{optional_text, path_id, required_text};
+use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/schedules", web::get().to(list))
@@ -78,13 +78,13 @@ async fn resolve_container(state: &AppState, name: String) -> Result<Container, 
 
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let rows = state.actors.store.run(queries::list_schedules).await?;
-    Ok(super::json(&rows.into_iter().map(Schedule::from).collect::<Vec<_>>()))
+    Ok(crate::web::json(&rows.into_iter().map(Schedule::from).collect::<Vec<_>>()))
 }
 
 async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
     let row = state.actors.store.run(move |c| queries::get_schedule(c, id)).await?;
-    Ok(super::json(&Schedule::from(row)))
+    Ok(crate::web::json(&Schedule::from(row)))
 }
 
 async fn create(
@@ -191,7 +191,7 @@ async fn patch(
     let schedule = state.actors.scheduler.send(Update { id, changes }).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_updated", audit::describe(&schedule))
         .await;
-    Ok(super::json(&schedule))
+    Ok(crate::web::json(&schedule))
 }
 
 async fn delete(
@@ -214,6 +214,6 @@ async fn run_now(
     let (entry, failure) = state.actors.scheduler.send(RunNow { id, actor: who.actor() }).await??;
     match failure {
         Some(failure) => Err(failure_error(&failure, &entry)),
-        None => Ok(super::json(&json!({ "log": entry }))),
+        None => Ok(crate::web::json(&json!({ "log": entry }))),
     }
 }

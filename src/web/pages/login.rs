@@ -1,0 +1,215 @@
+//! `/login` and `/logout`: signing in with a user name and password (throttled by address, every
+//! attempt in the audit trail) and signing out.
+
+use std::time::Instant;
+
+use actix_web::cookie::Cookie;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::{render_or_error, see_other, Common};
+use crate::auth::users::{self as user_store};
+use crate::auth::{audit, password, sessions, tokens, Identity};
+use crate::config::AuthMode;
+use crate::error::AppError;
+use crate::web::client::{client_ip, client_text, is_https};
+use crate::web::cookies::{removal_cookie, session_cookie};
+use crate::web::identity::PageAuth;
+use crate::web::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout));
+}
+
+#[derive(Serialize)]
+struct LoginView {
+    #[serde(flatten)]
+    common: Common,
+    auth: PageAuth,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let next = web::Query::<NextQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().next);
+    let next = safe_next(next.as_deref());
+    if state.config.auth == AuthMode::None || req.extensions().get::<Identity>().is_some() {
+        return see_other(&next);
+    }
+    let view = LoginView {
+        common: Common::new("Sign in", ""),
+        auth: PageAuth::of(&req),
+        next,
+        username: String::new(),
+        error: None,
+    };
+    render_or_error(&state, StatusCode::OK, "login", &view)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<LoginForm>) -> HttpResponse {
+    let LoginForm { username, password: secret, next } = form.into_inner();
+    let next = safe_next(next.as_deref());
+    if state.config.auth == AuthMode::None {
+        return see_other(&next);
+    }
+    let username = username.trim().to_string();
+    let page = |status: StatusCode, error: String| {
+        let view = LoginView {
+            common: Common::new("Sign in", ""),
+            auth: PageAuth::default(),
+            next: next.clone(),
+            username: crate::text::clip(&username, user_store::MAX_USERNAME),
+            error: Some(error),
+        };
+        render_or_error(&state, status, "login", &view)
+    };
+    let ip = client_ip(&req, &state.config);
+    let from = client_text(&req, &state.config);
+    if let Some(ip) = ip {
+        if let Err(wait) = state.throttle.check(ip, Instant::now()) {
+            log::warn!("sign-in refused: too many failures from {from}");
+            let mut res = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many failed sign-ins from your address: try again in {wait} s."),
+            );
+            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return res;
+        }
+    }
+
+    let user = match user_store::check_username(&username) {
+        Ok(name) => match state.actors.store.run(move |c| user_store::find_by_name(c, &name)).await {
+            Ok(user) => user,
+            Err(e) => return super::error_page(&state.templates, &e),
+        },
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = web::block(move || match hash {
+        Some(hash) if secret.chars().count() <= password::MAX_LEN => password::verify(&secret, &hash),
+        _ => {
+            password::verify_nothing(&secret);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+
+    let user = match (user, matches) {
+        (Some(user), true) => user,
+        (user, _) => {
+            if let Some(ip) = ip {
+                state.throttle.failed(ip, Instant::now());
+            }
+            // the name only when it is a user's: a password typed into the name field stays out of the log
+            let detail = match user {
+                Some(u) => format!("as {} from {from}", u.username),
+                None => format!("unknown user from {from}"),
+            };
+            audit::record(&state.actors.store, None, "login_failed", detail).await;
+            return page(StatusCode::UNAUTHORIZED, "Wrong user name or password.".into());
+        }
+    };
+
+    let result = start_session(&state, &req, user.id).await;
+    let cookie = match result {
+        Ok(cookie) => cookie,
+        Err(e) => return super::error_page(&state.templates, &e),
+    };
+    let old_session = req.extensions().get::<Identity>().and_then(Identity::session_id);
+    if let Some(old) = old_session {
+        let _ = state.actors.store.run(move |c| sessions::delete(c, old)).await;
+    }
+    audit::record(&state.actors.store, Some(&user.username), "login_succeeded", format!("from {from}")).await;
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(cookie)
+        .finish()
+}
+
+/// A new session (fresh random id: nothing chosen before sign-in survives it) and its cookie.
+async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    user_id: i32,
+) -> Result<Cookie<'static>, AppError> {
+    let secret = tokens::random_secret()?;
+    let hash = tokens::digest(&secret);
+    let lifetime = state.config.session_lifetime;
+    let now = Utc::now().naive_utc();
+    let expires = now
+        + chrono::Duration::from_std(lifetime)
+            .map_err(|e| AppError::Internal(format!("session lifetime: {e}")))?;
+    state.actors.store.run(move |c| sessions::create(c, user_id, &hash, now, expires)).await?;
+    Ok(session_cookie(secret, is_https(req, &state.config), lifetime))
+}
+
+async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Identity) -> HttpResponse {
+    if let Some(id) = who.session_id() {
+        if let Err(e) = state.actors.store.run(move |c| sessions::delete(c, id)).await {
+            return super::error_page(&state.templates, &e);
+        }
+        audit::record(&state.actors.store, who.name.as_deref(), "logout", "").await;
+    }
+    let mut res = see_other(if state.config.auth == AuthMode::None { "/" } else { "/login" });
+    if let Err(e) = res.add_cookie(&removal_cookie(is_https(&req, &state.config))) {
+        log::warn!("cannot clear the session cookie: {e}");
+    }
+    res
+}
+
+/// Where to go after signing in: only a path on this site, never `//host` or anything absolute,
+/// so that a link to `/login?next=…` cannot send anyone elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/login")
+                && n.len() <= 2048
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_a_local_path_or_home() {
+        assert_eq!(safe_next(Some("/logs?status=error")), "/logs?status=error");
+        for bad in
+            ["//evil.example", "https://evil.example", "/\\evil.example", "evil", "/login?next=/", "/a b", ""]
+        {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}
