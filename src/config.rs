@@ -1,6 +1,7 @@
 //! Configuration from the environment, validated at start-up. Every setting is listed in
 //! ARCHITECTURE.md and README.md; every secret may also be given as `NAME_FILE` (Docker secrets).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ pub struct Config {
     pub trust_proxy: bool,
     /// How long a sign-in lasts, from the moment of signing in.
     pub session_lifetime: Duration,
+    /// env_logger's filter (`RUST_LOG`), e.g. `info` or `chrontainer=debug`.
+    pub log_filter: String,
 }
 
 impl fmt::Debug for Config {
@@ -53,6 +56,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_proxy", &self.trust_proxy)
             .field("session_lifetime", &self.session_lifetime)
+            .field("log_filter", &self.log_filter)
             .finish()
     }
 }
@@ -62,9 +66,31 @@ impl fmt::Debug for Config {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// Settings given on the command line (see `cli`), each under the environment variable it stands
+/// for; they win over the environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides(BTreeMap<&'static str, String>);
+
+impl Overrides {
+    pub fn set(&mut self, var: &'static str, value: String) {
+        self.0.insert(var, value);
+    }
+
+    pub fn get(&self, var: &str) -> Option<&str> {
+        self.0.get(var).map(String::as_str)
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_env_with(&Overrides::default())
+    }
+
+    /// The environment, with `overrides` (the command line's flags) in front of it.
+    pub fn from_env_with(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            overrides.get(name).map(str::to_string).or_else(|| std::env::var(name).ok())
+        })
     }
 
     /// Reads the settings through `var`, so tests need not touch the process environment.
@@ -116,6 +142,7 @@ impl Config {
         let secure_cookies = flag(&get, "CHRONTAINER_SECURE_COOKIES", false)?;
         let trust_proxy = flag(&get, "CHRONTAINER_TRUST_PROXY", false)?;
         let session_hours = number(&get, "CHRONTAINER_SESSION_HOURS", 168, 1, 8760)?;
+        let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
 
         Ok(Config {
             listen,
@@ -130,6 +157,7 @@ impl Config {
             secure_cookies,
             trust_proxy,
             session_lifetime: Duration::from_secs(session_hours * 3600),
+            log_filter,
         })
     }
 
@@ -212,6 +240,7 @@ mod tests {
         assert_eq!(c.admin_password, None);
         assert!(!c.secure_cookies && !c.trust_proxy);
         assert_eq!(c.session_lifetime, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(c.log_filter, "info");
     }
 
     #[test]
