@@ -1,6 +1,7 @@
 //! Configuration from the environment, validated at start-up. Every setting is listed in
 //! ARCHITECTURE.md and README.md; every secret may also be given as `NAME_FILE` (Docker secrets).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub struct Config {
     /// (`CHRONTAINER_ALLOWED_HOSTS`, comma-separated, lower case, no port): anything else is a
     /// DNS-rebinding page or a mistake.
     pub allowed_hosts: Vec<String>,
+    /// env_logger's filter (`RUST_LOG`), e.g. `info` or `chrontainer=debug`.
+    pub log_filter: String,
 }
 
 impl fmt::Debug for Config {
@@ -71,6 +74,7 @@ impl fmt::Debug for Config {
             .field("max_schedules", &self.max_schedules)
             .field("min_interval", &self.min_interval)
             .field("allowed_hosts", &self.allowed_hosts)
+            .field("log_filter", &self.log_filter)
             .finish()
     }
 }
@@ -80,9 +84,31 @@ impl fmt::Debug for Config {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// Settings given on the command line (see `cli`), each under the environment variable it stands
+/// for; they win over the environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides(BTreeMap<&'static str, String>);
+
+impl Overrides {
+    pub fn set(&mut self, var: &'static str, value: String) {
+        self.0.insert(var, value);
+    }
+
+    pub fn get(&self, var: &str) -> Option<&str> {
+        self.0.get(var).map(String::as_str)
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_env_with(&Overrides::default())
+    }
+
+    /// The environment, with `overrides` (the command line's flags) in front of it.
+    pub fn from_env_with(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            overrides.get(name).map(str::to_string).or_else(|| std::env::var(name).ok())
+        })
     }
 
     /// Reads the settings through `var`, so tests need not touch the process environment.
@@ -148,6 +174,7 @@ impl Config {
         let max_schedules = number(&get, "CHRONTAINER_MAX_SCHEDULES", 1000, 1, 100_000)? as usize;
         let min_interval = seconds(&get, "CHRONTAINER_MIN_INTERVAL", 10, 1, 86400)?;
         let allowed_hosts = allowed_hosts(get("CHRONTAINER_ALLOWED_HOSTS"))?;
+        let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
 
         Ok(Config {
             listen,
@@ -166,6 +193,7 @@ impl Config {
             max_schedules,
             min_interval: Duration::from_secs(min_interval),
             allowed_hosts,
+            log_filter,
         })
     }
 
@@ -287,6 +315,7 @@ mod tests {
         assert_eq!(c.admin_password, None);
         assert!(!c.secure_cookies && !c.trust_proxy);
         assert_eq!(c.session_lifetime, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(c.log_filter, "info");
         assert_eq!(c.docker, DockerEndpoint { url: "unix:///var/run/docker.sock".into(), tls: None });
     }
 

@@ -1,38 +1,51 @@
 //! `chrontainer` runs the service; `chrontainer healthcheck` asks a running one for `/healthz`
 //! (the image has no curl); `chrontainer import-legacy OLD.db` imports the original's database.
+//! The command line itself is `chrontainer::cli`; `chrontainer --help` tells it all.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chrontainer::config::Config;
+use chrontainer::cli::{self, Command};
+use chrontainer::config::{Config, Overrides};
 
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => serve(),
-        Some("healthcheck") => healthcheck(),
-        Some("import-legacy") => import_legacy(std::env::args().skip(2).collect()),
-        Some("--version" | "-V") => {
-            println!("chrontainer {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("chrontainer: unknown command {other:?}; commands: serve (the default), healthcheck, import-legacy, --version");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn serve() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let config = match Config::from_env() {
-        Ok(config) => config,
+    let invocation = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(invocation) => invocation,
         Err(e) => {
-            eprintln!("chrontainer: {e}");
+            eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
+    let overrides = &invocation.overrides;
+    match invocation.command {
+        Command::Help(topic) => {
+            print!("{}", cli::help(topic));
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            println!("chrontainer {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Serve => config(overrides).map_or_else(|code| code, serve),
+        Command::Healthcheck => config(overrides).map_or_else(|code| code, healthcheck),
+        Command::ImportLegacy { path, dry_run, check_docker } => config(overrides)
+            .map_or_else(|code| code, |config| import_legacy(config, path, dry_run, check_docker)),
+    }
+}
+
+/// The settings, or exit code 2 after a line naming the bad one.
+fn config(overrides: &Overrides) -> Result<Config, ExitCode> {
+    Config::from_env_with(overrides).map_err(|e| {
+        eprintln!("chrontainer: {}", cli::explain(&e, overrides));
+        ExitCode::from(2)
+    })
+}
+
+fn serve(config: Config) -> ExitCode {
+    env_logger::Builder::new().parse_filters(&config.log_filter).init();
     match actix_rt::System::new().block_on(chrontainer::app::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -44,14 +57,7 @@ fn serve() -> ExitCode {
 }
 
 /// Exit 0 when the local instance answers 200 on `/healthz`.
-fn healthcheck() -> ExitCode {
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("chrontainer: {e}");
-            return ExitCode::from(2);
-        }
-    };
+fn healthcheck(config: Config) -> ExitCode {
     let mut addr = config.listen;
     if addr.ip().is_unspecified() {
         addr = SocketAddr::new([127, 0, 0, 1].into(), addr.port());
@@ -77,39 +83,9 @@ fn healthcheck() -> ExitCode {
     }
 }
 
-/// `import-legacy [--dry-run] [--no-docker-check] OLD.db`: see `chrontainer::import::legacy`.
-fn import_legacy(args: Vec<String>) -> ExitCode {
-    const USAGE: &str =
-        "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] <path-to-old-chrontainer.db>";
-    let (mut dry_run, mut check_docker, mut paths) = (false, true, Vec::new());
-    for arg in args {
-        match arg.as_str() {
-            "--dry-run" => dry_run = true,
-            "--no-docker-check" => check_docker = false,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            flag if flag.starts_with("--") => {
-                eprintln!("chrontainer: unknown option {flag}; {USAGE}");
-                return ExitCode::from(2);
-            }
-            _ => paths.push(arg),
-        }
-    }
-    let [legacy] = <[String; 1]>::try_from(paths).unwrap_or_else(|_| [String::new()]);
-    if legacy.is_empty() {
-        eprintln!("chrontainer: {USAGE}");
-        return ExitCode::from(2);
-    }
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("chrontainer: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let options = chrontainer::import::legacy::Options { legacy: legacy.into(), dry_run, check_docker };
+/// `import-legacy`: see `chrontainer::import::legacy`.
+fn import_legacy(config: Config, legacy: PathBuf, dry_run: bool, check_docker: bool) -> ExitCode {
+    let options = chrontainer::import::legacy::Options { legacy, dry_run, check_docker };
     match chrontainer::import::legacy::run(&config, &options, &mut std::io::stdout()) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {

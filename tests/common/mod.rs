@@ -170,8 +170,18 @@ impl App {
 
     /// Starts, or returns what the process printed if it exited (or never said where it listens).
     pub fn try_start_in(data_dir: Arc<tempfile::TempDir>, env: &[(&str, &str)]) -> Result<App, String> {
+        Self::try_start_with_args(data_dir, env, &[])
+    }
+
+    /// As [`App::try_start_in`], with command-line arguments.
+    pub fn try_start_with_args(
+        data_dir: Arc<tempfile::TempDir>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<App, String> {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_chrontainer"));
-        cmd.env("CHRONTAINER_LISTEN", "127.0.0.1:0")
+        cmd.args(args)
+            .env("CHRONTAINER_LISTEN", "127.0.0.1:0")
             .env("CHRONTAINER_DATA_DIR", data_dir.path())
             .env("CHRONTAINER_AUTH", "none")
             // the tests fire six-field schedules every few seconds; the default minimum is 10 s
