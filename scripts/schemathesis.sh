@@ -21,7 +21,7 @@ BUDGET=${SCHEMATHESIS_TIMEOUT:-240}   # seconds for the fuzzer itself
 SEED=${SCHEMATHESIS_SEED:-}
 IMAGE=chrontainer-test-busybox:latest
 RUN="st-$$-$(date +%s)"
-REPORTS=test-artifacts/schemathesis
+REPORTS=$PWD/test-artifacts/schemathesis
 
 work=$(mktemp -d)
 app_pid=""
@@ -180,11 +180,14 @@ args=(
 )
 if [ -n "$SEED" ]; then args+=(--seed "$SEED"); fi
 say "running ($MAX_EXAMPLES examples per operation, at most $BUDGET s)"
-# in the background, so that an interrupt reaches the trap at once instead of after the run
+# in the background, so that an interrupt reaches the trap at once instead of after the run; in
+# the temporary directory, where schemathesis keeps its .schemathesis/ cache
 set +e
-PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks ST_TOKEN="$token" \
-  ST_RUN_LABEL="$RUN" ST_OWN_NAMES="$(IFS=,; echo "${names[*]}")" ST_TOKEN_ID="$token_id" ST_USER_ID="$user_id" \
-  timeout --kill-after=10 "$BUDGET" schemathesis --config-file "$work/schemathesis.toml" "${args[@]}" &
+hooks="$PWD/scripts"
+(cd "$work" && PYTHONPATH="$hooks${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks \
+  ST_TOKEN="$token" ST_RUN_LABEL="$RUN" ST_OWN_NAMES="$(IFS=,; echo "${names[*]}")" \
+  ST_TOKEN_ID="$token_id" ST_USER_ID="$user_id" \
+  exec timeout --kill-after=10 "$BUDGET" schemathesis --config-file "$work/schemathesis.toml" "${args[@]}") &
 st_pid=$!
 wait "$st_pid"
 code=$?
