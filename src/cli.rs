@@ -109,6 +109,28 @@ pub const SETTINGS: &[Setting] = &[
         "mark the session cookie Secure (served over HTTPS)",
     ),
     switch("trust-proxy", "CHRONTAINER_TRUST_PROXY", "believe X-Forwarded-* from a reverse proxy in front"),
+    setting("max-schedules", "CHRONTAINER_MAX_SCHEDULES", "N", Some("1000"), "schedules at most"),
+    setting(
+        "min-interval",
+        "CHRONTAINER_MIN_INTERVAL",
+        "SECONDS",
+        Some("10"),
+        "the shortest time between two runs of one schedule",
+    ),
+    setting(
+        "allowed-hosts",
+        "CHRONTAINER_ALLOWED_HOSTS",
+        "NAMES",
+        None,
+        "names it may be reached by, besides IPs and localhost (a,b)",
+    ),
+    setting(
+        "self-container",
+        "CHRONTAINER_SELF_CONTAINER",
+        "NAME",
+        None,
+        "its own container, never stopped or paused (normally detected)",
+    ),
     setting("log", "RUST_LOG", "FILTER", Some("info"), "log filter, e.g. debug or chrontainer=debug"),
 ];
 

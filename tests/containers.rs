@@ -180,13 +180,10 @@ fn each_action_changes_the_real_container_and_reports_what_happened() {
     assert_eq!(cached_state(&app, &c), "exited", "the cache is fresh when the action answers");
     assert!(log["duration_ms"].as_i64().unwrap() >= 0);
     assert_eq!(act_ok(&app, &c, "stop", "skipped")["message"], "already stopped");
-    // Docker refuses: an error with Docker's own words, answered 502 and logged
-    let (status, body) = act(&app, &c, "pause");
-    assert_eq!(status, 502, "{body}");
-    assert_eq!(body["error"]["code"], "docker_error");
-    assert!(body["error"]["message"].as_str().unwrap().contains("not running"), "{body}");
-    let (_, logs) = app.get(&format!("/api/logs?container={}&status=error", c.name));
-    assert!(logs["items"][0]["message"].as_str().unwrap().contains("not running"), "{logs}");
+    // refused for the state alone: the caller's mistake, skipped with the reason (a real refusal
+    // by the Engine is 502: an_action_the_engine_refuses_is_502_with_its_words_and_logged)
+    assert_eq!(act_ok(&app, &c, "pause", "skipped")["message"], "not running");
+    assert_eq!(c.state(), "exited");
 
     act_ok(&app, &c, "start", "success");
     assert_eq!(c.state(), "running");
@@ -214,6 +211,43 @@ fn each_action_changes_the_real_container_and_reports_what_happened() {
         time(&one["started_at"]).timestamp_millis(),
         c.started_at().parse::<DateTime<Utc>>().unwrap().timestamp_millis()
     );
+}
+
+/// What Docker refuses for the state alone (409, or 500 for an unpause) is skipped with the reason,
+/// never a 5xx: schemathesis found these as 502s (issue 22).
+#[test]
+fn actions_the_state_rules_out_are_skipped_with_the_reason() {
+    let c = TestContainer::run("state-skips", &[]);
+    let app = App::start();
+    c.docker("pause");
+    assert_eq!(act_ok(&app, &c, "start", "skipped")["message"], "paused: unpause it instead");
+    assert_eq!(c.state(), "paused");
+    c.docker("unpause");
+    c.docker("stop");
+    // the decision is made on a fresh inspect, not on the cache
+    assert_eq!(act_ok(&app, &c, "pause", "skipped")["message"], "not running");
+    assert_eq!(act_ok(&app, &c, "unpause", "skipped")["message"], "not paused");
+    assert_eq!(c.state(), "exited");
+
+    let created = TestContainer::create("state-skips-created", &[]);
+    assert_eq!(act_ok(&app, &created, "pause", "skipped")["message"], "not running");
+    assert_eq!(act_ok(&app, &created, "unpause", "skipped")["message"], "not paused");
+    assert_eq!(created.state(), "created");
+}
+
+/// When the Engine itself refuses (here: the container's command does not exist), the answer is
+/// 502 `docker_error` with Docker's own words, and the failure is logged.
+#[test]
+fn an_action_the_engine_refuses_is_502_with_its_words_and_logged() {
+    let c = TestContainer::create_cmd("engine-refuses", &[], &["/no-such-command"]);
+    let app = App::start();
+    let (status, body) = act(&app, &c, "start");
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "docker_error");
+    assert!(body["error"]["message"].as_str().unwrap().contains("no-such-command"), "{body}");
+    let (_, logs) = app.get(&format!("/api/logs?container={}&status=error", c.name));
+    assert_eq!(logs["items"][0]["action"], "start", "{logs}");
+    assert!(logs["items"][0]["message"].as_str().unwrap().contains("no-such-command"), "{logs}");
 }
 
 #[test]

@@ -11,17 +11,19 @@ use super::connect::{classify, inspect, Failure};
 use super::entry::Entry;
 use crate::domain::{Action, RunFailure, RunStatus};
 
-/// Why `action` has nothing to do in `state`, where Docker would answer 304 or refuse what is
-/// already so (pause of a paused container, unpause of one that is not paused): the caller's
-/// mistake is not the Engine's failure, so it is `skipped`, never a 502. Everything else goes to
-/// Docker, which refuses what makes no sense with its own message.
+/// Why `action` has nothing to do in `state`, where Docker would answer 304 or refuse it for the
+/// state alone (pause of a container that is paused or not running, unpause of one that is not
+/// paused, start of a paused one): the caller's mistake is not the Engine's failure, so it is
+/// `skipped`, never a 502. Everything else goes to Docker, whose refusals are real failures.
 pub fn skip_reason(action: Action, state: &str) -> Option<String> {
     let reason = match (action, state) {
         (Action::Start, "running") => "already running",
         (Action::Start, "restarting") => "already restarting",
+        (Action::Start, "paused") => "paused: unpause it instead",
         (Action::Stop, "exited" | "dead") => "already stopped",
         (Action::Stop, "created") => "not started yet",
         (Action::Pause, "paused") => "already paused",
+        (Action::Pause, "exited" | "created" | "dead") => "not running",
         (Action::Unpause, "paused") => return None,
         (Action::Unpause, state) => return Some(format!("not paused: it is {state}")),
         _ => return None,
@@ -185,18 +187,35 @@ mod tests {
         assert_eq!(skip_reason(Action::Unpause, "paused"), None);
     }
 
+    /// What Docker refuses for the state alone (the fuzzer found these as 502s; issue 22).
+    #[test]
+    fn what_docker_refuses_for_the_state_alone_is_skipped_with_the_reason() {
+        let reason = |action, state| skip_reason(action, state).unwrap_or_default();
+        assert_eq!(reason(Action::Start, "paused"), "paused: unpause it instead");
+        for state in ["exited", "created", "dead"] {
+            assert_eq!(reason(Action::Pause, state), "not running", "pause on {state}");
+        }
+        for state in ["running", "exited", "created", "restarting", "dead"] {
+            assert_eq!(
+                reason(Action::Unpause, state),
+                format!("not paused: it is {state}"),
+                "unpause on {state}"
+            );
+        }
+    }
+
     #[test]
     fn everything_else_goes_to_docker() {
         for (action, state) in [
             (Action::Start, "exited"),
             (Action::Start, "created"),
-            (Action::Start, "paused"),
             (Action::Stop, "running"),
             (Action::Stop, "paused"),
             (Action::Restart, "running"),
             (Action::Restart, "exited"),
+            (Action::Restart, "paused"),
+            (Action::Restart, "created"),
             (Action::Pause, "running"),
-            (Action::Pause, "exited"),
             (Action::Unpause, "paused"),
         ] {
             assert_eq!(skip_reason(action, state), None, "{action} on {state}");

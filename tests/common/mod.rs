@@ -97,6 +97,11 @@ impl TestContainer {
         Self::with("create", &[], prefix, extra, &SLEEPER)
     }
 
+    /// `docker create` with a custom command.
+    pub fn create_cmd(prefix: &str, extra: &[&str], cmd: &[&str]) -> TestContainer {
+        Self::with("create", &[], prefix, extra, cmd)
+    }
+
     /// `docker run -d` with a custom command.
     pub fn run_cmd(prefix: &str, extra: &[&str], cmd: &[&str]) -> TestContainer {
         Self::with("run", &["-d"], prefix, extra, cmd)

@@ -109,6 +109,7 @@ fn add_common_responses(method: &str, operation: &mut Value) {
     if has_body {
         add("400", "invalid_json, unknown_field");
         add("413", "payload_too_large: the body is over 64 KiB");
+        add("415", "unsupported_media_type: the body is not declared application/json");
     }
     add("500", "database_error, internal_error");
 }
