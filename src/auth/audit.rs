@@ -98,6 +98,11 @@ pub fn page(conn: &mut SqliteConnection, limit: i64, before: Option<i32>) -> Res
     Ok(query.load(conn)?)
 }
 
+/// Whether the trail holds any `event` (e.g. whether anyone has ever signed in).
+pub fn has_event(conn: &mut SqliteConnection, event: &str) -> Result<bool, AppError> {
+    Ok(diesel::select(diesel::dsl::exists(audit::table.filter(audit::event.eq(event)))).get_result(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +111,9 @@ mod tests {
     async fn events_are_stored_newest_first_and_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::start(dir.path().join("t.db"));
+        assert!(!store.run(|c| has_event(c, "login_succeeded")).await.unwrap());
         record(&store, Some("ann"), "login_succeeded", "from 127.0.0.1").await;
+        assert!(store.run(|c| has_event(c, "login_succeeded")).await.unwrap());
         record(&store, None, "login_failed", "from 127.0.0.1\nforged line").await;
         let rows = store.run(|c| page(c, 10, None)).await.unwrap();
         assert_eq!(rows.len(), 2);

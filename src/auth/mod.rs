@@ -5,6 +5,7 @@
 //! SHA-256 of 32 random bytes (enough entropy that a fast hash is safe).
 
 pub mod audit;
+pub mod initial_password;
 pub mod password;
 pub mod sessions;
 pub mod throttle;

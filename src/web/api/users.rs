@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::users::{self as user_store, NewUser, UserView};
-use crate::auth::{audit, password, Credential, Identity, Role};
+use crate::auth::{audit, initial_password, password, Credential, Identity, Role};
 use crate::error::AppError;
 use crate::web::input::path_id;
 use crate::web::AppState;
@@ -130,6 +130,7 @@ pub(crate) async fn update(
     let mut detail = format!("{} ({})", row.username, row.role);
     if resetting {
         detail.push_str(&format!("; password reset, {ended} session(s) ended"));
+        initial_password::forget_for(&state.config.data_dir, &row.username);
     }
     audit::record(&state.actors.store, who.name.as_deref(), "user_updated", detail).await;
     Ok(row.into())
@@ -139,6 +140,7 @@ pub(crate) async fn update(
 pub(crate) async fn remove(state: &AppState, who: &Identity, id: i32) -> Result<(), AppError> {
     who.require_admin()?;
     let row = state.actors.store.run(move |c| user_store::delete(c, id)).await?;
+    initial_password::forget_for(&state.config.data_dir, &row.username);
     audit::record(&state.actors.store, who.name.as_deref(), "user_deleted", row.username).await;
     Ok(())
 }
@@ -178,8 +180,9 @@ pub(crate) async fn change_own_password(
     let hash = hash_password(new_password).await?;
     let keep = who.session_id();
     let now = Utc::now().naive_utc();
-    let (_, ended) =
+    let (row, ended) =
         state.actors.store.run(move |c| user_store::set_password(c, id, &hash, keep, now)).await?;
+    initial_password::forget_for(&state.config.data_dir, &row.username);
     let detail = format!("{ended} other session(s) ended");
     audit::record(&state.actors.store, who.name.as_deref(), "password_changed", detail).await;
     Ok(())
