@@ -38,9 +38,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let bus = EventBus::default();
     let store = Store::start(db_path);
     match config.auth {
-        AuthMode::Password => store::users::ensure_first_admin(&store, config.admin_password.clone())
-            .await
-            .map_err(|e| StartError(format!("creating the first admin: {}", e.cause())))?,
+        AuthMode::Password => store::users::ensure_first_admin(
+            &store,
+            config.admin_password.clone(),
+            &crate::auth::initial_password::path(&config.data_dir),
+        )
+        .await
+        .map_err(|e| StartError(format!("creating the first admin: {}", e.cause())))?,
         AuthMode::None => log::warn!(
             "CHRONTAINER_AUTH=none: authentication is OFF. Anyone who can reach {} can stop every container \
              and, through Docker, control this host: use it only on a network you trust completely",

@@ -14,30 +14,61 @@ fn body(v: Value) -> Vec<u8> {
     v.to_string().into_bytes()
 }
 
-/// The password printed at first start, taken from the log line that announces it.
-fn generated_password(output: &str) -> Option<String> {
-    let rest = output.split("with the generated password ").nth(1)?;
-    rest.split_whitespace().next().map(str::to_string)
+/// The generated first password, from the file it is written to; its mode bits.
+fn generated_password(data_dir: &std::path::Path) -> (String, u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = data_dir.join("initial-admin-password");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    (text.trim_end().to_string(), mode)
 }
 
 #[test]
-fn the_first_start_prints_a_generated_password_once_and_it_signs_in() {
+fn the_first_start_writes_a_generated_password_to_an_owners_only_file_never_to_the_log() {
     let app = App::start_with(&[("CHRONTAINER_AUTH", "password")]);
-    let output = app.output();
-    let password =
-        generated_password(&output).unwrap_or_else(|| panic!("no generated password in:\n{output}"));
+    let (password, mode) = generated_password(app.data_dir.path());
     assert!(password.len() >= 20, "{password}");
+    assert_eq!(mode, 0o600, "readable by its owner only");
+    let output = app.output();
+    assert!(!output.contains(&password), "the password is in the log:\n{output}");
+    let file = app.data_dir.path().join("initial-admin-password");
+    assert!(output.contains(&file.display().to_string()), "the log says where it is:\n{output}");
     assert!(output.contains("/settings"), "the log says where to change it:\n{output}");
-    assert_eq!(output.matches(&password).count(), 1, "printed exactly once:\n{output}");
     app.login("admin", &password);
 
     let dir = app.data_dir.clone();
     assert_eq!(app.terminate(), Some(0));
-    let again = App::start_in(dir, &[("CHRONTAINER_AUTH", "password")]);
+    let again = App::start_in(dir.clone(), &[("CHRONTAINER_AUTH", "password")]);
     let output = again.output();
-    assert!(!output.contains(&password), "the password came back in the log:\n{output}");
+    assert!(!output.contains(&password), "the password came into the log:\n{output}");
     assert!(!output.contains("generated password"), "{output}");
+    assert_eq!(generated_password(dir.path()).0, password, "a later start leaves it alone");
     again.login("admin", &password);
+}
+
+#[test]
+fn the_password_file_goes_when_the_first_admin_changes_the_password() {
+    let app = App::start_with(&[("CHRONTAINER_AUTH", "password")]);
+    let (password, _) = generated_password(app.data_dir.path());
+    let file = app.data_dir.path().join("initial-admin-password");
+    let admin = app.login("admin", &password);
+
+    // another user's password is not the first admin's: the file stays
+    let bob = json!({"username": "bob", "password": "bob's password 1", "role": "viewer"});
+    assert_eq!(app.as_browser(&admin, "POST", "/api/users", Some(&body(bob))).status, 201);
+    let bob = app.login("bob", "bob's password 1");
+    let change = json!({"current_password": "bob's password 1", "new_password": "bob's password 2"});
+    assert_eq!(app.as_browser(&bob, "POST", "/api/users/me/password", Some(&body(change))).status, 204);
+    assert!(file.exists(), "bob's change took the admin's file");
+
+    let wrong = json!({"current_password": "not it", "new_password": "a new password 2"});
+    assert_eq!(app.as_browser(&admin, "POST", "/api/users/me/password", Some(&body(wrong))).status, 400);
+    assert!(file.exists(), "a refused change took the file");
+    let change = json!({"current_password": password, "new_password": "a new password 2"});
+    let reply = app.as_browser(&admin, "POST", "/api/users/me/password", Some(&body(change)));
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    assert!(!file.exists(), "the file outlived the password it holds");
+    assert!(!app.output().contains(&password), "{}", app.output());
 }
 
 #[test]

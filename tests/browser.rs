@@ -457,3 +457,55 @@ fn switching_pages_again_and_again_never_stalls() {
         b.quit().await;
     });
 }
+
+/// A newcomer's first sign-in: the login page says where the generated password is, the password
+/// from there signs in, and once someone has signed in the page no longer says so (nor after a restart).
+#[test]
+fn the_login_page_says_where_the_first_password_is_until_someone_signs_in() {
+    browser_test(|| async {
+        let app = App::start_with(&[("CHRONTAINER_AUTH", "password")]);
+        let file = app.data_dir.path().join("initial-admin-password");
+        let password = std::fs::read_to_string(&file).expect("the generated password's file");
+        let b = Browser::start(&app).await;
+        let hint_text = "const h = document.getElementById('first-sign-in'); return h ? h.innerText : '';";
+
+        b.client.goto(&format!("{}/login", app.base_url)).await.expect("open /login");
+        let hint = b.wait("the first sign-in hint", hint_text).await;
+        let hint = hint.as_str().unwrap_or_default();
+        for words in [
+            file.display().to_string().as_str(),
+            "./data/initial-admin-password",
+            "docker compose logs chrontainer",
+            "admin",
+        ] {
+            assert!(hint.contains(words), "the hint should name {words:?}: {hint}");
+        }
+        assert!(!hint.contains(password.trim()), "the page shows the password itself: {hint}");
+        b.screenshot(&artifacts("screenshots").join("login-first-sign-in.png")).await;
+
+        b.type_into("#login-username", "admin").await;
+        b.type_into("#login-password", password.trim()).await;
+        b.click("form[action='/login'] button[type=submit]").await;
+        b.wait(
+            "the dashboard after signing in",
+            "return location.pathname === '/' && !!document.querySelector('form.signout');",
+        )
+        .await;
+        b.click("form.signout button").await;
+        b.wait(
+            "the login page after signing out",
+            "return location.pathname === '/login' && !!document.getElementById('login-username');",
+        )
+        .await;
+        assert_eq!(b.js(hint_text).await, json!(""), "the hint is still there after a sign-in");
+
+        // the database remembers: a restart does not bring the hint back
+        let dir = app.data_dir.clone();
+        assert_eq!(app.terminate(), Some(0));
+        let again = App::start_in(dir, &[("CHRONTAINER_AUTH", "password")]);
+        b.client.goto(&format!("{}/login", again.base_url)).await.expect("open /login");
+        b.wait("the login form", "return !!document.getElementById('login-username');").await;
+        assert_eq!(b.js(hint_text).await, json!(""), "the hint came back after a restart");
+        b.quit().await;
+    });
+}

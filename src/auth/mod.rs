@@ -6,6 +6,7 @@
 //! Secrets are never stored: passwords as argon2id hashes, session cookies and API tokens as the
 //! SHA-256 of 32 random bytes (enough entropy that a fast hash is safe).
 
+pub mod initial_password;
 pub mod password;
 pub mod throttle;
 pub mod tokens;

@@ -103,6 +103,16 @@ pub async fn record(store: &Store, actor: Option<&str>, event: &'static str, det
 }
 
 /// `limit` entries with an id below `before`, newest first, and the id to ask for the next page.
+/// Whether the trail holds any `event` (e.g. whether anyone has ever signed in).
+pub async fn has_event(store: &Store, event: &'static str) -> Result<bool, AppError> {
+    store
+        .run(move |c| {
+            Ok(diesel::select(diesel::dsl::exists(audit::table.filter(audit::event.eq(event))))
+                .get_result(c)?)
+        })
+        .await
+}
+
 pub async fn page(store: &Store, limit: i64, before: Option<i32>) -> Result<AuditPage, AppError> {
     let rows = store.run(move |c| AuditRow::page(c, limit, before)).await?;
     let next_before = if rows.len() as i64 == limit { rows.last().map(|r| r.id) } else { None };

@@ -257,7 +257,11 @@ pub async fn delete(store: &Store, id: UserId, now: NaiveDateTime) -> Result<Use
 /// At first start with authentication on, creates the user `admin` with `given`
 /// (`CHRONTAINER_ADMIN_PASSWORD`) or else a generated password, which is printed to the log this
 /// once: the only secret Chrontainer ever logs. Later starts find a user and do nothing.
-pub async fn ensure_first_admin(store: &Store, given: Option<String>) -> Result<(), AppError> {
+pub async fn ensure_first_admin(
+    store: &Store,
+    given: Option<String>,
+    password_file: &std::path::Path,
+) -> Result<(), AppError> {
     if store.run(UserRow::count).await? > 0 {
         if given.is_some() {
             log::info!(
@@ -270,6 +274,10 @@ pub async fn ensure_first_admin(store: &Store, given: Option<String>) -> Result<
         Some(p) => (p, false),
         None => (password::generate()?, true),
     };
+    // before the user exists: a password that no file holds would lock everyone out
+    if generated {
+        crate::auth::initial_password::write(password_file, &secret)?;
+    }
     // start-up, before the server runs: nothing else waits on this thread
     let hash = password::hash(&secret)?;
     let now = Utc::now().naive_utc();
@@ -290,13 +298,19 @@ pub async fn ensure_first_admin(store: &Store, given: Option<String>) -> Result<
         })
         .await?;
     if !created {
+        if generated {
+            crate::auth::initial_password::remove(password_file);
+        }
         return Ok(());
     }
     if generated {
         log::warn!(
-            "first start: created the user \"{FIRST_ADMIN}\" with the generated password {secret} \
-             (shown this once only). Sign in at /login and change it on the settings page (/settings); \
-             to choose it yourself instead, set CHRONTAINER_ADMIN_PASSWORD (or _FILE) before the first start"
+            "first start: created the user \"{FIRST_ADMIN}\" with a generated password, written to {} \
+             (readable by its owner only; with docker-compose.yml it is ./data/{} on the host). Sign in at \
+             /login and change it on the settings page (/settings), which deletes the file; to choose it \
+             yourself instead, set CHRONTAINER_ADMIN_PASSWORD (or _FILE) before the first start",
+            password_file.display(),
+            crate::auth::initial_password::FILE_NAME
         );
     } else {
         log::info!("first start: created the user \"{FIRST_ADMIN}\" with the password from CHRONTAINER_ADMIN_PASSWORD");
@@ -367,8 +381,11 @@ mod tests {
     async fn the_first_admin_is_made_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::start(dir.path().join("t.db"));
-        ensure_first_admin(&store, Some("first password".into())).await.unwrap();
-        ensure_first_admin(&store, Some("second password".into())).await.unwrap();
+        let file = crate::auth::initial_password::path(dir.path());
+        ensure_first_admin(&store, Some("first password".into()), &file).await.unwrap();
+        ensure_first_admin(&store, Some("second password".into()), &file).await.unwrap();
+        ensure_first_admin(&store, None, &file).await.unwrap();
+        assert!(!file.exists(), "a given password is not written anywhere");
         let users = list(&store).await.unwrap();
         assert_eq!(users.len(), 1);
         assert_eq!((users[0].username.as_str(), users[0].role), (FIRST_ADMIN, Role::Admin));

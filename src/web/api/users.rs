@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::auth::{password, users, Credential, Identity, Role};
+use crate::auth::{initial_password, password, users, Credential, Identity, Role};
 use crate::domain::UserId;
 use crate::error::{AppError, ErrorBody};
 use crate::store::users::{NewUser, UserEdit, UserRow, UserView};
@@ -142,6 +142,7 @@ pub(crate) async fn update(
     let mut detail = format!("{} ({})", row.username, row.role.as_str());
     if resetting {
         detail.push_str(&format!("; password reset, {ended} session(s) ended"));
+        initial_password::forget_for(&state.config.data_dir, &row.username);
     }
     audit::record(&state.actors.store, who.name.as_deref(), "user_updated", detail).await;
     Ok(row.into())
@@ -151,6 +152,7 @@ pub(crate) async fn update(
 pub(crate) async fn remove(state: &AppState, who: &Identity, id: UserId) -> Result<(), AppError> {
     who.require_admin()?;
     let row = store::users::delete(&state.actors.store, id, Utc::now().naive_utc()).await?;
+    initial_password::forget_for(&state.config.data_dir, &row.username);
     audit::record(&state.actors.store, who.name.as_deref(), "user_deleted", row.username).await;
     Ok(())
 }
@@ -201,7 +203,8 @@ pub(crate) async fn change_own_password(
     let hash = hash_password(state, new_password).await?;
     let keep = who.session_id();
     let now = Utc::now().naive_utc();
-    let (_, ended) = store::users::set_password(&state.actors.store, id, hash, keep, now).await?;
+    let (row, ended) = store::users::set_password(&state.actors.store, id, hash, keep, now).await?;
+    initial_password::forget_for(&state.config.data_dir, &row.username);
     let detail = format!("{ended} other session(s) ended");
     audit::record(&state.actors.store, who.name.as_deref(), "password_changed", detail).await;
     Ok(())

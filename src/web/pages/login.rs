@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{render_or_error, see_other, Common};
+use crate::auth::initial_password;
 use crate::auth::throttle::by_address;
 use crate::auth::users::{self as user_names};
 use crate::auth::{password, tokens, Identity};
@@ -37,7 +38,34 @@ struct LoginView {
     next: String,
     username: String,
     error: Option<String>,
+    first_sign_in: Option<FirstSignIn>,
 }
+
+/// Until someone has signed in, the login page says where the first password is: a newcomer who
+/// ran `docker compose up -d` would otherwise face a form with no way in.
+#[derive(Serialize)]
+struct FirstSignIn {
+    /// The generated password's file, while it is there; else the password was given by the operator.
+    password_file: Option<String>,
+    /// The same file on the host, as docker-compose.yml mounts the data directory.
+    compose_file: &'static str,
+}
+
+async fn first_sign_in(state: &AppState) -> Option<FirstSignIn> {
+    let signed_in = audit::has_event(&state.actors.store, "login_succeeded").await;
+    // on a database error the hint stays away: it is a help, never a reason for a failed page
+    if signed_in.unwrap_or(true) {
+        return None;
+    }
+    let file = initial_password::path(&state.config.data_dir);
+    Some(FirstSignIn {
+        password_file: initial_password::exists(&file).then(|| file.display().to_string()),
+        compose_file: COMPOSE_PASSWORD_FILE,
+    })
+}
+
+/// Where docker-compose.yml puts the data directory (`./data:/data`) and so the password file.
+const COMPOSE_PASSWORD_FILE: &str = "./data/initial-admin-password";
 
 #[derive(Deserialize)]
 struct NextQuery {
@@ -56,6 +84,7 @@ async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         next,
         username: String::new(),
         error: None,
+        first_sign_in: first_sign_in(&state).await,
     };
     render_or_error(&state, StatusCode::OK, "login", &view)
 }
@@ -76,18 +105,19 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
         return see_other(&next);
     }
     let username = username.trim().to_string();
-    let page = |status: StatusCode, error: String| {
+    let page = |status: StatusCode, error: String, first_sign_in: Option<FirstSignIn>| {
         let view = LoginView {
             common: Common::new("Sign in", ""),
             auth: PageAuth::default(),
             next: next.clone(),
             username: crate::text::clip(&username, user_names::MAX_USERNAME),
             error: Some(error),
+            first_sign_in,
         };
         render_or_error(&state, status, "login", &view)
     };
     let retry_later = |status: StatusCode, wait: u64, error: String| {
-        let mut res = page(status, error);
+        let mut res = page(status, error, None);
         if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -157,7 +187,8 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
                 None => format!("unknown user from {from}"),
             };
             audit::record(&state.actors.store, None, "login_failed", detail).await;
-            return page(StatusCode::UNAUTHORIZED, "Wrong user name or password.".into());
+            let hint = first_sign_in(&state).await;
+            return page(StatusCode::UNAUTHORIZED, "Wrong user name or password.".into(), hint);
         }
     };
 
