@@ -528,6 +528,16 @@ mod tests {
         }
     }
 
+    /// The README's configuration table names every flag beside its variable.
+    #[test]
+    fn the_readme_lists_every_flag() {
+        let readme = include_str!("../README.md");
+        for s in SETTINGS {
+            assert!(readme.contains(&format!("`--{}`", s.flag)), "README.md does not name --{}", s.flag);
+            assert!(readme.contains(&format!("`{}", s.var)), "README.md does not name {}", s.var);
+        }
+    }
+
     /// The defaults the help shows are the ones `Config` really uses.
     #[test]
     fn the_defaults_in_the_help_are_configs_own() {
