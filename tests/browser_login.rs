@@ -162,7 +162,7 @@ fn signing_in_acting_and_signing_out_in_the_default_login_mode() {
         let log = log_of(&app, &admin, &c.name);
         assert_eq!(log.len(), 1, "{log:?}");
         assert_eq!(
-            (&log[0]["action"], &log[0]["trigger"], &log[0]["status"], &log[0]["actor"]),
+            (&log[0]["action"], &log[0]["trigger"], &log[0]["status"], &log[0]["requested_by"]),
             (&json!("restart"), &json!("manual"), &json!("success"), &json!("admin")),
             "{}",
             log[0]
@@ -186,7 +186,7 @@ fn signing_in_acting_and_signing_out_in_the_default_login_mode() {
         wait_for("another new StartedAt", WAIT, || (c.started_at() != restarted).then_some(()));
         let log = log_of(&app, &admin, &c.name);
         assert_eq!(log.len(), 2, "{log:?}");
-        assert_eq!(log[0]["actor"], "admin", "{}", log[0]);
+        assert_eq!(log[0]["requested_by"], "admin", "{}", log[0]);
 
         // sign out: the login page, no cookie, the dashboard closed again
         b.click("form.signout button[type=submit]").await;
