@@ -226,12 +226,12 @@ fn actions_the_state_rules_out_are_skipped_with_the_reason() {
     c.docker("stop");
     // the decision is made on a fresh inspect, not on the cache
     assert_eq!(act_ok(&app, &c, "pause", "skipped")["message"], "not running");
-    assert_eq!(act_ok(&app, &c, "unpause", "skipped")["message"], "not paused");
+    assert_eq!(act_ok(&app, &c, "unpause", "skipped")["message"], "not paused: it is exited");
     assert_eq!(c.state(), "exited");
 
     let created = TestContainer::create("state-skips-created", &[]);
     assert_eq!(act_ok(&app, &created, "pause", "skipped")["message"], "not running");
-    assert_eq!(act_ok(&app, &created, "unpause", "skipped")["message"], "not paused");
+    assert_eq!(act_ok(&app, &created, "unpause", "skipped")["message"], "not paused: it is created");
     assert_eq!(created.state(), "created");
 }
 
