@@ -8,6 +8,7 @@ use actix::Supervisor;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
+use crate::actors::labels::{self, LabelActor};
 use crate::actors::log_actor::LogActor;
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
@@ -69,11 +70,19 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         let limits = Limits { max_schedules: config.max_schedules, min_interval: config.min_interval };
         Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace, limits))
     };
+    let labels = {
+        let (store, docker, scheduler, runner, bus) =
+            (store.clone(), docker.clone(), scheduler.clone(), runner.clone(), bus.clone());
+        let settings = labels::Settings { default_tz: config.timezone, grace: config.label_grace };
+        Supervisor::start(move |_| {
+            LabelActor::new(HostId::local(), store, docker, scheduler, runner, bus, settings)
+        })
+    };
     let templates =
         Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
     let state = AppState {
         config: config.clone(),
-        actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, runner },
+        actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, runner, labels },
         bus,
         metrics,
         templates,

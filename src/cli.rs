@@ -132,6 +132,13 @@ pub const SETTINGS: &[Setting] = &[
         "its own container, never stopped or paused (normally detected)",
     ),
     setting("log", "RUST_LOG", "FILTER", Some("info"), "log filter, e.g. debug or chrontainer=debug"),
+    setting(
+        "label-grace",
+        "CHRONTAINER_LABEL_GRACE",
+        "SECONDS",
+        Some("300"),
+        "a label schedule outlives its removed container this long",
+    ),
 ];
 
 /// Variables `Config` reads that have no flag, and why.
@@ -150,6 +157,14 @@ pub enum Command {
         dry_run: bool,
         check_docker: bool,
     },
+    /// Print the JSON backup of the database in the data directory.
+    Export,
+    /// Restore a JSON backup into the data directory of a stopped service.
+    Import {
+        path: PathBuf,
+        dry_run: bool,
+        replace: bool,
+    },
     /// Print this help text (for a command, or the whole program).
     Help(Topic),
     Version,
@@ -162,6 +177,8 @@ pub enum Topic {
     Serve,
     Healthcheck,
     ImportLegacy,
+    Export,
+    Import,
 }
 
 impl Topic {
@@ -170,18 +187,24 @@ impl Topic {
             "serve" => Topic::Serve,
             "healthcheck" => Topic::Healthcheck,
             "import-legacy" => Topic::ImportLegacy,
+            "export" => Topic::Export,
+            "import" => Topic::Import,
             _ => return None,
         })
     }
 
     fn usage(self) -> &'static str {
         match self {
-            Topic::Program => "usage: chrontainer [COMMAND] [SETTINGS…]   (COMMAND: serve, healthcheck, import-legacy, help)",
+            Topic::Program => {
+                "usage: chrontainer [COMMAND] [SETTINGS…]   (COMMAND: serve, healthcheck, import-legacy, export, import, help)"
+            }
             Topic::Serve => "usage: chrontainer [serve] [SETTINGS…]",
             Topic::Healthcheck => "usage: chrontainer healthcheck [SETTINGS…]",
             Topic::ImportLegacy => {
                 "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] [SETTINGS…] <path-to-old-chrontainer.db>"
             }
+            Topic::Export => "usage: chrontainer export [SETTINGS…] > backup.json",
+            Topic::Import => "usage: chrontainer import [--dry-run] [--replace] [SETTINGS…] <backup.json>",
         }
     }
 
@@ -191,6 +214,8 @@ impl Topic {
             Topic::Serve => " serve",
             Topic::Healthcheck => " healthcheck",
             Topic::ImportLegacy => " import-legacy",
+            Topic::Export => " export",
+            Topic::Import => " import",
         }
     }
 }
@@ -232,7 +257,7 @@ where
     let mut wants_help = false;
     let mut help_topic: Option<String> = None;
     let mut overrides = Overrides::default();
-    let (mut dry_run, mut check_docker, mut paths) = (false, true, Vec::new());
+    let (mut dry_run, mut check_docker, mut replace, mut paths) = (false, true, false, Vec::new());
 
     loop {
         let at = topic.unwrap_or(Topic::Program);
@@ -247,7 +272,8 @@ where
             Arg::Short('V') | Arg::Long("version") => {
                 return Ok(Invocation { command: Command::Version, overrides })
             }
-            Arg::Long("dry-run") if at == Topic::ImportLegacy => dry_run = true,
+            Arg::Long("dry-run") if matches!(at, Topic::ImportLegacy | Topic::Import) => dry_run = true,
+            Arg::Long("replace") if at == Topic::Import => replace = true,
             Arg::Long("no-docker-check") if at == Topic::ImportLegacy => check_docker = false,
             Arg::Long(name) => {
                 let name = name.to_string();
@@ -279,7 +305,7 @@ where
                         help_topic = Some(String::new());
                     }
                 }
-                Some(Topic::ImportLegacy) => paths.push(PathBuf::from(value)),
+                Some(Topic::ImportLegacy | Topic::Import) => paths.push(PathBuf::from(value)),
                 Some(Topic::Program) if help_topic.as_deref() == Some("") => {
                     help_topic = Some(value.string().map_err(|e| fail(e.to_string()))?);
                 }
@@ -303,25 +329,24 @@ where
         Topic::Program | Topic::Serve => Command::Serve,
         Topic::Healthcheck => Command::Healthcheck,
         Topic::ImportLegacy => {
-            let path = match <[PathBuf; 1]>::try_from(paths) {
-                Ok([path]) => path,
-                Err(paths) if paths.is_empty() => {
-                    return Err(UsageError {
-                        message: "the old database's path is missing".into(),
-                        topic: at,
-                    })
-                }
-                Err(_) => {
-                    return Err(UsageError {
-                        message: "give one old database, not several".into(),
-                        topic: at,
-                    })
-                }
-            };
+            let path = one_path(paths, "the old database", at)?;
             Command::ImportLegacy { path, dry_run, check_docker }
         }
+        Topic::Export => Command::Export,
+        Topic::Import => Command::Import { path: one_path(paths, "the backup file", at)?, dry_run, replace },
     };
     Ok(Invocation { command, overrides })
+}
+
+/// The one path a command takes.
+fn one_path(paths: Vec<PathBuf>, what: &str, topic: Topic) -> Result<PathBuf, UsageError> {
+    match <[PathBuf; 1]>::try_from(paths) {
+        Ok([path]) => Ok(path),
+        Err(paths) if paths.is_empty() => {
+            Err(UsageError { message: format!("{what}'s path is missing"), topic })
+        }
+        Err(_) => Err(UsageError { message: format!("give one path of {what}, not several"), topic }),
+    }
 }
 
 /// The help text of a command, or of the whole program.
@@ -337,6 +362,8 @@ pub fn help(topic: Topic) -> String {
                  serve           run the service (the default)\n  \
                  healthcheck     exit 0 when the instance at --listen answers /healthz\n  \
                  import-legacy   import the Python Chrontainer's database\n  \
+                 export          print the JSON backup of the schedules\n  \
+                 import          restore a JSON backup (the service stopped)\n  \
                  help [COMMAND]  this text, or a command's\n\n\
                  Options:\n  \
                  -h, --help      this text (after a command: that command's)\n  \
@@ -370,6 +397,29 @@ pub fn help(topic: Topic) -> String {
                  Options:\n  \
                  --dry-run          say what would be imported, import nothing\n  \
                  --no-docker-check  do not ask Docker which containers still exist\n\n\
+                 It takes the same settings as `chrontainer serve` (see `chrontainer help serve`)."
+            );
+        }
+        Topic::Export => {
+            let _ = writeln!(
+                out,
+                "Prints the versioned JSON backup of the database in --data-dir (as GET /api/export): \
+                 the hosts by\nname and URL, the schedules by host and container name, never IDs. \
+                 Restore it with\n`chrontainer import backup.json` or POST /api/import.\n\n\
+                 It takes the same settings as `chrontainer serve` (see `chrontainer help serve`)."
+            );
+        }
+        Topic::Import => {
+            let _ = writeln!(
+                out,
+                "Restores a JSON backup (from `chrontainer export` or GET /api/export) into the database \
+                 in\n--data-dir, and prints what was created, updated, left unchanged, removed and \
+                 skipped. Stop the\nservice first. Importing the same file twice changes nothing; \
+                 label schedules are skipped (they\ncome back with their containers' labels). Exit \
+                 code 1 when some schedule could not be restored.\n\n\
+                 Options:\n  \
+                 --dry-run  say what would change, write nothing\n  \
+                 --replace  also remove the schedules the file does not have (else they are kept)\n\n\
                  It takes the same settings as `chrontainer serve` (see `chrontainer help serve`)."
             );
         }

@@ -53,6 +53,9 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// env_logger's filter (`RUST_LOG`), e.g. `info` or `chrontainer=debug`.
     pub log_filter: String,
+    /// How long a label schedule outlives its removed container (`CHRONTAINER_LABEL_GRACE`): a
+    /// re-created container comes back within it and keeps its schedules and overrides.
+    pub label_grace: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -75,6 +78,7 @@ impl fmt::Debug for Config {
             .field("min_interval", &self.min_interval)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("log_filter", &self.log_filter)
+            .field("label_grace", &self.label_grace)
             .finish()
     }
 }
@@ -175,6 +179,7 @@ impl Config {
         let min_interval = seconds(&get, "CHRONTAINER_MIN_INTERVAL", 10, 1, 86400)?;
         let allowed_hosts = allowed_hosts(get("CHRONTAINER_ALLOWED_HOSTS"))?;
         let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
+        let label_grace = seconds(&get, "CHRONTAINER_LABEL_GRACE", 300, 0, 7 * 86400)?;
 
         Ok(Config {
             listen,
@@ -194,6 +199,7 @@ impl Config {
             min_interval: Duration::from_secs(min_interval),
             allowed_hosts,
             log_filter,
+            label_grace: Duration::from_secs(label_grace),
         })
     }
 

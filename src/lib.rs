@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod import;
+pub mod labels;
 pub mod metrics;
 pub mod store;
 pub mod text;

@@ -1,5 +1,6 @@
 //! `chrontainer` runs the service; `chrontainer healthcheck` asks a running one for `/healthz`
-//! (the image has no curl); `chrontainer import-legacy OLD.db` imports the original's database.
+//! (the image has no curl); `chrontainer import-legacy OLD.db` imports the original's database;
+//! `chrontainer export` / `chrontainer import FILE` write and restore the JSON backup.
 //! The command line itself is `chrontainer::cli`; `chrontainer --help` tells it all.
 
 use std::io::{Read, Write};
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
         Command::Healthcheck => config(overrides).map_or_else(|code| code, healthcheck),
         Command::ImportLegacy { path, dry_run, check_docker } => config(overrides)
             .map_or_else(|code| code, |config| import_legacy(config, path, dry_run, check_docker)),
+        Command::Export => config(overrides).map_or_else(|code| code, export),
+        Command::Import { path, dry_run, replace } => {
+            config(overrides).map_or_else(|code| code, |config| import(config, path, dry_run, replace))
+        }
     }
 }
 
@@ -90,6 +95,41 @@ fn import_legacy(config: Config, legacy: PathBuf, dry_run: bool, check_docker: b
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chrontainer: import-legacy: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `export`: the JSON backup on stdout.
+fn export(config: Config) -> ExitCode {
+    let done = actix_rt::System::new()
+        .block_on(async { chrontainer::import::offline::export(&config, &mut std::io::stdout()).await });
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chrontainer: export: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `import`: restores a JSON backup into a stopped service's database.
+fn import(config: Config, path: PathBuf, dry_run: bool, replace: bool) -> ExitCode {
+    use chrontainer::import::{offline, transfer::Mode};
+    let mode = if replace { Mode::Replace } else { Mode::Merge };
+    let done =
+        actix_rt::System::new().block_on(async { offline::import(&config, &path, dry_run, mode).await });
+    match done {
+        Ok(report) => {
+            print!("{}", offline::describe(&report));
+            if report.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("chrontainer: import: {e}");
             ExitCode::from(1)
         }
     }

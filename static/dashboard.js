@@ -132,6 +132,7 @@
     let r;
     if (what === "toggle") r = await C.api("PATCH", `/api/schedules/${id}`, { enabled: control.checked });
     else if (what === "delete") r = await C.api("DELETE", `/api/schedules/${id}`);
+    else if (what === "revert") r = await C.api("POST", `/api/schedules/${id}/revert`);
     else r = await C.api("POST", `/api/schedules/${id}/run`);
     control.disabled = false;
     if (!r.ok) {
@@ -141,6 +142,8 @@
       C.announce(`${control.checked ? "Enabled" : "Disabled"}: ${sentence}`, "ok");
     } else if (what === "delete") {
       C.announce(`Deleted: ${sentence}`, "ok");
+    } else if (what === "revert") {
+      C.announce(`Back to its labels: ${sentence}`, "ok");
     } else {
       const log = r.data.log;
       const kind = log.status === "success" ? "ok" : log.status === "error" ? "bad" : "info";

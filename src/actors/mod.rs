@@ -1,6 +1,7 @@
 //! The actors and the one path every action takes: a trigger asks the [`runner::Runner`], which
 //! has the host's DockerActor act and the LogActor record the result.
 
+pub mod labels;
 pub mod log_actor;
 pub mod runner;
 pub mod scheduler;
@@ -16,4 +17,6 @@ pub struct Actors {
     pub docker: Addr<DockerActor>,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    /// The local host's label reader.
+    pub labels: Addr<labels::LabelActor>,
 }

@@ -475,26 +475,13 @@ impl Handler<Create> for SchedulerActor {
 }
 
 fn new_when(new: &NewSchedule) -> Result<When, AppError> {
-    let probe = ScheduleRow {
-        id: ScheduleId(0),
-        host: new.host.clone(),
-        container_name: String::new(),
-        container_id: None,
-        compose_project: None,
-        compose_service: None,
-        action: new.action,
-        cron_expression: new.cron_expression.clone(),
-        run_at: new.run_at,
+    let timetable = Timetable {
+        id: 0,
+        cron: new.cron_expression.clone(),
+        run_at: new.run_at.map(to_utc),
         timezone: new.timezone.clone(),
-        enabled: new.enabled,
-        description: None,
-        created_at: new.created_at,
-        updated_at: new.updated_at,
-        last_run: None,
-        last_status: None,
-        next_run: None,
     };
-    when_of(&probe)
+    timetable.when()
 }
 
 /// A validated edit: the changed columns. The scheduler recomputes `next_run` and re-arms.

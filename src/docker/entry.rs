@@ -1,6 +1,8 @@
 //! What the cache keeps of one container ([`Entry`]): read from bollard's models, shown as API.md's
 //! `Container`. [`ListKey`] is the part of it that Docker's list call also shows.
 
+use std::collections::BTreeMap;
+
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use chrono::{DateTime, Datelike, Utc};
 
@@ -25,6 +27,19 @@ pub struct Entry {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub exit_code: i64,
+    /// Its `chrontainer.*` labels (untrusted text, read by `crate::labels`), see [`our_labels`].
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Labels kept per container: the grammar reads at most `labels::MAX_LABELS` and reports more.
+const KEPT_LABELS: usize = crate::labels::MAX_LABELS + 1;
+
+/// The `chrontainer.*` labels among `labels`, at most [`KEPT_LABELS`] of them (the first by name).
+fn our_labels(labels: &std::collections::HashMap<String, String>) -> BTreeMap<String, String> {
+    let mut ours: Vec<(&String, &String)> =
+        labels.iter().filter(|(k, _)| k.starts_with(crate::labels::PREFIX)).collect();
+    ours.sort_unstable();
+    ours.into_iter().take(KEPT_LABELS).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 impl Entry {
@@ -42,6 +57,7 @@ impl Entry {
             compose_service: self.compose_service.clone(),
             created: self.created,
             started_at: self.started_at,
+            labels: self.labels.clone(),
         }
     }
 
@@ -114,6 +130,7 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
         started_at: docker_time(state.started_at.as_deref()),
         finished_at: docker_time(state.finished_at.as_deref()),
         exit_code: state.exit_code.unwrap_or(0),
+        labels: our_labels(&labels),
         id,
     })
 }

@@ -88,16 +88,19 @@ pub enum Trigger {
     Manual,
     Schedule,
     RunNow,
+    /// The LabelActor: a refused label, or a label schedule whose container is gone.
+    Label,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 3] = [Trigger::Manual, Trigger::Schedule, Trigger::RunNow];
+    pub const ALL: [Trigger; 4] = [Trigger::Manual, Trigger::Schedule, Trigger::RunNow, Trigger::Label];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
             Trigger::Schedule => "schedule",
             Trigger::RunNow => "run_now",
+            Trigger::Label => "label",
         }
     }
 }
@@ -137,7 +140,11 @@ impl FromStr for Trigger {
             AppError::invalid(
                 "invalid_parameter",
                 Some("trigger"),
-                format!("trigger: {:?} is not one of manual, schedule, run_now", crate::text::clip(s, 40)),
+                format!(
+                    "trigger: {:?} is not one of {}",
+                    crate::text::clip(s, 40),
+                    Trigger::ALL.map(Trigger::as_str).join(", ")
+                ),
             )
         })
     }

@@ -31,6 +31,9 @@ pub struct Container {
     /// exited); `null` only when it has never run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub started_at: Option<DateTime<Utc>>,
+    /// Its `chrontainer.*` labels, for the LabelActor; not part of the API's `Container`.
+    #[serde(skip)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Docker's container states, which is all `state` can be.

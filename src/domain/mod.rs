@@ -4,11 +4,13 @@
 mod action;
 mod container;
 mod ids;
+mod origin;
 mod run;
 mod target;
 
 pub use action::{Action, RunStatus, Trigger};
 pub use container::{Container, DockerHealth};
 pub use ids::{HostId, ScheduleId, UserId};
+pub use origin::Origin;
 pub use run::{RunFailure, RunResult};
 pub use target::{ContainerRef, Target, TargetKind};

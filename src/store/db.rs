@@ -130,6 +130,17 @@ mod tests {
         assert_eq!(fk.foreign_keys, 1);
     }
 
+    /// Reverts migrations, newest first, until the one whose version ends in `number` is undone
+    /// too, however many came after it.
+    fn revert_through(conn: &mut SqliteConnection, number: &str) {
+        loop {
+            let undone = conn.revert_last_migration(MIGRATIONS).unwrap();
+            if undone.to_string().ends_with(number) {
+                return;
+            }
+        }
+    }
+
     #[test]
     fn every_migration_goes_down_and_up_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -154,10 +165,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000006 (000007 is the token owner, 000008 the stats index)
-        for _ in 0..3 {
-            conn.revert_last_migration(MIGRATIONS).unwrap();
-        }
+        revert_through(&mut conn, "000006");
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -185,9 +193,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000007 (000008 is the stats index)
-        conn.revert_last_migration(MIGRATIONS).unwrap();
-        conn.revert_last_migration(MIGRATIONS).unwrap();
+        revert_through(&mut conn, "000007");
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

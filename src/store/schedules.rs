@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, HostId, RunStatus, ScheduleId};
+use crate::domain::{Action, HostId, Origin, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -32,6 +32,12 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    pub origin: Origin,
+    pub overridden: bool,
+    pub label_key: Option<String>,
+    pub label_spec: Option<String>,
+    pub label_hash: Option<String>,
+    pub label_changed: bool,
 }
 
 /// A schedule about to be inserted (already validated).
@@ -52,6 +58,11 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub origin: Origin,
+    /// A label schedule's job (`store::schedules::LabelFields`); `None` for a person's.
+    pub label_key: Option<String>,
+    pub label_spec: Option<String>,
+    pub label_hash: Option<String>,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -73,6 +84,10 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub overridden: Option<bool>,
+    pub label_spec: Option<Option<String>>,
+    pub label_hash: Option<Option<String>>,
+    pub label_changed: Option<bool>,
 }
 
 /// API.md's `Schedule`.
@@ -105,6 +120,12 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// Read-only: `ui` (made by a person) or `label` (from the container's `chrontainer.*` labels).
+    pub origin: Origin,
+    /// A label schedule whose values a person changed: the labels no longer move it.
+    pub overridden: bool,
+    /// An overridden label schedule whose labels changed since; `revert` takes the new values.
+    pub label_changed: bool,
 }
 
 impl From<ScheduleRow> for Schedule {
@@ -127,6 +148,9 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            origin: r.origin,
+            overridden: r.overridden,
+            label_changed: r.label_changed,
         }
     }
 }
@@ -152,6 +176,16 @@ pub(super) fn not_found(id: ScheduleId) -> AppError {
 impl ScheduleRow {
     pub(super) fn all(c: &mut SqliteConnection) -> Result<Vec<ScheduleRow>, AppError> {
         Ok(schedules::table.order(schedules::id).select(ScheduleRow::as_select()).load(c)?)
+    }
+
+    /// The label schedules of `host`, by id.
+    pub(super) fn from_labels(c: &mut SqliteConnection, host: &HostId) -> Result<Vec<ScheduleRow>, AppError> {
+        Ok(schedules::table
+            .filter(schedules::host.eq(host.clone()))
+            .filter(schedules::origin.eq(Origin::Label))
+            .order(schedules::id)
+            .select(ScheduleRow::as_select())
+            .load(c)?)
     }
 
     pub(super) fn count(c: &mut SqliteConnection) -> Result<i64, AppError> {
@@ -198,6 +232,11 @@ impl ScheduleRow {
 /// Every schedule, by id.
 pub async fn list(store: &Store) -> Result<Vec<ScheduleRow>, AppError> {
     store.run(ScheduleRow::all).await
+}
+
+/// The schedules kept in step with the labels of `host`'s containers, by id.
+pub async fn from_labels(store: &Store, host: HostId) -> Result<Vec<ScheduleRow>, AppError> {
+    store.run(move |c| ScheduleRow::from_labels(c, &host)).await
 }
 
 /// The schedule `id`; 404 `schedule_not_found` when there is none.
@@ -300,6 +339,10 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            origin: Origin::Ui,
+            label_key: None,
+            label_spec: None,
+            label_hash: None,
         }
     }
 

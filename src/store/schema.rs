@@ -38,6 +38,12 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        origin -> Text,
+        overridden -> Bool,
+        label_key -> Nullable<Text>,
+        label_spec -> Nullable<Text>,
+        label_hash -> Nullable<Text>,
+        label_changed -> Bool,
     }
 }
 

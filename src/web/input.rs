@@ -87,6 +87,7 @@ pub mod not_null {
         current_password,
         new_password,
         name,
+        overridden,
     );
 }
 

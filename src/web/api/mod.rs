@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod schedules;
 pub mod stats;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(audit::configure)
         .configure(stats::configure)
+        .configure(transfer::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

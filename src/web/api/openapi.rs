@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stats, tokens, users};
+use super::{audit, containers, cron, events, logs, schedules, stats, tokens, transfer, users};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         schedules::patch,
         schedules::delete,
         schedules::run_now,
+        schedules::revert,
         logs::list,
         cron::preview,
         events::stream,
@@ -48,6 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        transfer::export,
+        transfer::import,
     )
 )]
 struct ApiDoc;

@@ -8,12 +8,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::LogResult;
+use crate::actors::labels::{follow_spec, stored_spec};
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::GetContainer;
 use crate::domain::Container;
-use crate::domain::{Action, HostId, ScheduleId};
+use crate::domain::{Action, HostId, Origin, ScheduleId};
 use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
@@ -25,7 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/schedules/{id}", web::get().to(get))
         .route("/api/schedules/{id}", web::patch().to(patch))
         .route("/api/schedules/{id}", web::delete().to(delete))
-        .route("/api/schedules/{id}/run", web::post().to(run_now));
+        .route("/api/schedules/{id}/run", web::post().to(run_now))
+        .route("/api/schedules/{id}/revert", web::post().to(revert));
 }
 
 /// The body of POST and PATCH. Every field is optional here so that a missing one gets our own
@@ -61,6 +63,31 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// PATCH of a label schedule only: `true` keeps the person's values when the labels change
+    /// (implied by changing action, cron, run_at or timezone); `false` reverts to the labels' values.
+    #[serde(default, deserialize_with = "not_null::overridden")]
+    #[schema(nullable = false)]
+    pub overridden: Option<bool>,
+}
+
+/// 409 `label_schedule` for what only the labels can change.
+fn label_schedule(row: &store::ScheduleRow, what: &str) -> AppError {
+    AppError::conflict(
+        "label_schedule",
+        format!(
+            "Schedule #{} comes from the chrontainer.* labels of container {}, and {what}: labels cannot be \
+             changed on a running container. Change the label and re-create the container, or disable or \
+             override the schedule here",
+            row.id, row.container_name
+        ),
+    )
+}
+
+fn not_from_labels(row: &store::ScheduleRow) -> AppError {
+    AppError::conflict(
+        "not_a_label_schedule",
+        format!("Schedule #{} was made by a person, not from container labels: it has no label values", row.id),
+    )
 }
 
 const MAX_NAME: usize = 256;
@@ -126,7 +153,8 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
         (status = 201, description = "created", body = Schedule,
             headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
+            invalid_parameter (overridden)",
             body = ErrorBody),
         (status = 404, description = "container_not_found: no container has that name", body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),
@@ -138,6 +166,13 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
+    if body.overridden.is_some() {
+        return Err(AppError::invalid(
+            "invalid_parameter",
+            Some("overridden"),
+            "overridden: only a schedule from container labels can be overridden, with PATCH",
+        ));
+    }
     let name = required_text(body.container, "container", MAX_NAME)?;
     let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
     let timezone = match optional_text(body.timezone, "timezone", 64)? {
@@ -179,6 +214,10 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
+        origin: Origin::Ui,
+        label_key: None,
+        label_spec: None,
+        label_hash: None,
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
@@ -197,6 +236,8 @@ pub(super) async fn create(
             invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
             body = ErrorBody),
         (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
+        (status = 409, description = "label_schedule: the container of a label schedule cannot change; \
+            not_a_label_schedule: overridden on a schedule made by a person", body = ErrorBody),
         (status = 503, description = "docker_unreachable (a new container is looked up)", body = ErrorBody),
     ))]
 pub(super) async fn patch(
@@ -208,7 +249,26 @@ pub(super) async fn patch(
     let id = schedule_id(&id)?;
     let body = body.into_inner();
     let now = Utc::now();
-    let mut changes = ScheduleChanges::default();
+    let row = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
+    let from_labels = row.origin == Origin::Label;
+    if from_labels && body.container.is_some() {
+        return Err(label_schedule(&row, "its container is the one carrying the labels"));
+    }
+    let retimed = body.action.is_some() || body.cron.is_some() || body.run_at.is_some() || body.timezone.is_some();
+    let mut changes = match body.overridden {
+        Some(_) if !from_labels => return Err(not_from_labels(&row)),
+        Some(false) if retimed => {
+            return Err(AppError::invalid(
+                "conflicting_fields",
+                Some("overridden"),
+                "overridden: false reverts to the labels' values; it cannot come with action, cron, run_at or timezone",
+            ))
+        }
+        Some(false) => follow_spec(&stored_spec(&row)?, state.config.timezone),
+        Some(true) => ScheduleChanges { overridden: Some(true), ..Default::default() },
+        None if from_labels && retimed => ScheduleChanges { overridden: Some(true), ..Default::default() },
+        None => ScheduleChanges::default(),
+    };
     if let Some(name) = body.container {
         let container = resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
         changes.container_name = Some(container.name);
@@ -255,6 +315,8 @@ pub(super) async fn patch(
     responses(
         (status = 204, description = "deleted"),
         (status = 404, description = "schedule_not_found", body = ErrorBody),
+        (status = 409, description = "label_schedule: it comes from container labels (disable or override it)",
+            body = ErrorBody),
     ))]
 pub(super) async fn delete(
     state: web::Data<AppState>,
@@ -262,6 +324,10 @@ pub(super) async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = schedule_id(&id)?;
+    let row = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
+    if row.origin == Origin::Label {
+        return Err(label_schedule(&row, "it goes when its labels or its container go"));
+    }
     state.actors.scheduler.send(Delete(id)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_deleted", format!("#{id}")).await;
     Ok(HttpResponse::NoContent().finish())
@@ -286,4 +352,29 @@ pub(super) async fn run_now(
     let id = schedule_id(&id)?;
     let outcome = state.actors.scheduler.send(RunNow { id, requested_by: who.actor() }).await??;
     Ok(crate::web::json(&LogResult { log: outcome.into_answer()? }))
+}
+
+#[utoipa::path(post, path = "/api/schedules/{id}/revert", operation_id = "revertSchedule", tag = "schedules",
+    summary = "Give a label schedule its labels' values again and clear the override",
+    params(("id" = i32, Path, description = "schedule id")),
+    responses(
+        (status = 200, description = "the schedule", body = Schedule),
+        (status = 404, description = "schedule_not_found", body = ErrorBody),
+        (status = 409, description = "not_a_label_schedule: made by a person, it has no label values",
+            body = ErrorBody),
+    ))]
+pub(super) async fn revert(
+    state: web::Data<AppState>,
+    who: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = schedule_id(&id)?;
+    let row = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
+    if row.origin != Origin::Label {
+        return Err(not_from_labels(&row));
+    }
+    let changes = follow_spec(&stored_spec(&row)?, state.config.timezone);
+    let schedule = state.actors.scheduler.send(Update { id, changes }).await??;
+    audit::record(&state.actors.store, who.name.as_deref(), "schedule_reverted", schedule.describe()).await;
+    Ok(crate::web::json(&schedule))
 }

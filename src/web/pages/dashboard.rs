@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
 use crate::cron::{parse_timezone, CronExpr};
+use crate::actors::labels::Problems;
 use crate::docker::{Health, ListContainers};
-use crate::domain::Action;
+use crate::domain::{Action, Origin};
 use crate::domain::RunStatus;
 use crate::domain::{Container, DockerHealth};
 use crate::error::AppError;
@@ -103,6 +104,8 @@ pub struct Input {
     pub default_tz: Tz,
     pub q: String,
     pub state: String,
+    /// The refused `chrontainer.*` labels of each container, by container ID (the LabelActor's).
+    pub label_problems: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -188,6 +191,8 @@ struct ContainerView {
     search: String,
     hidden: bool,
     buttons: Vec<Button>,
+    /// Its refused labels, each `label: what is wrong` (untrusted text, escaped by the template).
+    label_problems: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -226,6 +231,10 @@ struct ScheduleView {
     container_missing: bool,
     search: String,
     hidden: bool,
+    /// From `chrontainer.*` labels: a badge, no delete, and "revert to the label" once overridden.
+    from_labels: bool,
+    overridden: bool,
+    label_changed: bool,
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -239,11 +248,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, containers, schedules, failures) = tokio::join!(
+    let (health, containers, schedules, failures, label_problems) = tokio::join!(
         state.actors.docker.send(Health),
         state.actors.docker.send(ListContainers),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
+        state.actors.labels.send(Problems),
     );
     let input = Input {
         health: health?,
@@ -253,6 +263,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         default_tz: state.config.timezone,
         q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
         state: query.state.unwrap_or_default(),
+        label_problems: label_problems?,
     };
     Ok(build(input, Utc::now()))
 }
@@ -289,7 +300,8 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     };
     let mut projects: BTreeMap<Option<String>, Vec<ContainerView>> = BTreeMap::new();
     for c in &containers {
-        let view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
+        let mut view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
+        view.label_problems = input.label_problems.get(&c.id).cloned().unwrap_or_default();
         match view.category {
             "running" => counts.running += 1,
             "paused" => counts.paused += 1,
@@ -516,6 +528,7 @@ fn container_view(
                 disruptive: a.is_disruptive(),
             })
             .collect(),
+        label_problems: Vec::new(),
     }
 }
 
@@ -566,6 +579,9 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         hidden: !matches(&search, q),
         search,
         sentence,
+        from_labels: s.origin == Origin::Label,
+        overridden: s.overridden,
+        label_changed: s.label_changed,
     }
 }
 
@@ -592,6 +608,7 @@ mod tests {
             compose_service: project.map(|_| "web".into()),
             created: now() - Duration::days(3),
             started_at: Some(now() - Duration::hours(2)),
+            labels: Default::default(),
         }
     }
 
@@ -614,6 +631,9 @@ mod tests {
             last_run: Some(now() - Duration::hours(20)),
             last_status: Some(RunStatus::Error),
             next_run: None,
+            origin: crate::domain::Origin::Ui,
+            overridden: false,
+            label_changed: false,
         }
     }
 
@@ -631,6 +651,10 @@ mod tests {
             default_tz: chrono_tz::Europe::Lisbon,
             q: String::new(),
             state: String::new(),
+            label_problems: HashMap::from([(
+                format!("{:0<64}", EVIL.len()),
+                vec![format!("chrontainer.restart.schedule: {EVIL} is not a cron expression")],
+            )]),
         }
     }
 
@@ -649,6 +673,7 @@ mod tests {
         let html = hb.render("dashboard", &view).unwrap();
         assert_escaped(&html);
         assert!(html.contains("nextcloud"));
+        assert!(html.contains("is not a cron expression"), "a refused label is shown on its container's row");
         assert!(html.contains("Coming up"));
         assert!(html.contains("20.10.24"));
         assert!(!html.contains("Docker unreachable"));

@@ -105,7 +105,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         ),
         action_options: Choice::actions(Some(("", "Any action")), text(&params.action)),
         trigger_options: Choice::list(
-            &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now")],
+            &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now"), ("label", "Labels")],
             text(&params.trigger),
         ),
         filtered: filters[..5].iter().any(|(_, v)| !v.is_empty()),
@@ -134,6 +134,7 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         (Trigger::Schedule, _) => capitalize(&schedule),
         (Trigger::RunNow, Some(who)) => format!("Run now, {schedule} ({who})"),
         (Trigger::RunNow, None) => format!("Run now, {schedule}"),
+        (Trigger::Label, _) => format!("Labels, {schedule}"),
     };
     LogView {
         id: e.id,

@@ -1,0 +1,46 @@
+-- Schedules defined by container labels (issue 17). `origin` says where a row came from; a label
+-- row keeps the label job it stands for (`label_key`: the host-wide identity of the job, by
+-- compose project + service or by container name, plus the job's id), the values the labels ask
+-- for (`label_spec`, JSON: what "revert to the label" restores) and their hash. `overridden` rows
+-- keep a person's values; `label_changed` says the labels moved on since.
+ALTER TABLE schedules ADD COLUMN origin TEXT NOT NULL DEFAULT 'ui' CHECK (origin IN ('ui', 'label'));
+ALTER TABLE schedules ADD COLUMN overridden BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE schedules ADD COLUMN label_key TEXT;
+ALTER TABLE schedules ADD COLUMN label_spec TEXT;
+ALTER TABLE schedules ADD COLUMN label_hash TEXT;
+ALTER TABLE schedules ADD COLUMN label_changed BOOLEAN NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX schedules_label_key ON schedules (host, label_key) WHERE label_key IS NOT NULL;
+
+-- A refused label and a label schedule whose container is gone are logged with trigger `label`.
+-- SQLite cannot change a CHECK in place: the table is rebuilt with the words the code knows.
+CREATE TABLE logs_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    schedule_id INTEGER,
+    container_name TEXT NOT NULL,
+    container_id TEXT,
+    action TEXT NOT NULL,
+    "trigger" TEXT NOT NULL CHECK ("trigger" IN ('manual', 'schedule', 'run_now', 'window', 'health', 'label')),
+    status TEXT NOT NULL CHECK (status IN ('success', 'error', 'skipped', 'missed', 'gave_up')),
+    message TEXT NOT NULL DEFAULT '',
+    duration_ms BIGINT NOT NULL DEFAULT 0,
+    timestamp TIMESTAMP NOT NULL,
+    requested_by TEXT,
+    legacy_id INTEGER,
+    host TEXT NOT NULL DEFAULT 'local'
+);
+INSERT INTO logs_new (id, schedule_id, container_name, container_id, action, "trigger", status, message,
+                      duration_ms, timestamp, requested_by, legacy_id, host)
+    SELECT id, schedule_id, container_name, container_id, action, "trigger", status, message,
+           duration_ms, timestamp, requested_by, legacy_id, host FROM logs;
+DROP TABLE logs;
+ALTER TABLE logs_new RENAME TO logs;
+CREATE INDEX logs_timestamp ON logs (timestamp);
+CREATE INDEX logs_container_name_id ON logs (container_name, id);
+CREATE INDEX logs_schedule_id_id ON logs (schedule_id, id);
+CREATE INDEX logs_status_id ON logs (status, id);
+CREATE INDEX logs_action_id ON logs (action, id);
+CREATE INDEX logs_trigger_id ON logs ("trigger", id);
+CREATE UNIQUE INDEX logs_legacy_id ON logs (legacy_id) WHERE legacy_id IS NOT NULL;
+CREATE INDEX logs_status_timestamp ON logs (status, timestamp);
+CREATE INDEX logs_container_name_status_id ON logs (container_name, status, id);
+CREATE INDEX logs_stats ON logs (timestamp, schedule_id, status, duration_ms, action, "trigger", container_name);

@@ -1,0 +1,496 @@
+//! The JSON backup (API.md "Labels, export and import"): [`export`] writes the document,
+//! [`plan`] compares one with the schedules there are and says what importing it changes, as
+//! [`Step`]s to apply and a [`Report`] to show first. Pure: `GET /api/export`, `POST /api/import`
+//! and `chrontainer export|import` do the reading and writing.
+//!
+//! Schedules are named by host and container (never by ID), so a backup restores onto a rebuilt
+//! machine. A schedule is the same one when host, container, action and timetable (cron or
+//! run_at) match; its zone, note and on/off are what an import updates. Label schedules travel
+//! with their containers' labels: they are written to the file for the record and skipped when
+//! read back.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::cron::{parse_timezone, CronExpr};
+use crate::domain::{Action, HostId, Origin, ScheduleId};
+use crate::error::AppError;
+use crate::store::{NewSchedule, ScheduleChanges, ScheduleRow};
+use crate::time::{rfc3339, to_utc};
+
+pub const FORMAT: &str = "chrontainer";
+/// The version this build writes and reads. A newer file is refused, never half read.
+pub const VERSION: u64 = 1;
+const MAX_NAME: usize = 256;
+const MAX_DESCRIPTION: usize = 500;
+
+/// The backup document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Always `chrontainer`.
+    #[schema(example = "chrontainer")]
+    pub format: String,
+    /// The document's version; this build reads 1.
+    #[schema(example = 1)]
+    pub version: u64,
+    #[serde(default)]
+    #[schema(example = "2026-01-05T03:00:00Z")]
+    pub exported_at: Option<String>,
+    #[serde(default)]
+    pub hosts: Vec<HostEntry>,
+    #[serde(default)]
+    pub schedules: Vec<ScheduleEntry>,
+    /// Notification channels (name and events; their URLs only with `?secrets=true`).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub channels: Vec<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostEntry {
+    pub name: String,
+    #[schema(example = "unix:///var/run/docker.sock")]
+    pub url: String,
+}
+
+/// One schedule, by host and container name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    #[serde(default = "local")]
+    #[schema(value_type = String, example = "local")]
+    pub host: HostId,
+    pub container: String,
+    #[serde(default)]
+    pub compose_project: Option<String>,
+    #[serde(default)]
+    pub compose_service: Option<String>,
+    pub action: Action,
+    #[serde(default)]
+    #[schema(example = "0 3 * * *")]
+    pub cron: Option<String>,
+    #[serde(default)]
+    pub run_at: Option<String>,
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `label` rows are skipped on import: they come back with their containers' labels.
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+fn local() -> HostId {
+    HostId::local()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How an import treats the schedules the file does not name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Keep them.
+    Merge,
+    /// Remove them (label schedules are never removed by an import).
+    Replace,
+}
+
+/// A schedule as a report names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Item {
+    #[schema(value_type = String)]
+    pub host: HostId,
+    pub container: String,
+    pub action: Action,
+    pub cron: Option<String>,
+    pub run_at: Option<String>,
+}
+
+/// A schedule of the file that is not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Skipped {
+    #[serde(flatten)]
+    pub item: Item,
+    pub reason: String,
+}
+
+/// What an import does (or, in a dry run, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Report {
+    pub dry_run: bool,
+    pub created: Vec<Item>,
+    pub updated: Vec<Item>,
+    pub unchanged: Vec<Item>,
+    /// With `mode=replace`: the schedules made here that the file does not have.
+    pub removed: Vec<Item>,
+    pub skipped: Vec<Skipped>,
+    /// Schedules of the file that are wrong (a bad cron, zone, …), or that could not be written.
+    pub errors: Vec<Skipped>,
+}
+
+/// One write of an import.
+#[derive(Clone, Debug)]
+pub enum Step {
+    Create(Item, NewSchedule),
+    Update(Item, ScheduleId, ScheduleChanges),
+    Delete(Item, ScheduleId),
+}
+
+impl Report {
+    /// A write that failed moves from where the plan put it to `errors`.
+    pub fn failed(&mut self, step: &Step, error: &AppError) {
+        let (item, list) = match step {
+            Step::Create(item, _) => (item, &mut self.created),
+            Step::Update(item, ..) => (item, &mut self.updated),
+            Step::Delete(item, _) => (item, &mut self.removed),
+        };
+        list.retain(|i| i != item);
+        self.errors.push(Skipped { item: item.clone(), reason: error.to_string() });
+    }
+}
+
+/// The document of every schedule in `rows`, on `hosts` (name and URL).
+pub fn export(rows: &[ScheduleRow], hosts: Vec<HostEntry>, now: DateTime<Utc>) -> Document {
+    Document {
+        format: FORMAT.into(),
+        version: VERSION,
+        exported_at: Some(rfc3339(&now)),
+        hosts,
+        schedules: rows.iter().map(entry_of).collect(),
+        channels: Vec::new(),
+    }
+}
+
+fn entry_of(r: &ScheduleRow) -> ScheduleEntry {
+    ScheduleEntry {
+        host: r.host.clone(),
+        container: r.container_name.clone(),
+        compose_project: r.compose_project.clone(),
+        compose_service: r.compose_service.clone(),
+        action: r.action,
+        cron: r.cron_expression.clone(),
+        run_at: r.run_at.map(|t| rfc3339(&to_utc(t))),
+        timezone: r.timezone.clone(),
+        enabled: r.enabled,
+        description: r.description.clone(),
+        origin: r.origin,
+    }
+}
+
+/// Reads a document, refusing another format or a version this build does not know before
+/// anything else is read (a newer file is never half understood).
+pub fn read(value: serde_json::Value) -> Result<Document, AppError> {
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(FORMAT) {
+        return Err(AppError::invalid(
+            "invalid_parameter",
+            Some("format"),
+            "format: this is not a Chrontainer backup (its \"format\" is not \"chrontainer\")",
+        ));
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(VERSION) => {}
+        other => {
+            let found = other.map_or_else(|| "missing".to_string(), |v| v.to_string());
+            return Err(AppError::invalid(
+                "unsupported_version",
+                Some("version"),
+                format!("version: this backup is version {found}; this Chrontainer reads version {VERSION}"),
+            ));
+        }
+    }
+    serde_json::from_value(value)
+        .map_err(|e| AppError::invalid("invalid_json", None, format!("The backup cannot be read: {e}")))
+}
+
+/// A schedule's identity: the same host, container, action and timetable.
+fn same(r: &ScheduleRow, new: &NewSchedule) -> bool {
+    r.host == new.host
+        && r.container_name == new.container_name
+        && r.action == new.action
+        && r.cron_expression == new.cron_expression
+        && r.run_at == new.run_at
+}
+
+/// What importing `doc` into `existing` does. `hosts` are the hosts there are here.
+pub fn plan(
+    doc: &Document,
+    existing: &[ScheduleRow],
+    hosts: &[HostId],
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> (Vec<Step>, Report) {
+    let mut report = Report::default();
+    let mut steps = Vec::new();
+    let mut matched: HashSet<ScheduleId> = HashSet::new();
+    let mut seen: Vec<NewSchedule> = Vec::new();
+    for entry in &doc.schedules {
+        let item = Item {
+            host: entry.host.clone(),
+            container: crate::text::clip(&entry.container, 80),
+            action: entry.action,
+            cron: entry.cron.as_deref().map(|c| crate::text::clip(c, 80)),
+            run_at: entry.run_at.as_deref().map(|c| crate::text::clip(c, 40)),
+        };
+        let skip = |reason: &str| Skipped { item: item.clone(), reason: reason.to_string() };
+        if entry.origin == Origin::Label {
+            report.skipped.push(skip(
+                "it comes from container labels: it comes back with its container's chrontainer.* labels",
+            ));
+            continue;
+        }
+        if !hosts.contains(&entry.host) {
+            report.skipped.push(skip(&format!("there is no host named {:?} here", crate::text::clip(entry.host.as_str(), 40))));
+            continue;
+        }
+        let new = match validate(entry, now) {
+            Ok(Some(new)) => new,
+            Ok(None) => {
+                report.skipped.push(skip("a one-time schedule whose time has passed"));
+                continue;
+            }
+            Err(e) => {
+                report.errors.push(skip(&e.to_string()));
+                continue;
+            }
+        };
+        if seen.iter().any(|s| same_new(s, &new)) {
+            report.skipped.push(skip("the file has this schedule twice"));
+            continue;
+        }
+        seen.push(new.clone());
+        match existing.iter().find(|r| r.origin == Origin::Ui && same(r, &new)) {
+            Some(row) => {
+                matched.insert(row.id);
+                match changes_to(row, &new) {
+                    Some(changes) => {
+                        report.updated.push(item.clone());
+                        steps.push(Step::Update(item, row.id, changes));
+                    }
+                    None => report.unchanged.push(item),
+                }
+            }
+            None => {
+                report.created.push(item.clone());
+                steps.push(Step::Create(item, new));
+            }
+        }
+    }
+    if mode == Mode::Replace {
+        for row in existing.iter().filter(|r| r.origin == Origin::Ui && !matched.contains(&r.id)) {
+            let item = Item {
+                host: row.host.clone(),
+                container: row.container_name.clone(),
+                action: row.action,
+                cron: row.cron_expression.clone(),
+                run_at: row.run_at.map(|t| rfc3339(&to_utc(t))),
+            };
+            report.removed.push(item.clone());
+            steps.push(Step::Delete(item, row.id));
+        }
+    }
+    (steps, report)
+}
+
+fn same_new(a: &NewSchedule, b: &NewSchedule) -> bool {
+    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at)
+        == (&b.host, &b.container_name, b.action, &b.cron_expression, b.run_at)
+}
+
+/// The columns of `row` that differ from the file's; `None` when none do.
+fn changes_to(row: &ScheduleRow, new: &NewSchedule) -> Option<ScheduleChanges> {
+    let mut c = ScheduleChanges::default();
+    let mut any = false;
+    if row.timezone != new.timezone {
+        c.timezone = Some(new.timezone.clone());
+        any = true;
+    }
+    if row.enabled != new.enabled {
+        c.enabled = Some(new.enabled);
+        any = true;
+    }
+    if row.description != new.description {
+        c.description = Some(new.description.clone());
+        any = true;
+    }
+    if (&row.compose_project, &row.compose_service) != (&new.compose_project, &new.compose_service) {
+        c.compose_project = Some(new.compose_project.clone());
+        c.compose_service = Some(new.compose_service.clone());
+        any = true;
+    }
+    any.then_some(c)
+}
+
+/// The row a file's schedule becomes, checked as the API checks one; `None` for a one-time
+/// schedule already past.
+fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>, AppError> {
+    let name = e.container.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(AppError::invalid("invalid_parameter", Some("container"), "container: a container name, 1 to 256 characters"));
+    }
+    let timezone = parse_timezone(&e.timezone)?.name().to_string();
+    let (cron, run_at): (Option<String>, Option<NaiveDateTime>) = match (&e.cron, &e.run_at) {
+        (Some(cron), None) => (Some(CronExpr::parse(cron)?.as_str().to_string()), None),
+        (None, Some(at)) => {
+            let at = DateTime::parse_from_rfc3339(at.trim())
+                .map_err(|_| {
+                    AppError::invalid("invalid_run_at", Some("run_at"), "run_at: not an RFC 3339 time")
+                })?
+                .with_timezone(&Utc);
+            if at <= now {
+                return Ok(None);
+            }
+            (None, Some(at.naive_utc()))
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "conflicting_fields",
+                Some("cron"),
+                "a schedule has exactly one of cron (repeating) and run_at (one time)",
+            ))
+        }
+    };
+    let description = e.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
+        return Err(AppError::invalid("too_long", Some("description"), "description: at most 500 characters"));
+    }
+    let at = now.naive_utc();
+    Ok(Some(NewSchedule {
+        host: e.host.clone(),
+        container_name: name.to_string(),
+        container_id: None,
+        compose_project: e.compose_project.clone(),
+        compose_service: e.compose_service.clone(),
+        action: e.action,
+        cron_expression: cron,
+        run_at,
+        timezone,
+        enabled: e.enabled,
+        description: description.map(str::to_string),
+        created_at: at,
+        updated_at: at,
+        next_run: None,
+        origin: Origin::Ui,
+        label_key: None,
+        label_spec: None,
+        label_hash: None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 5, 3, 0, 0).unwrap()
+    }
+
+    fn row(id: i32, container: &str, cron: &str, origin: Origin) -> ScheduleRow {
+        let t = now().naive_utc();
+        ScheduleRow {
+            id: ScheduleId(id),
+            host: HostId::local(),
+            container_name: container.into(),
+            container_id: Some("abc".into()),
+            compose_project: None,
+            compose_service: None,
+            action: Action::Restart,
+            cron_expression: Some(cron.into()),
+            run_at: None,
+            timezone: "Europe/Berlin".into(),
+            enabled: true,
+            description: None,
+            created_at: t,
+            updated_at: t,
+            last_run: None,
+            last_status: None,
+            next_run: None,
+            origin,
+            overridden: false,
+            label_key: None,
+            label_spec: None,
+            label_hash: None,
+            label_changed: false,
+        }
+    }
+
+    fn hosts() -> Vec<HostId> {
+        vec![HostId::local()]
+    }
+
+    #[test]
+    fn an_export_read_back_into_the_same_rows_changes_nothing() {
+        let rows = vec![row(1, "web", "0 3 * * *", Origin::Ui), row(2, "db", "0 4 * * *", Origin::Label)];
+        let doc = export(&rows, vec![], now());
+        let text = serde_json::to_value(&doc).unwrap();
+        assert_eq!((text["format"].as_str(), text["version"].as_u64()), (Some("chrontainer"), Some(1)));
+        assert!(text["schedules"][0].get("id").is_none(), "never IDs: {text}");
+        let doc = read(text).unwrap();
+        let (steps, report) = plan(&doc, &rows, &hosts(), Mode::Replace, now());
+        assert!(steps.is_empty(), "{steps:?}");
+        assert_eq!(report.unchanged.len(), 1);
+        assert_eq!(report.skipped.len(), 1);
+        assert!(report.skipped[0].reason.contains("labels"));
+    }
+
+    #[test]
+    fn into_an_empty_database_everything_is_created_and_replace_removes_the_rest() {
+        let doc = export(&[row(1, "web", "0 3 * * *", Origin::Ui)], vec![], now());
+        let (steps, report) = plan(&doc, &[], &hosts(), Mode::Merge, now());
+        assert_eq!(report.created.len(), 1);
+        assert!(matches!(&steps[0], Step::Create(_, new) if new.container_name == "web" && new.origin == Origin::Ui));
+
+        let here = vec![row(7, "web", "0 3 * * *", Origin::Ui), row(8, "other", "0 5 * * *", Origin::Ui), row(9, "lab", "0 5 * * *", Origin::Label)];
+        let mut edited = doc.clone();
+        edited.schedules[0].enabled = false;
+        let (steps, report) = plan(&edited, &here, &hosts(), Mode::Replace, now());
+        assert_eq!(report.updated.len(), 1);
+        assert_eq!(report.removed.iter().map(|i| i.container.as_str()).collect::<Vec<_>>(), ["other"]);
+        assert!(matches!(&steps[..], [Step::Update(_, ScheduleId(7), c), Step::Delete(_, ScheduleId(8))] if c.enabled == Some(false)));
+        let (_, merged) = plan(&edited, &here, &hosts(), Mode::Merge, now());
+        assert!(merged.removed.is_empty());
+    }
+
+    #[test]
+    fn bad_entries_are_errors_and_others_are_skipped_with_reasons() {
+        let doc = read(json!({"format": "chrontainer", "version": 1, "schedules": [
+            {"container": "a", "action": "restart", "cron": "61 * * * *", "timezone": "UTC"},
+            {"container": "b", "action": "restart", "cron": "0 3 * * *", "timezone": "Mars/Base"},
+            {"container": "c", "action": "stop", "run_at": "2020-01-01T00:00:00Z", "timezone": "UTC"},
+            {"host": "elsewhere", "container": "d", "action": "stop", "cron": "0 3 * * *", "timezone": "UTC"},
+            {"container": "e", "action": "stop", "cron": "0 3 * * *", "timezone": "UTC"},
+            {"container": "e", "action": "stop", "cron": "0 3 * * *", "timezone": "UTC"},
+            {"container": "f", "action": "stop", "timezone": "UTC"}
+        ]}))
+        .unwrap();
+        let (steps, report) = plan(&doc, &[], &hosts(), Mode::Merge, now());
+        assert_eq!(steps.len(), 1);
+        assert_eq!(report.errors.len(), 3, "{:?}", report.errors);
+        let reasons: Vec<&str> = report.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(reasons[0].contains("passed") && reasons[1].contains("elsewhere") && reasons[2].contains("twice"));
+    }
+
+    #[test]
+    fn another_format_or_version_is_refused_first() {
+        let e = read(json!({"format": "chrontainer", "version": 2, "future": true})).unwrap_err();
+        assert_eq!((e.code(), e.field()), ("unsupported_version", Some("version")));
+        assert!(e.to_string().contains("version 2"));
+        assert_eq!(read(json!({"version": 1})).unwrap_err().field(), Some("format"));
+        assert_eq!(read(json!({"format": "chrontainer"})).unwrap_err().code(), "unsupported_version");
+        let e = read(json!({"format": "chrontainer", "version": 1, "extra": 1})).unwrap_err();
+        assert_eq!(e.code(), "invalid_json");
+    }
+}
