@@ -196,7 +196,7 @@ impl Topic {
     fn usage(self) -> &'static str {
         match self {
             Topic::Program => {
-                "usage: chrontainer [COMMAND] [SETTINGS…]   (COMMAND: serve, healthcheck, import-legacy, export, import, help)"
+                "usage: chrontainer [COMMAND] [SETTINGS…]  (serve, healthcheck, export, import, import-legacy, help)"
             }
             Topic::Serve => "usage: chrontainer [serve] [SETTINGS…]",
             Topic::Healthcheck => "usage: chrontainer healthcheck [SETTINGS…]",
@@ -329,23 +329,24 @@ where
         Topic::Program | Topic::Serve => Command::Serve,
         Topic::Healthcheck => Command::Healthcheck,
         Topic::ImportLegacy => {
-            let path = one_path(paths, "the old database", at)?;
+            let path = one_path(paths, "the old database's path is missing", "give one old database, not several", at)?;
             Command::ImportLegacy { path, dry_run, check_docker }
         }
         Topic::Export => Command::Export,
-        Topic::Import => Command::Import { path: one_path(paths, "the backup file", at)?, dry_run, replace },
+        Topic::Import => {
+            let path = one_path(paths, "the backup file's path is missing", "give one backup file, not several", at)?;
+            Command::Import { path, dry_run, replace }
+        }
     };
     Ok(Invocation { command, overrides })
 }
 
 /// The one path a command takes.
-fn one_path(paths: Vec<PathBuf>, what: &str, topic: Topic) -> Result<PathBuf, UsageError> {
+fn one_path(paths: Vec<PathBuf>, missing: &str, several: &str, topic: Topic) -> Result<PathBuf, UsageError> {
     match <[PathBuf; 1]>::try_from(paths) {
         Ok([path]) => Ok(path),
-        Err(paths) if paths.is_empty() => {
-            Err(UsageError { message: format!("{what}'s path is missing"), topic })
-        }
-        Err(_) => Err(UsageError { message: format!("give one path of {what}, not several"), topic }),
+        Err(paths) if paths.is_empty() => Err(UsageError { message: missing.into(), topic }),
+        Err(_) => Err(UsageError { message: several.into(), topic }),
     }
 }
 
