@@ -329,12 +329,22 @@ where
         Topic::Program | Topic::Serve => Command::Serve,
         Topic::Healthcheck => Command::Healthcheck,
         Topic::ImportLegacy => {
-            let path = one_path(paths, "the old database's path is missing", "give one old database, not several", at)?;
+            let path = one_path(
+                paths,
+                "the old database's path is missing",
+                "give one old database, not several",
+                at,
+            )?;
             Command::ImportLegacy { path, dry_run, check_docker }
         }
         Topic::Export => Command::Export,
         Topic::Import => {
-            let path = one_path(paths, "the backup file's path is missing", "give one backup file, not several", at)?;
+            let path = one_path(
+                paths,
+                "the backup file's path is missing",
+                "give one backup file, not several",
+                at,
+            )?;
             Command::Import { path, dry_run, replace }
         }
     };

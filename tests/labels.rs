@@ -97,7 +97,9 @@ fn a_label_schedule_fires_shows_its_badge_and_cannot_be_deleted() {
     let s = wait_for("the label schedule", Duration::from_secs(20), || label_schedules(&app, &name).pop());
     assert_eq!((s["action"].as_str(), s["cron"].as_str()), (Some("start"), Some("*/2 * * * * *")));
     assert_eq!((s["overridden"].as_bool(), s["label_changed"].as_bool()), (Some(false), Some(false)));
-    wait_for("the container to be started", Duration::from_secs(20), || (c.state() == "running").then_some(()));
+    wait_for("the container to be started", Duration::from_secs(20), || {
+        (c.state() == "running").then_some(())
+    });
     wait_for("a firing in the log", Duration::from_secs(20), || {
         let fired = logs(&app, &format!("schedule_id={}&trigger=schedule", s["id"]));
         (!fired.is_empty()).then_some(())
@@ -158,12 +160,20 @@ fn a_recreated_container_moves_its_schedule_an_override_survives_and_gone_is_gon
         let s = get(&nightly["id"]);
         (s["label_changed"] == true).then_some(s)
     });
-    assert_eq!((kept["cron"].as_str(), kept["overridden"].as_bool()), (Some("0 5 * * *"), Some(true)), "{kept}");
+    assert_eq!(
+        (kept["cron"].as_str(), kept["overridden"].as_bool()),
+        (Some("0 5 * * *"), Some(true)),
+        "{kept}"
+    );
     assert_eq!(label_schedules(&app, &name).len(), 2, "no new rows for a re-created container");
 
     let (status, back) = app.post(&format!("/api/schedules/{}/revert", nightly["id"]), json!({}));
     assert_eq!(status, 200, "{back}");
-    assert_eq!((back["cron"].as_str(), back["timezone"].as_str()), (Some("0 7 * * *"), Some("UTC")), "{back}");
+    assert_eq!(
+        (back["cron"].as_str(), back["timezone"].as_str()),
+        (Some("0 7 * * *"), Some("UTC")),
+        "{back}"
+    );
     assert_eq!((back["overridden"].as_bool(), back["label_changed"].as_bool()), (Some(false), Some(false)));
 
     drop(c);
@@ -197,9 +207,15 @@ fn hostile_labels_are_one_error_each_and_the_page_stays_escaped() {
         (e.len() >= 4).then_some(e)
     });
     let text: Vec<&str> = errors.iter().map(|e| e["message"].as_str().unwrap()).collect();
-    assert!(text.iter().any(|m| m.contains("chrontainer.restart.schedule") && m.contains("10250 bytes")), "{text:?}");
+    assert!(
+        text.iter().any(|m| m.contains("chrontainer.restart.schedule") && m.contains("10250 bytes")),
+        "{text:?}"
+    );
     assert!(text.iter().any(|m| m.contains("chrontainer.stop.schedule") && m.contains("control character")));
-    assert!(text.iter().any(|m| m.contains("chrontainer.start.schedule") && m.contains("minute")), "{text:?}");
+    assert!(
+        text.iter().any(|m| m.contains("chrontainer.start.schedule") && m.contains("minute")),
+        "{text:?}"
+    );
     assert!(text.iter().all(|m| !m.contains("<script>") && m.len() < 400), "{text:?}");
 
     // another event for the container (it starts) logs nothing again
@@ -241,7 +257,12 @@ fn a_scaled_compose_service_gives_one_job() {
     });
     let jobs = |app: &App| -> Vec<Value> {
         let (_, list) = app.get("/api/schedules");
-        list.as_array().unwrap().iter().filter(|s| s["compose_project"] == project.as_str()).cloned().collect()
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["compose_project"] == project.as_str())
+            .cloned()
+            .collect()
     };
     wait_for("the service's job", Duration::from_secs(20), || (!jobs(&app).is_empty()).then_some(()));
     // a new event from each replica changes nothing
@@ -297,7 +318,11 @@ fn a_backup_restores_onto_a_fresh_instance_once_and_a_dry_run_writes_nothing() {
     let b = start();
     let (status, dry) = b.post("/api/import?dry_run=true", doc_mine.clone());
     assert_eq!(status, 200, "{dry}");
-    assert_eq!((dry["dry_run"].as_bool(), dry["created"].as_array().unwrap().len()), (Some(true), 2), "{dry}");
+    assert_eq!(
+        (dry["dry_run"].as_bool(), dry["created"].as_array().unwrap().len()),
+        (Some(true), 2),
+        "{dry}"
+    );
     assert!(ours(&b.get("/api/schedules").1, &c.name).is_empty(), "a dry run creates nothing");
 
     let (status, done) = b.post("/api/import", doc.clone());
@@ -307,7 +332,10 @@ fn a_backup_restores_onto_a_fresh_instance_once_and_a_dry_run_writes_nothing() {
     let restored = ours(&b.get("/api/schedules").1, &c.name).into_iter().cloned().collect::<Vec<_>>();
     let fires_b = restored.iter().find(|s| s["action"] == "start").unwrap();
     let stop_b = restored.iter().find(|s| s["action"] == "stop").unwrap();
-    assert_eq!((stop_b["enabled"].as_bool(), stop_b["timezone"].as_str()), (Some(false), Some("Europe/Berlin")));
+    assert_eq!(
+        (stop_b["enabled"].as_bool(), stop_b["timezone"].as_str()),
+        (Some(false), Some("Europe/Berlin"))
+    );
     assert_eq!(stop_b["description"], "nightly <b>stop</b>");
     wait_for("the restored schedule to fire", Duration::from_secs(20), || {
         (!logs(&b, &format!("schedule_id={}&trigger=schedule", fires_b["id"])).is_empty()).then_some(())

@@ -85,7 +85,14 @@ struct Hands {
 
 impl Hands {
     /// One entry in the activity log, through the Runner like every result.
-    async fn log(&self, schedule_id: Option<ScheduleId>, container: &str, action: Action, status: RunStatus, message: String) {
+    async fn log(
+        &self,
+        schedule_id: Option<ScheduleId>,
+        container: &str,
+        action: Action,
+        status: RunStatus,
+        message: String,
+    ) {
         let result = RunResult {
             host: self.host.clone(),
             schedule_id,
@@ -118,7 +125,12 @@ impl Hands {
     }
 
     /// Brings the rows of `c`'s jobs in step with its labels; answers the problems it logged.
-    async fn reconcile(&self, c: Container, parsed: Labels, reported: HashSet<LabelError>) -> Vec<LabelError> {
+    async fn reconcile(
+        &self,
+        c: Container,
+        parsed: Labels,
+        reported: HashSet<LabelError>,
+    ) -> Vec<LabelError> {
         let mut logged = Vec::new();
         for e in parsed.errors.iter().filter(|e| !reported.contains(*e)) {
             self.log_refused(&c, e).await;
@@ -143,7 +155,10 @@ impl Hands {
                 None => self.create(&c, key, &job.spec).await,
             };
             if let Err(e) = done {
-                let refused = LabelError { label: quote(&format!("chrontainer.{}.schedule", job.id)), problem: e.to_string() };
+                let refused = LabelError {
+                    label: quote(&format!("chrontainer.{}.schedule", job.id)),
+                    problem: e.to_string(),
+                };
                 if !reported.contains(&refused) && !logged.contains(&refused) {
                     self.log_refused(&c, &refused).await;
                     logged.push(refused);
@@ -208,7 +223,11 @@ impl Hands {
             changes.container_id = Some(Some(c.id.clone()));
         }
         let schedule = self.scheduler.send(Update { id: row.id.0, changes }).await??;
-        let how = if row.overridden { "kept (overridden), its labels changed" } else { "follows its changed labels" };
+        let how = if row.overridden {
+            "kept (overridden), its labels changed"
+        } else {
+            "follows its changed labels"
+        };
         log::info!("labels: {} {how}", schedule.describe());
         Ok(())
     }
@@ -296,7 +315,8 @@ impl LabelActor {
 
     fn seen(&mut self, c: Container, ctx: &mut Context<Self>) {
         let parsed = labels::parse(c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let shown: Vec<String> = parsed.errors.iter().map(|e| format!("{}: {}", e.label, e.problem)).collect();
+        let shown: Vec<String> =
+            parsed.errors.iter().map(|e| format!("{}: {}", e.label, e.problem)).collect();
         if shown.is_empty() {
             self.problems.remove(&c.id);
         } else {
@@ -420,18 +440,22 @@ impl Handler<Resync> for LabelActor {
 
     fn handle(&mut self, _: Resync, ctx: &mut Context<Self>) {
         let docker = self.docker.clone();
-        ctx.wait(async move { docker.send(ListContainers).await }.into_actor(self).map(|listed, act, ctx| {
-            match listed {
-                Ok(Ok(containers)) => {
-                    for c in containers {
-                        act.seen(c, ctx);
+        ctx.wait(async move { docker.send(ListContainers).await }.into_actor(self).map(
+            |listed, act, ctx| {
+                match listed {
+                    Ok(Ok(containers)) => {
+                        for c in containers {
+                            act.seen(c, ctx);
+                        }
                     }
+                    Ok(Err(e)) => {
+                        log::info!("labels: containers not read yet ({e}); they are read when Docker answers")
+                    }
+                    Err(e) => log::warn!("labels: {e}"),
                 }
-                Ok(Err(e)) => log::info!("labels: containers not read yet ({e}); they are read when Docker answers"),
-                Err(e) => log::warn!("labels: {e}"),
-            }
-            act.sweep(ctx);
-        }));
+                act.sweep(ctx);
+            },
+        ));
     }
 }
 

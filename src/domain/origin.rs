@@ -11,7 +11,17 @@ use crate::error::AppError;
 
 /// Stored as its name (`store/columns.rs`).
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow, utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    AsExpression,
+    FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
@@ -39,7 +49,10 @@ impl FromStr for Origin {
         match s {
             "ui" => Ok(Origin::Ui),
             "label" => Ok(Origin::Label),
-            other => Err(AppError::Internal(format!("origin {:?} is not ui or label", crate::text::clip(other, 20)))),
+            other => Err(AppError::Internal(format!(
+                "origin {:?} is not ui or label",
+                crate::text::clip(other, 20)
+            ))),
         }
     }
 }

@@ -44,7 +44,9 @@ pub async fn import(config: &Config, path: &Path, dry_run: bool, mode: Mode) -> 
     for step in &steps {
         let done: Result<(), AppError> = match step {
             Step::Create(_, new) => store::schedules::insert(&store, new.clone()).await.map(drop),
-            Step::Update(_, id, changes) => store::schedules::update(&store, *id, changes.clone()).await.map(drop),
+            Step::Update(_, id, changes) => {
+                store::schedules::update(&store, *id, changes.clone()).await.map(drop)
+            }
             Step::Delete(_, id) => store::schedules::delete(&store, *id).await,
         };
         if let Err(e) = done {
@@ -80,7 +82,9 @@ pub fn describe(report: &Report) -> String {
         let when = i.cron.clone().or_else(|| i.run_at.clone()).unwrap_or_default();
         format!("{} {} on {} at {when:?}", i.action, i.container, i.host)
     };
-    for (what, list) in [("created", &report.created), ("updated", &report.updated), ("removed", &report.removed)] {
+    for (what, list) in
+        [("created", &report.created), ("updated", &report.updated), ("removed", &report.removed)]
+    {
         for i in list {
             out.push_str(&format!("  {what}{would}: {}\n", name(i)));
         }

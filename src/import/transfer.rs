@@ -250,7 +250,10 @@ pub fn plan(
             continue;
         }
         if !hosts.contains(&entry.host) {
-            report.skipped.push(skip(&format!("there is no host named {:?} here", crate::text::clip(entry.host.as_str(), 40))));
+            report.skipped.push(skip(&format!(
+                "there is no host named {:?} here",
+                crate::text::clip(entry.host.as_str(), 40)
+            )));
             continue;
         }
         let new = match validate(entry, now) {
@@ -336,7 +339,11 @@ fn changes_to(row: &ScheduleRow, new: &NewSchedule) -> Option<ScheduleChanges> {
 fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>, AppError> {
     let name = e.container.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(AppError::invalid("invalid_parameter", Some("container"), "container: a container name, 1 to 256 characters"));
+        return Err(AppError::invalid(
+            "invalid_parameter",
+            Some("container"),
+            "container: a container name, 1 to 256 characters",
+        ));
     }
     let timezone = parse_timezone(&e.timezone)?.name().to_string();
     let (cron, run_at): (Option<String>, Option<NaiveDateTime>) = match (&e.cron, &e.run_at) {
@@ -362,7 +369,11 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
     };
     let description = e.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
     if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
-        return Err(AppError::invalid("too_long", Some("description"), "description: at most 500 characters"));
+        return Err(AppError::invalid(
+            "too_long",
+            Some("description"),
+            "description: at most 500 characters",
+        ));
     }
     let at = now.naive_utc();
     Ok(Some(NewSchedule {
@@ -450,15 +461,23 @@ mod tests {
         let doc = export(&[row(1, "web", "0 3 * * *", Origin::Ui)], vec![], now());
         let (steps, report) = plan(&doc, &[], &hosts(), Mode::Merge, now());
         assert_eq!(report.created.len(), 1);
-        assert!(matches!(&steps[0], Step::Create(_, new) if new.container_name == "web" && new.origin == Origin::Ui));
+        assert!(
+            matches!(&steps[0], Step::Create(_, new) if new.container_name == "web" && new.origin == Origin::Ui)
+        );
 
-        let here = vec![row(7, "web", "0 3 * * *", Origin::Ui), row(8, "other", "0 5 * * *", Origin::Ui), row(9, "lab", "0 5 * * *", Origin::Label)];
+        let here = vec![
+            row(7, "web", "0 3 * * *", Origin::Ui),
+            row(8, "other", "0 5 * * *", Origin::Ui),
+            row(9, "lab", "0 5 * * *", Origin::Label),
+        ];
         let mut edited = doc.clone();
         edited.schedules[0].enabled = false;
         let (steps, report) = plan(&edited, &here, &hosts(), Mode::Replace, now());
         assert_eq!(report.updated.len(), 1);
         assert_eq!(report.removed.iter().map(|i| i.container.as_str()).collect::<Vec<_>>(), ["other"]);
-        assert!(matches!(&steps[..], [Step::Update(_, ScheduleId(7), c), Step::Delete(_, ScheduleId(8))] if c.enabled == Some(false)));
+        assert!(
+            matches!(&steps[..], [Step::Update(_, ScheduleId(7), c), Step::Delete(_, ScheduleId(8))] if c.enabled == Some(false))
+        );
         let (_, merged) = plan(&edited, &here, &hosts(), Mode::Merge, now());
         assert!(merged.removed.is_empty());
     }
@@ -480,7 +499,9 @@ mod tests {
         assert_eq!(report.errors.len(), 3, "{:?}", report.errors);
         let reasons: Vec<&str> = report.skipped.iter().map(|s| s.reason.as_str()).collect();
         assert_eq!(reasons.len(), 3, "{reasons:?}");
-        assert!(reasons[0].contains("passed") && reasons[1].contains("elsewhere") && reasons[2].contains("twice"));
+        assert!(
+            reasons[0].contains("passed") && reasons[1].contains("elsewhere") && reasons[2].contains("twice")
+        );
     }
 
     #[test]

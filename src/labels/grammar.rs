@@ -136,11 +136,16 @@ fn entry<'j>(jobs: &'j mut BTreeMap<String, Partial>, id: String, key: &str) -> 
 fn field_of(job: &mut Partial, field: &str, value: &str, named: bool) -> Result<(), String> {
     match field {
         "action" if named => job.action = Some(value.parse::<Action>().map_err(|e| e.to_string())?),
-        "schedule" => job.cron = Some(CronExpr::parse(value).map_err(|e| e.to_string())?.as_str().to_string()),
-        "timezone" => job.timezone = Some(parse_timezone(value).map_err(|e| e.to_string())?.name().to_string()),
+        "schedule" => {
+            job.cron = Some(CronExpr::parse(value).map_err(|e| e.to_string())?.as_str().to_string())
+        }
+        "timezone" => {
+            job.timezone = Some(parse_timezone(value).map_err(|e| e.to_string())?.name().to_string())
+        }
         "only_if" => job.only_if = Some(only_if(value)?),
         _ => {
-            let fields = if named { "action, schedule, timezone, only_if" } else { "schedule, timezone, only_if" };
+            let fields =
+                if named { "action, schedule, timezone, only_if" } else { "schedule, timezone, only_if" };
             return Err(format!("{:?} is not a job field (one of {fields})", quote(field)));
         }
     }
@@ -192,7 +197,9 @@ fn window(state: &str, value: &str) -> Result<Window, String> {
     let state = match state {
         "stopped" => WindowState::Stopped,
         "paused" => WindowState::Paused,
-        other => return Err(format!("a window is chrontainer.window.stopped or .paused, not {:?}", quote(other))),
+        other => {
+            return Err(format!("a window is chrontainer.window.stopped or .paused, not {:?}", quote(other)))
+        }
     };
     let usage = "a window is <days> <from>-<to> [zone], e.g. Mon-Fri 23:00-07:00 Europe/Berlin";
     let words: Vec<&str> = value.split_whitespace().collect();
@@ -225,7 +232,10 @@ fn check_days(days: &str) -> Result<(), String> {
     }
     let day = |d: &str| {
         DAYS.iter().position(|n| n.eq_ignore_ascii_case(d)).ok_or_else(|| {
-            format!("{:?} is not a day: use Mon, Tue, Wed, Thu, Fri, Sat, Sun, ranges (Mon-Fri) or *", quote(d))
+            format!(
+                "{:?} is not a day: use Mon, Tue, Wed, Thu, Fri, Sat, Sun, ranges (Mon-Fri) or *",
+                quote(d)
+            )
         })
     };
     for part in days.split(',') {

@@ -111,6 +111,7 @@ pub struct Labels {
 /// Text from a label, safe to quote in a message: at most [`QUOTE`] characters, control
 /// characters shown as `?`. Pages escape it again when they show it.
 pub fn quote(text: &str) -> String {
-    let printable: String = text.chars().take(QUOTE + 1).map(|c| if c.is_control() { '?' } else { c }).collect();
+    let printable: String =
+        text.chars().take(QUOTE + 1).map(|c| if c.is_control() { '?' } else { c }).collect();
     crate::text::clip(&printable, QUOTE)
 }

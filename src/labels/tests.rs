@@ -126,7 +126,14 @@ fn too_many_labels_are_cut_with_one_error() {
 
 #[test]
 fn windows_are_checked_whole() {
-    for bad in ["Mon-Fri", "Mon-Fri 23:00", "Mon-Fri 24:00-07:00", "Mon-Fri 7:00-08:00", "* 01:00-01:00", "Mon-Fri 23:00-07:00 Nowhere"] {
+    for bad in [
+        "Mon-Fri",
+        "Mon-Fri 23:00",
+        "Mon-Fri 24:00-07:00",
+        "Mon-Fri 7:00-08:00",
+        "* 01:00-01:00",
+        "Mon-Fri 23:00-07:00 Nowhere",
+    ] {
         let l = labels(&[("chrontainer.window.stopped", bad)]);
         assert_eq!(l.errors.len(), 1, "{bad}: {:?}", l.windows);
     }

@@ -86,7 +86,10 @@ fn label_schedule(row: &store::ScheduleRow, what: &str) -> AppError {
 fn not_from_labels(row: &store::ScheduleRow) -> AppError {
     AppError::conflict(
         "not_a_label_schedule",
-        format!("Schedule #{} was made by a person, not from container labels: it has no label values", row.id),
+        format!(
+            "Schedule #{} was made by a person, not from container labels: it has no label values",
+            row.id
+        ),
     )
 }
 
@@ -254,7 +257,8 @@ pub(super) async fn patch(
     if from_labels && body.container.is_some() {
         return Err(label_schedule(&row, "its container is the one carrying the labels"));
     }
-    let retimed = body.action.is_some() || body.cron.is_some() || body.run_at.is_some() || body.timezone.is_some();
+    let retimed =
+        body.action.is_some() || body.cron.is_some() || body.run_at.is_some() || body.timezone.is_some();
     let mut changes = match body.overridden {
         Some(_) if !from_labels => return Err(not_from_labels(&row)),
         Some(false) if retimed => {

@@ -117,10 +117,15 @@ pub(super) async fn import(
     }
     for step in &steps {
         let done = match step {
-            Step::Create(_, new) => state.actors.scheduler.send(Create(new.clone())).await.map(|r| r.map(drop)),
-            Step::Update(_, id, changes) => {
-                state.actors.scheduler.send(Update { id: id.0, changes: changes.clone() }).await.map(|r| r.map(drop))
+            Step::Create(_, new) => {
+                state.actors.scheduler.send(Create(new.clone())).await.map(|r| r.map(drop))
             }
+            Step::Update(_, id, changes) => state
+                .actors
+                .scheduler
+                .send(Update { id: id.0, changes: changes.clone() })
+                .await
+                .map(|r| r.map(drop)),
             Step::Delete(_, id) => state.actors.scheduler.send(Delete(id.0)).await,
         };
         if let Err(e) = done.map_err(AppError::from).and_then(|r| r) {

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
-use crate::cron::{parse_timezone, CronExpr};
 use crate::actors::labels::Problems;
+use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::{Health, ListContainers};
-use crate::domain::{Action, Origin};
 use crate::domain::RunStatus;
+use crate::domain::{Action, Origin};
 use crate::domain::{Container, DockerHealth};
 use crate::error::AppError;
 use crate::store::{self, Schedule};

@@ -105,7 +105,13 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         ),
         action_options: Choice::actions(Some(("", "Any action")), text(&params.action)),
         trigger_options: Choice::list(
-            &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now"), ("label", "Labels")],
+            &[
+                ("", "Any trigger"),
+                ("manual", "Manual"),
+                ("schedule", "Schedule"),
+                ("run_now", "Run now"),
+                ("label", "Labels"),
+            ],
             text(&params.trigger),
         ),
         filtered: filters[..5].iter().any(|(_, v)| !v.is_empty()),
