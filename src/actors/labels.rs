@@ -33,6 +33,9 @@ use crate::store::{self, NewSchedule, ScheduleChanges, ScheduleRow, Store};
 
 /// A sweep after a removal comes this much after the grace, so the container is surely past it.
 const SWEEP_SLACK: Duration = Duration::from_millis(200);
+/// Sweeps also come this often, for containers that went while Docker could not be reached (no
+/// removal event tells of those).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Where a job's container is on its host: its compose service, else its name.
 pub fn identity(c: &Container) -> String {
@@ -390,6 +393,7 @@ impl Actor for LabelActor {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe(ctx);
         ctx.notify(Resync);
+        ctx.run_interval(SWEEP_EVERY, |act, ctx| act.sweep(ctx));
     }
 }
 
