@@ -51,7 +51,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         stats::get,
         transfer::export,
         transfer::import,
-    )
+    ),
+    // referenced by a query parameter only, which utoipa does not collect on its own
+    components(schemas(crate::import::transfer::Mode))
 )]
 struct ApiDoc;
 
