@@ -114,10 +114,26 @@ fn a_label_schedule_fires_shows_its_badge_and_cannot_be_deleted() {
 
     let (_, _, page) = app.get_text("/");
     assert!(page.contains("From labels"), "the dashboard shows the badge");
-    // disabling is not overriding
-    let (status, off) = app.patch(&format!("/api/schedules/{}", s["id"]), json!({"enabled": false}));
+    // disabling is not overriding; overriding and its undoing are PATCHes too
+    let path = format!("/api/schedules/{}", s["id"]);
+    let (status, off) = app.patch(&path, json!({"enabled": false}));
     assert_eq!(status, 200, "{off}");
     assert_eq!((off["enabled"].as_bool(), off["overridden"].as_bool()), (Some(false), Some(false)));
+    let (_, on) = app.patch(&path, json!({"overridden": true, "timezone": "Asia/Tokyo"}));
+    assert_eq!(
+        (on["overridden"].as_bool(), on["timezone"].as_str()),
+        (Some(true), Some("Asia/Tokyo")),
+        "{on}"
+    );
+    let (status, both) = app.patch(&path, json!({"overridden": false, "cron": "0 1 * * *"}));
+    assert_eq!((status, both["error"]["code"].as_str()), (400, Some("conflicting_fields")), "{both}");
+    let (_, back) = app.patch(&path, json!({"overridden": false}));
+    assert_eq!(
+        (back["overridden"].as_bool(), back["timezone"].as_str()),
+        (Some(false), Some("UTC")),
+        "{back}"
+    );
+    assert_eq!(back["enabled"], false, "reverting keeps it disabled: {back}");
 }
 
 #[test]
@@ -304,6 +320,10 @@ fn a_backup_restores_onto_a_fresh_instance_once_and_a_dry_run_writes_nothing() {
                "enabled": false, "description": "nightly <b>stop</b>"}),
     );
     assert_eq!(status, 201);
+    let (status, refused) = a.patch(&format!("/api/schedules/{}", fires["id"]), json!({"overridden": true}));
+    assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("not_a_label_schedule")), "{refused}");
+    let (status, refused) = a.post(&format!("/api/schedules/{}/revert", fires["id"]), json!({}));
+    assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("not_a_label_schedule")), "{refused}");
     let (status, doc) = a.get("/api/export");
     assert_eq!(status, 200, "{doc}");
     assert_eq!((doc["format"].as_str(), doc["version"].as_u64()), (Some("chrontainer"), Some(1)));
