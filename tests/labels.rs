@@ -335,6 +335,14 @@ fn a_backup_restores_onto_a_fresh_instance_once_and_a_dry_run_writes_nothing() {
     let mut doc_mine = doc.clone();
     doc_mine["schedules"] = Value::Array(mine.iter().map(|s| (*s).clone()).collect());
 
+    let (status, _, settings) = a.get_text("/settings");
+    assert_eq!(status, 200);
+    assert!(settings.contains("Download backup") && settings.contains("Restore from file"), "{settings}");
+    let script =
+        settings.split("src=\"").find(|s| s.starts_with("/static/backup")).expect("backup.js on the page");
+    let (status, _, js) = a.get_text(script.split('"').next().unwrap());
+    assert!(status == 200 && js.contains("dry_run=true"), "{status}");
+
     let b = start();
     let (status, dry) = b.post("/api/import?dry_run=true", doc_mine.clone());
     assert_eq!(status, 200, "{dry}");
