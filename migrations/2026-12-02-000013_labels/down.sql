@@ -1,5 +1,7 @@
--- Label schedules and the log rows only this migration allows go; the rest is as before.
+-- Label schedules and the log rows the old CHECKs refuse go; the rest is as before.
 DELETE FROM schedules WHERE origin = 'label';
+DELETE FROM logs WHERE "trigger" NOT IN ('manual', 'schedule', 'run_now')
+    OR status NOT IN ('success', 'error', 'skipped', 'missed');
 DROP INDEX schedules_label_key;
 ALTER TABLE schedules DROP COLUMN label_changed;
 ALTER TABLE schedules DROP COLUMN label_hash;
@@ -26,8 +28,7 @@ CREATE TABLE logs_old (
 INSERT INTO logs_old (id, schedule_id, container_name, container_id, action, "trigger", status, message,
                       duration_ms, timestamp, requested_by, legacy_id, host)
     SELECT id, schedule_id, container_name, container_id, action, "trigger", status, message,
-           duration_ms, timestamp, requested_by, legacy_id, host FROM logs
-    WHERE "trigger" IN ('manual', 'schedule', 'run_now') AND status IN ('success', 'error', 'skipped', 'missed');
+           duration_ms, timestamp, requested_by, legacy_id, host FROM logs;
 DROP TABLE logs;
 ALTER TABLE logs_old RENAME TO logs;
 CREATE INDEX logs_timestamp ON logs (timestamp);
