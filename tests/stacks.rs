@@ -40,7 +40,8 @@ fn service(project: &str, service: &str, depends_on: &str, extra: &[&str]) -> Te
 }
 
 const HEALTHY: [&str; 4] = ["--health-cmd", "true", "--health-interval", "1s"];
-const NEVER_HEALTHY: [&str; 6] = ["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"];
+const NEVER_HEALTHY: [&str; 6] =
+    ["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"];
 
 fn now() -> String {
     let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
@@ -80,7 +81,12 @@ fn healthy(c: &TestContainer) {
 fn stack(app: &App, name: &str) -> Value {
     let (status, all) = app.get("/api/stacks");
     assert_eq!(status, 200, "{all}");
-    all.as_array().unwrap().iter().find(|s| s["name"] == name).cloned().unwrap_or_else(|| panic!("no stack {name} in {all}"))
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no stack {name} in {all}"))
 }
 
 /// The entries' (action, container, status), and that they share one run_id (also in the log).
@@ -119,7 +125,10 @@ fn a_stack_restart_stops_in_reverse_and_starts_in_dependency_order() {
     assert_eq!(s["order"], json!(["db", "app", "web"]), "{s}");
     assert_eq!(s["cycle"], Value::Null);
     assert_eq!(s["host"], "local");
-    assert_eq!(s["services"][1]["depends_on"], json!([{"service": "db", "condition": "service_healthy", "restart": false}]));
+    assert_eq!(
+        s["services"][1]["depends_on"],
+        json!([{"service": "db", "condition": "service_healthy", "restart": false}])
+    );
     assert_eq!(s["services"][0]["container"], db.name.as_str());
 
     let since = now();
@@ -183,7 +192,8 @@ fn a_stack_restart_stops_in_reverse_and_starts_in_dependency_order() {
     assert_eq!(status, 200, "{ran}");
     let run_id = ran["log"]["run_id"].as_str().unwrap();
     let (_, page) = app.get(&format!("/api/logs?run_id={run_id}"));
-    let names: Vec<&str> = page["items"].as_array().unwrap().iter().rev().map(|e| e["container"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        page["items"].as_array().unwrap().iter().rev().map(|e| e["container"].as_str().unwrap()).collect();
     assert_eq!(names, [web.name.as_str(), app_c.name.as_str(), db.name.as_str()]);
 }
 
@@ -253,7 +263,8 @@ fn a_vpn_restart_takes_the_containers_sharing_its_network_with_it() {
     args.extend(SLEEPER);
     let out = Command::new("docker").args(&args).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let sidecar = TestContainer { name: name.clone(), id: String::from_utf8_lossy(&out.stdout).trim().into() };
+    let sidecar =
+        TestContainer { name: name.clone(), id: String::from_utf8_lossy(&out.stdout).trim().into() };
     let before = sidecar.started_at();
 
     let app = App::start();
@@ -266,7 +277,11 @@ fn a_vpn_restart_takes_the_containers_sharing_its_network_with_it() {
     assert_eq!(report["status"], "success", "{report}");
     assert_eq!(
         steps(&app, &report),
-        [step("stop", &sidecar, "success"), step("restart", &vpn, "success"), step("start", &sidecar, "success")]
+        [
+            step("stop", &sidecar, "success"),
+            step("restart", &vpn, "success"),
+            step("start", &sidecar, "success")
+        ]
     );
     let order: Vec<(String, String)> = events(&since, &tag).into_iter().map(|(a, n, _)| (a, n)).collect();
     let pair = |a: &str, c: &TestContainer| (a.to_string(), c.name.clone());
@@ -296,7 +311,10 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     common::require_docker();
     let tag = unique_name("chain");
     let label = format!("ct-stack={tag}");
-    let db = TestContainer::run("chain-db", &["--label", &label, "--health-cmd", "true", "--health-interval", "1s"]);
+    let db = TestContainer::run(
+        "chain-db",
+        &["--label", &label, "--health-cmd", "true", "--health-interval", "1s"],
+    );
     let web = TestContainer::run("chain-web", &["--label", &label]);
     healthy(&db);
     let app = App::start();
@@ -310,8 +328,14 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     });
     let (status, schedule) = app.post("/api/schedules", body);
     assert_eq!(status, 201, "{schedule}");
-    assert_eq!(schedule["steps"][1], json!({"container": db.name, "stack": null, "action": "restart", "wait": "healthy", "timeout_s": 30}));
-    assert_eq!((schedule["container"].as_str(), schedule["action"].as_str()), (Some(web.name.as_str()), Some("stop")));
+    assert_eq!(
+        schedule["steps"][1],
+        json!({"container": db.name, "stack": null, "action": "restart", "wait": "healthy", "timeout_s": 30})
+    );
+    assert_eq!(
+        (schedule["container"].as_str(), schedule["action"].as_str()),
+        (Some(web.name.as_str()), Some("stop"))
+    );
     let id = schedule["id"].as_i64().unwrap();
 
     let since = now();
@@ -322,11 +346,17 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     let entries = run_entries(&app, &run_id);
     let seen: Vec<(&str, &str, &str)> = entries
         .iter()
-        .map(|e| (e["action"].as_str().unwrap(), e["container"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .map(|e| {
+            (e["action"].as_str().unwrap(), e["container"].as_str().unwrap(), e["status"].as_str().unwrap())
+        })
         .collect();
     assert_eq!(
         seen,
-        [("stop", web.name.as_str(), "success"), ("restart", db.name.as_str(), "success"), ("start", web.name.as_str(), "success")]
+        [
+            ("stop", web.name.as_str(), "success"),
+            ("restart", db.name.as_str(), "success"),
+            ("start", web.name.as_str(), "success")
+        ]
     );
     assert!(entries.iter().all(|e| e["trigger"] == "run_now" && e["schedule_id"] == id), "{entries:?}");
     // the Engine's order: web stopped, db restarted and healthy again, only then web started
@@ -340,11 +370,17 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
         .lines()
         .map(|l| {
             let e: Value = serde_json::from_str(l).unwrap();
-            (e["Action"].as_str().unwrap().to_string(), e["Actor"]["Attributes"]["name"].as_str().unwrap().to_string())
+            (
+                e["Action"].as_str().unwrap().to_string(),
+                e["Actor"]["Attributes"]["name"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     let at = |action: &str, who: &TestContainer| {
-        order.iter().position(|(a, n)| a.starts_with(action) && *n == who.name).unwrap_or_else(|| panic!("no {action} of {} in {order:?}", who.name))
+        order
+            .iter()
+            .position(|(a, n)| a.starts_with(action) && *n == who.name)
+            .unwrap_or_else(|| panic!("no {action} of {} in {order:?}", who.name))
     };
     let healthy_again = order
         .iter()
@@ -354,7 +390,10 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     assert!(at("start", &db) < healthy_again && healthy_again < at("start", &web), "{order:?}");
 
     // a chain whose wait fails stops there, and says so
-    let sick = TestContainer::run("chain-sick", &["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"]);
+    let sick = TestContainer::run(
+        "chain-sick",
+        &["--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1"],
+    );
     let after = TestContainer::run("chain-after", &[]);
     let before = after.started_at();
     let body = json!({
@@ -381,15 +420,33 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     // what a chain refuses
     for (body, code) in [
         (json!({"steps": [], "cron": "0 3 * * *"}), "invalid_steps"),
-        (json!({"steps": [{"container": web.name, "action": "stop"}], "action": "stop", "cron": "0 3 * * *"}), "conflicting_fields"),
-        (json!({"steps": [{"container": web.name, "stack": "x", "action": "stop"}], "cron": "0 3 * * *"}), "invalid_steps"),
-        (json!({"steps": [{"container": web.name, "action": "stop", "wait": "forever"}], "cron": "0 3 * * *"}), "invalid_steps"),
-        (json!({"steps": [{"container": web.name, "action": "stop", "timeout_s": 0}], "cron": "0 3 * * *"}), "invalid_steps"),
-        (json!({"container": web.name, "steps": [{"container": web.name, "action": "stop"}], "cron": "0 3 * * *"}), "conflicting_fields"),
+        (
+            json!({"steps": [{"container": web.name, "action": "stop"}], "action": "stop", "cron": "0 3 * * *"}),
+            "conflicting_fields",
+        ),
+        (
+            json!({"steps": [{"container": web.name, "stack": "x", "action": "stop"}], "cron": "0 3 * * *"}),
+            "invalid_steps",
+        ),
+        (
+            json!({"steps": [{"container": web.name, "action": "stop", "wait": "forever"}], "cron": "0 3 * * *"}),
+            "invalid_steps",
+        ),
+        (
+            json!({"steps": [{"container": web.name, "action": "stop", "timeout_s": 0}], "cron": "0 3 * * *"}),
+            "invalid_steps",
+        ),
+        (
+            json!({"container": web.name, "steps": [{"container": web.name, "action": "stop"}], "cron": "0 3 * * *"}),
+            "conflicting_fields",
+        ),
     ] {
         let (status, answer) = app.post("/api/schedules", body.clone());
         assert_eq!((status, answer["error"]["code"].as_str()), (400, Some(code)), "{body} → {answer}");
     }
-    let (status, answer) = app.post("/api/schedules", json!({"stack": "no-such-stack-here", "action": "restart", "cron": "0 3 * * *"}));
+    let (status, answer) = app.post(
+        "/api/schedules",
+        json!({"stack": "no-such-stack-here", "action": "restart", "cron": "0 3 * * *"}),
+    );
     assert_eq!((status, answer["error"]["code"].as_str()), (404, Some("stack_not_found")), "{answer}");
 }

@@ -101,7 +101,8 @@ pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
         }
         let not_run: Vec<String> = if failed { todo.iter().map(describe).collect() } else { Vec::new() };
         if !not_run.is_empty() {
-            result.message = format!("{}; the run stopped here, not run: {}", result.message, not_run.join(", "));
+            result.message =
+                format!("{}; the run stopped here, not run: {}", result.message, not_run.join(", "));
         }
         let outcome = runner.record_step(result, requested_by.clone(), Some(run_id.clone())).await?;
         log.push(outcome.entry);
@@ -114,13 +115,7 @@ pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
 
 /// The steps of a stack step: its containers in dependency order.
 async fn stack_steps(runner: &Runner, step: &Step, name: &str) -> Result<Vec<Step>, AppError> {
-    let host = &step.target.host;
-    let stack = runner.stacks(host).await?.into_iter().find(|s| s.name == name).ok_or_else(|| {
-        AppError::not_found(
-            "stack_not_found",
-            format!("No compose project {:?} on host {host}", crate::text::clip(name, 80)),
-        )
-    })?;
+    let stack = runner.stack(&step.target.host, name).await?;
     let mut steps = stacks::plan(&stack, step.action, step.timeout)?;
     // the step's own wait applies after its last container
     if let Some(last) = steps.last_mut().filter(|_| step.wait != Wait::None) {
@@ -147,7 +142,13 @@ fn refused(step: &Step, trigger: Trigger, schedule_id: Option<ScheduleId>, e: Ap
 }
 
 /// Waits until the container is what `wait` asks, at most `timeout`; Err says why not.
-async fn wait(runner: &Runner, host: &HostId, reference: &str, wait: Wait, timeout: Duration) -> Result<(), String> {
+async fn wait(
+    runner: &Runner,
+    host: &HostId,
+    reference: &str,
+    wait: Wait,
+    timeout: Duration,
+) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
     loop {
         let seen = runner.readiness(host, reference).await.map_err(|e| e.to_string())?;

@@ -95,8 +95,17 @@ impl Runner {
         self.docker.send(ListStacks(host.clone())).await?
     }
 
+    /// One of a host's compose stacks (404 `stack_not_found`).
+    pub async fn stack(&self, host: &HostId, name: &str) -> Result<Stack, AppError> {
+        crate::docker::stacks::named(self.stacks(host).await?, host, name)
+    }
+
     /// A container's name and those that restart with it, in the order they start.
-    pub async fn dependents(&self, host: &HostId, reference: &str) -> Result<(String, Vec<String>), AppError> {
+    pub async fn dependents(
+        &self,
+        host: &HostId,
+        reference: &str,
+    ) -> Result<(String, Vec<String>), AppError> {
         self.docker.send(Dependents(host.clone(), reference.to_string())).await?
     }
 

@@ -344,7 +344,8 @@ async fn run_chain(
 ) -> Result<Outcome, AppError> {
     let run = chain::Run { steps, trigger, schedule_id: Some(id), requested_by };
     let mut report = chain::run(runner, run).await?;
-    let entry = report.log.pop().ok_or_else(|| AppError::Internal(format!("schedule {id}: a chain of no steps")))?;
+    let entry =
+        report.log.pop().ok_or_else(|| AppError::Internal(format!("schedule {id}: a chain of no steps")))?;
     Ok(Outcome { entry, failure: None })
 }
 

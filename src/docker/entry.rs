@@ -26,8 +26,9 @@ pub struct Entry {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub exit_code: i64,
-    /// Its compose dependencies and whose network it shares (`stacks.rs`).
-    pub links: Links,
+    /// Its compose dependencies and whose network it shares (`stacks.rs`); boxed, as most
+    /// containers have none and the cache's changes move entries around.
+    pub links: Box<Links>,
 }
 
 impl Entry {
@@ -119,7 +120,7 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
         started_at: docker_time(state.started_at.as_deref()),
         finished_at: docker_time(state.finished_at.as_deref()),
         exit_code: state.exit_code.unwrap_or(0),
-        links,
+        links: Box::new(links),
         id,
     })
 }

@@ -323,7 +323,10 @@ impl Handler<Dependents> for DockerActor {
         Box::pin(self.when_settled().map(move |(), act, _| {
             act.up_on(&host)?;
             stacks::dependents(act.cache.entries(), &reference).ok_or_else(|| {
-                AppError::not_found("container_not_found", format!("No container {:?}", crate::text::clip(&reference, 80)))
+                AppError::not_found(
+                    "container_not_found",
+                    format!("No container {:?}", crate::text::clip(&reference, 80)),
+                )
             })
         }))
     }
@@ -357,7 +360,10 @@ impl DockerActor {
     /// Err unless `host` is this actor's and its Engine answers.
     fn up_on(&self, host: &HostId) -> Result<(), AppError> {
         if *host != self.host {
-            return Err(AppError::not_found("host_not_found", format!("No host {:?}", crate::text::clip(host.as_str(), 80))));
+            return Err(AppError::not_found(
+                "host_not_found",
+                format!("No host {:?}", crate::text::clip(host.as_str(), 80)),
+            ));
         }
         match &self.link {
             Link::Down(e) => Err(AppError::DockerUnreachable(e.clone())),

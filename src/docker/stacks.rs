@@ -35,7 +35,10 @@ pub enum NetworkOf {
 
 impl Links {
     pub fn read(depends_on: Option<&str>, network_mode: Option<&str>) -> Links {
-        Links { depends_on: depends_on.map(parse_depends_on).unwrap_or_default(), network: network_mode.and_then(parse_network_mode) }
+        Links {
+            depends_on: depends_on.map(parse_depends_on).unwrap_or_default(),
+            network: network_mode.and_then(parse_network_mode),
+        }
     }
 }
 
@@ -73,7 +76,8 @@ pub fn parse_network_mode(mode: &str) -> Option<NetworkOf> {
 /// The container `reference` (an ID, a unique ID prefix or a name) among `all`.
 fn find<'a>(all: &[&'a Entry], reference: &str) -> Option<&'a Entry> {
     all.iter().copied().find(|e| e.id == reference || e.name == reference).or_else(|| {
-        let mut prefixed = all.iter().copied().filter(|e| reference.len() >= 4 && e.id.starts_with(reference));
+        let mut prefixed =
+            all.iter().copied().filter(|e| reference.len() >= 4 && e.id.starts_with(reference));
         match (prefixed.next(), prefixed.next()) {
             (Some(one), None) => Some(one),
             _ => None,
@@ -101,14 +105,17 @@ pub fn build<'a>(host: &HostId, entries: impl Iterator<Item = &'a Entry>) -> Vec
 fn stack(host: &HostId, name: &str, mut members: Vec<&Entry>, all: &[&Entry]) -> Stack {
     members.sort_by(|a, b| service_of(a).cmp(&service_of(b)).then_with(|| a.name.cmp(&b.name)));
     let services: Vec<String> = members.iter().map(|e| service_of(e)).collect();
-    let deps: Vec<Vec<Dependency>> = members.iter().map(|e| dependencies(e, &services, &members, all)).collect();
+    let deps: Vec<Vec<Dependency>> =
+        members.iter().map(|e| dependencies(e, &services, &members, all)).collect();
     // container i needs container j when j's service is one of i's dependencies
     let needs: Vec<Vec<usize>> = deps
         .iter()
         .enumerate()
         .map(|(i, deps)| {
             (0..members.len())
-                .filter(|&j| j != i && deps.iter().any(|d| d.service == services[j]) && services[j] != services[i])
+                .filter(|&j| {
+                    j != i && deps.iter().any(|d| d.service == services[j]) && services[j] != services[i]
+                })
                 .collect()
         })
         .collect();
@@ -238,16 +245,33 @@ pub fn plan(stack: &Stack, action: Action, timeout: Duration) -> Result<Vec<Step
             step(s, Action::Start, wanted.map_or(Wait::None, Condition::wait))
         })
     };
-    match action {
+    match ordered(action)? {
         Action::Stop => Ok(stops().collect()),
         Action::Start => Ok(starts().collect()),
-        Action::Restart => Ok(stops().chain(starts()).collect()),
+        _ => Ok(stops().chain(starts()).collect()),
+    }
+}
+
+/// Restart, stop and start have an order; pause and unpause do not (400 `invalid_action`).
+pub fn ordered(action: Action) -> Result<Action, AppError> {
+    match action {
+        Action::Restart | Action::Stop | Action::Start => Ok(action),
         Action::Pause | Action::Unpause => Err(AppError::invalid(
             "invalid_action",
             Some("action"),
-            format!("action: a stack can be restarted, stopped or started, not {action}d in order"),
+            format!("action: a stack can be restarted, stopped or started in order, not {action}d"),
         )),
     }
+}
+
+/// The stack `name` among a host's, else 404 `stack_not_found`.
+pub fn named(stacks: Vec<Stack>, host: &HostId, name: &str) -> Result<Stack, AppError> {
+    stacks.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        AppError::not_found(
+            "stack_not_found",
+            format!("No compose project {:?} on host {host}", clip(name, 80)),
+        )
+    })
 }
 
 /// Whether `e` must restart when `of` does: it shares `of`'s network namespace, or it is in
@@ -264,7 +288,10 @@ fn restarts_with(e: &Entry, of: &Entry, all: &[&Entry]) -> bool {
 
 /// The containers that must restart with `reference`, and theirs in turn, in the order they
 /// start again (nearest first, then by name). `None` when there is no such container.
-pub fn dependents<'a>(entries: impl Iterator<Item = &'a Entry>, reference: &str) -> Option<(String, Vec<String>)> {
+pub fn dependents<'a>(
+    entries: impl Iterator<Item = &'a Entry>,
+    reference: &str,
+) -> Option<(String, Vec<String>)> {
     let all: Vec<&Entry> = entries.collect();
     let target = find(&all, reference)?;
     let mut chosen: Vec<&Entry> = vec![target];
@@ -275,7 +302,9 @@ pub fn dependents<'a>(entries: impl Iterator<Item = &'a Entry>, reference: &str)
         let mut next: Vec<&Entry> = all
             .iter()
             .copied()
-            .filter(|e| !chosen.iter().any(|c| c.id == e.id) && from.iter().any(|of| restarts_with(e, of, &all)))
+            .filter(|e| {
+                !chosen.iter().any(|c| c.id == e.id) && from.iter().any(|of| restarts_with(e, of, &all))
+            })
             .collect();
         next.sort_by(|a, b| a.name.cmp(&b.name));
         chosen.extend(next);
@@ -284,7 +313,12 @@ pub fn dependents<'a>(entries: impl Iterator<Item = &'a Entry>, reference: &str)
 }
 
 /// A restart of `target` with its `dependents`: stop them (the last first), restart it, start them.
-pub fn plan_with_dependents(host: &HostId, target: &str, dependents: &[String], timeout: Duration) -> Vec<Step> {
+pub fn plan_with_dependents(
+    host: &HostId,
+    target: &str,
+    dependents: &[String],
+    timeout: Duration,
+) -> Vec<Step> {
     let step = |name: &String, action: Action| Step {
         target: Target::container(host.clone(), name.clone()),
         action,
@@ -314,7 +348,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             exit_code: 0,
-            links: Links::read(Some(depends_on), Some(network)),
+            links: Box::new(Links::read(Some(depends_on), Some(network))),
         }
     }
 

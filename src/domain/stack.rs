@@ -136,7 +136,9 @@ impl ChainStep {
         };
         match self.wait {
             Wait::None => format!("{} {what}", self.action),
-            wait => format!("{} {what}, wait until {} (at most {} s)", self.action, wait.as_str(), self.timeout_s),
+            wait => {
+                format!("{} {what}, wait until {} (at most {} s)", self.action, wait.as_str(), self.timeout_s)
+            }
         }
     }
 }
@@ -207,8 +209,12 @@ mod tests {
         assert_eq!(Wait::Healthy.check(&seen("running", Some("healthy"), 0)), Check::Ready);
         assert_eq!(Wait::Healthy.check(&seen("running", Some("starting"), 0)), Check::NotYet);
         assert_eq!(Wait::Healthy.check(&seen("running", Some("unhealthy"), 0)), Check::NotYet);
-        assert!(matches!(Wait::Healthy.check(&seen("running", None, 0)), Check::Failed(m) if m.contains("no health check")));
-        assert!(matches!(Wait::Healthy.check(&seen("exited", None, 3)), Check::Failed(m) if m.contains("code 3")));
+        assert!(
+            matches!(Wait::Healthy.check(&seen("running", None, 0)), Check::Failed(m) if m.contains("no health check"))
+        );
+        assert!(
+            matches!(Wait::Healthy.check(&seen("exited", None, 3)), Check::Failed(m) if m.contains("code 3"))
+        );
         let why = Wait::Healthy.timed_out(&seen("running", Some("unhealthy"), 0), Duration::from_secs(4));
         assert_eq!(why, "db was not healthy after 4 s (it is running, health unhealthy)");
     }
@@ -217,7 +223,10 @@ mod tests {
     fn completed_wants_exit_code_zero() {
         assert_eq!(Wait::Completed.check(&seen("running", None, 0)), Check::NotYet);
         assert_eq!(Wait::Completed.check(&seen("exited", None, 0)), Check::Ready);
-        assert_eq!(Wait::Completed.check(&seen("exited", None, 1)), Check::Failed("db exited with code 1".into()));
+        assert_eq!(
+            Wait::Completed.check(&seen("exited", None, 1)),
+            Check::Failed("db exited with code 1".into())
+        );
         assert_eq!(Wait::Running.check(&seen("created", None, 0)), Check::NotYet);
         assert_eq!(Wait::None.check(&seen("exited", None, 1)), Check::Ready);
     }

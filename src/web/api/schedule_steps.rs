@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::docker::stacks;
 use crate::domain::{Action, ChainStep, HostId, Wait};
 use crate::error::AppError;
 use crate::web::input::{not_null, optional_text, required_text};
@@ -55,16 +56,12 @@ fn wait_of(raw: Option<String>, n: usize) -> Result<Wait, AppError> {
     }
 }
 
-/// A stack's action in order: restart, stop or start.
-pub fn stack_action(action: Action, field: &str) -> Result<Action, AppError> {
-    match action {
-        Action::Restart | Action::Stop | Action::Start => Ok(action),
-        a => Err(invalid(format!("{field}: a stack can be restarted, stopped or started, not {a}d"))),
-    }
-}
-
 /// Validates the steps; every container and stack they name must exist now (404 otherwise).
-pub async fn parse(state: &AppState, host: &HostId, steps: Vec<StepBody>) -> Result<Vec<ChainStep>, AppError> {
+pub async fn parse(
+    state: &AppState,
+    host: &HostId,
+    steps: Vec<StepBody>,
+) -> Result<Vec<ChainStep>, AppError> {
     if steps.is_empty() || steps.len() > MAX_STEPS {
         return Err(invalid(format!("steps: give 1 to {MAX_STEPS} steps, not {}", steps.len())));
     }
@@ -79,11 +76,8 @@ pub async fn parse(state: &AppState, host: &HostId, steps: Vec<StepBody>) -> Res
                 (Some(found.name), None)
             }
             (None, Some(s)) => {
-                stack_action(action, &format!("steps[{n}].action"))?;
-                if !state.actors.runner.stacks(host).await?.iter().any(|k| k.name == s) {
-                    let message = format!("No compose project {:?} on host {host}", crate::text::clip(&s, 80));
-                    return Err(AppError::not_found("stack_not_found", message));
-                }
+                stacks::ordered(action)?;
+                state.actors.runner.stack(host, &s).await?;
                 (None, Some(s))
             }
             _ => return Err(invalid(format!("steps[{n}]: give exactly one of container and stack"))),

@@ -101,7 +101,9 @@ async fn aim(
             let step = StepBody { stack: Some(stack), action, ..Default::default() };
             Ok(Aim::Chain(schedule_steps::parse(state, &host, vec![step]).await?))
         }
-        (None, None, Some(steps)) if action.is_none() => Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?)),
+        (None, None, Some(steps)) if action.is_none() => {
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?))
+        }
         (None, None, Some(_)) => Err(AppError::invalid(
             "conflicting_fields",
             Some("action"),
@@ -297,7 +299,8 @@ pub(super) async fn patch(
         changes.steps = Some(Some(column));
     } else {
         if let Some(name) = body.container {
-            let container = resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
+            let container =
+                resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
             changes.container_name = Some(container.name);
             changes.container_id = Some(Some(container.id));
             changes.compose_project = Some(container.compose_project);

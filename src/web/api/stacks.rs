@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 
 use crate::actors::chain::{self, RunReport};
 use crate::auth::Identity;
+use crate::docker::stacks;
 use crate::domain::{Action, HostId, Stack};
 use crate::error::{AppError, ErrorBody};
 use crate::web::input::{bounded_number, optional_text};
@@ -42,18 +43,6 @@ impl StackParams {
     fn timeout(&self) -> Result<Duration, AppError> {
         let raw = self.timeout_s.as_deref().filter(|s| !s.is_empty());
         Ok(Duration::from_secs(bounded_number(raw, "timeout_s", 60, 1, 3600)? as u64))
-    }
-}
-
-/// A stack action, parsed: only restart, stop and start have an order.
-fn stack_action(raw: &str) -> Result<Action, AppError> {
-    match raw.parse::<Action>()? {
-        a @ (Action::Restart | Action::Stop | Action::Start) => Ok(a),
-        a => Err(AppError::invalid(
-            "invalid_action",
-            Some("action"),
-            format!("action: a stack can be restarted, stopped or started, not {a}d"),
-        )),
     }
 }
 
@@ -98,7 +87,7 @@ pub(super) async fn act(
     params: web::Query<StackParams>,
 ) -> Result<HttpResponse, AppError> {
     let (name, action) = path.into_inner();
-    let action = stack_action(&action)?;
+    let action = stacks::ordered(action.parse::<Action>()?)?;
     let (host, timeout) = (params.host()?, params.timeout()?);
     let report = chain::run_stack(&state.actors.runner, host, &name, action, timeout, who.actor()).await?;
     Ok(crate::web::json(&report))
