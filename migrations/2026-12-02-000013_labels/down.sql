@@ -23,12 +23,13 @@ CREATE TABLE logs_old (
     timestamp TIMESTAMP NOT NULL,
     requested_by TEXT,
     legacy_id INTEGER,
-    host TEXT NOT NULL DEFAULT 'local'
+    host TEXT NOT NULL DEFAULT 'local',
+    run_id TEXT
 );
 INSERT INTO logs_old (id, schedule_id, container_name, container_id, action, "trigger", status, message,
-                      duration_ms, timestamp, requested_by, legacy_id, host)
+                      duration_ms, timestamp, requested_by, legacy_id, host, run_id)
     SELECT id, schedule_id, container_name, container_id, action, "trigger", status, message,
-           duration_ms, timestamp, requested_by, legacy_id, host FROM logs;
+           duration_ms, timestamp, requested_by, legacy_id, host, run_id FROM logs;
 DROP TABLE logs;
 ALTER TABLE logs_old RENAME TO logs;
 CREATE INDEX logs_timestamp ON logs (timestamp);
@@ -41,3 +42,4 @@ CREATE UNIQUE INDEX logs_legacy_id ON logs (legacy_id) WHERE legacy_id IS NOT NU
 CREATE INDEX logs_status_timestamp ON logs (status, timestamp);
 CREATE INDEX logs_container_name_status_id ON logs (container_name, status, id);
 CREATE INDEX logs_stats ON logs (timestamp, schedule_id, status, duration_ms, action, "trigger", container_name);
+CREATE INDEX logs_run_id ON logs (run_id) WHERE run_id IS NOT NULL;

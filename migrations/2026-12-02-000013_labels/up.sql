@@ -15,8 +15,8 @@ CREATE UNIQUE INDEX schedules_label_key ON schedules (host, label_key) WHERE lab
 -- The log's trigger and status lists grow with each feature, and SQLite cannot alter a CHECK: the
 -- table is rebuilt without those two (the same shape as the rules migration 000011 gives it), and
 -- the typed columns (store/columns.rs) refuse a word the code does not know when it is read.
--- MERGING: once 000011 (rules) is in, this rebuild is redundant and must go, and it must never run
--- after a migration that adds a column to logs (000012's run_id) without copying it.
+-- It keeps every column there is before it (000012's run_id included). MERGING: once 000011
+-- (rules) is in, this rebuild is redundant and can go; a later column on logs must be copied here.
 CREATE TABLE logs_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     schedule_id INTEGER,
@@ -30,12 +30,13 @@ CREATE TABLE logs_new (
     timestamp TIMESTAMP NOT NULL,
     requested_by TEXT,
     legacy_id INTEGER,
-    host TEXT NOT NULL DEFAULT 'local'
+    host TEXT NOT NULL DEFAULT 'local',
+    run_id TEXT
 );
 INSERT INTO logs_new (id, schedule_id, container_name, container_id, action, "trigger", status, message,
-                      duration_ms, timestamp, requested_by, legacy_id, host)
+                      duration_ms, timestamp, requested_by, legacy_id, host, run_id)
     SELECT id, schedule_id, container_name, container_id, action, "trigger", status, message,
-           duration_ms, timestamp, requested_by, legacy_id, host FROM logs;
+           duration_ms, timestamp, requested_by, legacy_id, host, run_id FROM logs;
 DROP TABLE logs;
 ALTER TABLE logs_new RENAME TO logs;
 CREATE INDEX logs_timestamp ON logs (timestamp);
@@ -48,3 +49,4 @@ CREATE UNIQUE INDEX logs_legacy_id ON logs (legacy_id) WHERE legacy_id IS NOT NU
 CREATE INDEX logs_status_timestamp ON logs (status, timestamp);
 CREATE INDEX logs_container_name_status_id ON logs (container_name, status, id);
 CREATE INDEX logs_stats ON logs (timestamp, schedule_id, status, duration_ms, action, "trigger", container_name);
+CREATE INDEX logs_run_id ON logs (run_id) WHERE run_id IS NOT NULL;

@@ -202,6 +202,7 @@ impl Hands {
             label_key: Some(key),
             label_hash: Some(hash_of(&spec_json)),
             label_spec: Some(spec_json),
+            steps: None,
         };
         let schedule = self.scheduler.send(Create(new)).await??;
         log::info!("labels: {} created from the labels of container {}", schedule.describe(), c.name);

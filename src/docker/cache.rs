@@ -140,6 +140,7 @@ mod tests {
             finished_at: None,
             exit_code: 0,
             labels: Default::default(),
+            links: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use chrono::{DateTime, Datelike, Utc};
 
+use super::stacks::{Links, COMPOSE_DEPENDS_ON};
 use crate::domain::{Container, HostId};
 
 pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
@@ -29,6 +30,9 @@ pub struct Entry {
     pub exit_code: i64,
     /// Its `chrontainer.*` labels (untrusted text, read by `crate::labels`), see [`our_labels`].
     pub labels: BTreeMap<String, String>,
+    /// Its compose dependencies and whose network it shares (`stacks.rs`); boxed, as most
+    /// containers have none and the cache's changes move entries around.
+    pub links: Box<Links>,
 }
 
 /// Labels kept per container: the grammar reads at most `labels::MAX_LABELS` and reports more.
@@ -114,6 +118,8 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
     let config = r.config.unwrap_or_default();
     let labels = config.labels.unwrap_or_default();
     let state = r.state.unwrap_or_default();
+    let network_mode = r.host_config.and_then(|h| h.network_mode);
+    let links = Links::read(labels.get(COMPOSE_DEPENDS_ON).map(String::as_str), network_mode.as_deref());
     let health = state
         .health
         .and_then(|h| h.status)
@@ -131,6 +137,7 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
         finished_at: docker_time(state.finished_at.as_deref()),
         exit_code: state.exit_code.unwrap_or(0),
         labels: our_labels(&labels),
+        links: Box::new(links),
         id,
     })
 }

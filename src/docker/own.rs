@@ -219,6 +219,7 @@ mod tests {
             finished_at: None,
             exit_code: 0,
             labels: Default::default(),
+            links: Default::default(),
         }
     }
 

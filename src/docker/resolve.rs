@@ -108,6 +108,7 @@ mod tests {
             finished_at: None,
             exit_code: 0,
             labels: Default::default(),
+            links: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@ mod container;
 mod ids;
 mod origin;
 mod run;
+mod stack;
 mod target;
 
 pub use action::{Action, RunStatus, Trigger};
@@ -13,4 +14,5 @@ pub use container::{Container, DockerHealth};
 pub use ids::{HostId, ScheduleId, UserId};
 pub use origin::Origin;
 pub use run::{RunFailure, RunResult};
+pub use stack::{ChainStep, Check, Condition, Dependency, Readiness, Stack, StackService, Step, Wait};
 pub use target::{ContainerRef, Target, TargetKind};

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::cron::{parse_timezone, CronExpr};
-use crate::domain::{Action, HostId, Origin, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, Origin, ScheduleId};
 use crate::error::AppError;
 use crate::store::{NewSchedule, ScheduleChanges, ScheduleRow};
 use crate::time::{rfc3339, to_utc};
@@ -85,6 +85,9 @@ pub struct ScheduleEntry {
     /// `label` rows are skipped on import: they come back with their containers' labels.
     #[serde(default)]
     pub origin: Origin,
+    /// A chain's steps (API.md `steps`); `null` for one target.
+    #[serde(default)]
+    pub steps: Option<Vec<ChainStep>>,
 }
 
 fn local() -> HostId {
@@ -184,6 +187,7 @@ fn entry_of(r: &ScheduleRow) -> ScheduleEntry {
         enabled: r.enabled,
         description: r.description.clone(),
         origin: r.origin,
+        steps: r.chain(),
     }
 }
 
@@ -220,6 +224,7 @@ fn same(r: &ScheduleRow, new: &NewSchedule) -> bool {
         && r.action == new.action
         && r.cron_expression == new.cron_expression
         && r.run_at == new.run_at
+        && r.steps == new.steps
 }
 
 /// What importing `doc` into `existing` does. `hosts` are the hosts there are here.
@@ -306,8 +311,8 @@ pub fn plan(
 }
 
 fn same_new(a: &NewSchedule, b: &NewSchedule) -> bool {
-    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at)
-        == (&b.host, &b.container_name, b.action, &b.cron_expression, b.run_at)
+    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at, &a.steps)
+        == (&b.host, &b.container_name, b.action, &b.cron_expression, b.run_at, &b.steps)
 }
 
 /// The columns of `row` that differ from the file's; `None` when none do.
@@ -375,6 +380,13 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
             "description: at most 500 characters",
         ));
     }
+    let steps = match &e.steps {
+        Some(steps) if steps.is_empty() || steps.len() > 20 => {
+            return Err(AppError::invalid("invalid_steps", Some("steps"), "steps: a chain has 1 to 20 steps"))
+        }
+        Some(steps) => Some(serde_json::to_string(steps).map_err(|e| AppError::Internal(e.to_string()))?),
+        None => None,
+    };
     let at = now.naive_utc();
     Ok(Some(NewSchedule {
         host: e.host.clone(),
@@ -395,6 +407,7 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
         label_key: None,
         label_spec: None,
         label_hash: None,
+        steps,
     }))
 }
 
@@ -434,6 +447,7 @@ mod tests {
             label_spec: None,
             label_hash: None,
             label_changed: false,
+            steps: None,
         }
     }
 

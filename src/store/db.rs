@@ -130,17 +130,6 @@ mod tests {
         assert_eq!(fk.foreign_keys, 1);
     }
 
-    /// Reverts migrations, newest first, until the one whose version ends in `number` is undone
-    /// too, however many came after it.
-    fn revert_through(conn: &mut SqliteConnection, number: &str) {
-        loop {
-            let undone = conn.revert_last_migration(MIGRATIONS).unwrap();
-            if undone.to_string().ends_with(number) {
-                return;
-            }
-        }
-    }
-
     #[test]
     fn every_migration_goes_down_and_up_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -150,6 +139,13 @@ mod tests {
         conn.run_pending_migrations(MIGRATIONS).unwrap();
         assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
         checkpoint(&mut conn).unwrap();
+    }
+
+    /// Reverts migrations until only the first `applied` are left, whatever came later.
+    fn revert_to(conn: &mut SqliteConnection, applied: usize) {
+        while conn.applied_migrations().unwrap().len() > applied {
+            conn.revert_last_migration(MIGRATIONS).unwrap();
+        }
     }
 
     #[test]
@@ -165,7 +161,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        revert_through(&mut conn, "000006");
+        // back to before 000006, however many came after it
+        revert_to(&mut conn, 5);
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -193,7 +190,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        revert_through(&mut conn, "000007");
+        // back to before 000007
+        revert_to(&mut conn, 6);
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

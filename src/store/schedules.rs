@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, HostId, Origin, RunStatus, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, Origin, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -38,6 +38,8 @@ pub struct ScheduleRow {
     pub label_spec: Option<String>,
     pub label_hash: Option<String>,
     pub label_changed: bool,
+    /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
+    pub steps: Option<String>,
 }
 
 /// A schedule about to be inserted (already validated).
@@ -63,6 +65,7 @@ pub struct NewSchedule {
     pub label_key: Option<String>,
     pub label_spec: Option<String>,
     pub label_hash: Option<String>,
+    pub steps: Option<String>,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -88,6 +91,7 @@ pub struct ScheduleChanges {
     pub label_spec: Option<Option<String>>,
     pub label_hash: Option<Option<String>>,
     pub label_changed: Option<bool>,
+    pub steps: Option<Option<String>>,
 }
 
 /// API.md's `Schedule`.
@@ -126,10 +130,14 @@ pub struct Schedule {
     pub overridden: bool,
     /// An overridden label schedule whose labels changed since; `revert` takes the new values.
     pub label_changed: bool,
+    /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
+    /// first step's); `null` for a schedule of one target.
+    pub steps: Option<Vec<ChainStep>>,
 }
 
 impl From<ScheduleRow> for Schedule {
     fn from(r: ScheduleRow) -> Self {
+        let steps = r.chain();
         Schedule {
             id: r.id,
             host: r.host,
@@ -151,6 +159,7 @@ impl From<ScheduleRow> for Schedule {
             origin: r.origin,
             overridden: r.overridden,
             label_changed: r.label_changed,
+            steps,
         }
     }
 }
@@ -174,6 +183,11 @@ pub(super) fn not_found(id: ScheduleId) -> AppError {
 
 // The queries, on the StoreActor's connection.
 impl ScheduleRow {
+    /// A chain's steps; `None` for one target (or text this code did not write).
+    pub fn chain(&self) -> Option<Vec<ChainStep>> {
+        self.steps.as_deref().and_then(|text| serde_json::from_str(text).ok())
+    }
+
     pub(super) fn all(c: &mut SqliteConnection) -> Result<Vec<ScheduleRow>, AppError> {
         Ok(schedules::table.order(schedules::id).select(ScheduleRow::as_select()).load(c)?)
     }
@@ -343,6 +357,7 @@ pub(super) mod tests {
             label_key: None,
             label_spec: None,
             label_hash: None,
+            steps: None,
         }
     }
 

@@ -15,6 +15,7 @@ diesel::table! {
         requested_by -> Nullable<Text>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        run_id -> Nullable<Text>,
     }
 }
 
@@ -44,6 +45,7 @@ diesel::table! {
         label_spec -> Nullable<Text>,
         label_hash -> Nullable<Text>,
         label_changed -> Bool,
+        steps -> Nullable<Text>,
     }
 }
 

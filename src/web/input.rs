@@ -88,6 +88,10 @@ pub mod not_null {
         new_password,
         name,
         overridden,
+        stack,
+        steps,
+        wait,
+        timeout_s,
     );
 }
 

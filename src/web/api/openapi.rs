@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stats, tokens, transfer, users};
+use super::{audit, containers, cron, events, logs, schedules, stacks, stats, tokens, transfer, users};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,6 +49,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        stacks::list,
+        stacks::act,
+        stacks::dependents,
+        stacks::restart_with_dependents,
         transfer::export,
         transfer::import,
     ),
