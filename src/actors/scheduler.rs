@@ -15,9 +15,7 @@ use chrono::{DateTime, Utc};
 use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
-use crate::domain::{
-    Action, ContainerRef, HostId, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger,
-};
+use crate::domain::{Action, ContainerRef, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -328,8 +326,11 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
 fn target_of(row: &ScheduleRow) -> Target {
+    if let Some(service) = &row.service {
+        return Target { host: row.host.clone(), kind: TargetKind::Service(service.clone()) };
+    }
     Target {
-        host: HostId::local(),
+        host: row.host.clone(),
         kind: TargetKind::Container(ContainerRef::Named {
             name: row.container_name.clone(),
             compose_project: row.compose_project.clone(),
@@ -493,6 +494,7 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_run: None,
         last_status: None,
         next_run: None,
+        service: None,
     };
     when_of(&probe)
 }

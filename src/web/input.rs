@@ -87,6 +87,10 @@ pub mod not_null {
         current_password,
         new_password,
         name,
+        url,
+        tls,
+        host,
+        service,
     );
 }
 

@@ -5,9 +5,11 @@ pub mod audit;
 pub mod containers;
 pub mod cron;
 pub mod events;
+pub mod hosts;
 pub mod logs;
 pub mod openapi;
 pub mod schedules;
+pub mod services;
 pub mod stats;
 pub mod tokens;
 pub mod users;
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(audit::configure)
         .configure(stats::configure)
+        .configure(hosts::configure)
+        .configure(services::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 
