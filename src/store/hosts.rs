@@ -44,6 +44,13 @@ pub struct TlsPem {
     pub key: String,
 }
 
+/// Never prints the key (nor the certificates: they are of no use in a log).
+impl std::fmt::Debug for TlsPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsPem(…)")
+    }
+}
+
 impl HostRow {
     /// The PEM texts of a TLS host; `None` for a socket or plain TCP.
     pub fn tls(&self) -> Option<TlsPem> {
