@@ -145,7 +145,7 @@ impl DockerActor {
             act.in_flight.remove(&id);
             for observation in outcome.observations {
                 match observation {
-                    Observation::Seen(entry, seen_at) => act.observe(&id, Some(entry), seen_at),
+                    Observation::Seen(entry, seen_at) => act.observe(&id, Some(*entry), seen_at),
                     Observation::Gone(gone, seen_at) => act.observe(&gone, None, seen_at),
                 }
             }
