@@ -46,9 +46,8 @@ fn a_host_added_on_the_hosts_page_brings_its_containers_to_the_dashboard() {
             .await;
         assert!(group.as_str().unwrap().contains(&format!("{host} · ")), "{group}");
         assert!(group.as_str().unwrap().ends_with("media"), "{group}");
-        let options = b
-            .js("return Array.from(document.querySelectorAll('#host-filter option'), o => o.value);")
-            .await;
+        let options =
+            b.js("return Array.from(document.querySelectorAll('#host-filter option'), o => o.value);").await;
         assert_eq!(options, json!(["", "local", host]), "the host filter offers every host");
         b.screenshot(&artifacts("hosts").join("dashboard-two-hosts.png")).await;
         b.quit().await;

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::LogResult;
-use crate::actors::runner::Request;
 use crate::auth::Identity;
 use crate::docker::{GetContainer, ListContainers};
-use crate::domain::{Action, Container, HostId, Target, Trigger};
+use crate::domain::{Action, Container, HostId, Target};
 use crate::error::{AppError, ErrorBody};
 use crate::web::AppState;
 
@@ -129,15 +128,5 @@ pub(super) async fn act(
 ) -> Result<HttpResponse, AppError> {
     let (reference, action) = path.into_inner();
     let action = action.parse::<Action>()?;
-    let host = query.host();
-    state.actors.hosts.get(&host)?;
-    let request = Request {
-        target: Target::container(host, reference),
-        action,
-        trigger: Trigger::Manual,
-        schedule_id: None,
-        requested_by: who.actor(),
-    };
-    let entry = state.actors.runner.run(request).await?.into_answer()?;
-    Ok(crate::web::json(&LogResult { log: entry }))
+    super::act_now(&state, &who, Target::container(query.host(), reference), action).await
 }

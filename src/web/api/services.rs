@@ -5,10 +5,9 @@ use actix_web::{web, HttpResponse};
 
 use super::containers::HostQuery;
 use super::LogResult;
-use crate::actors::runner::Request;
 use crate::auth::Identity;
 use crate::docker::ListServices;
-use crate::domain::{Action, Service, Target, Trigger};
+use crate::domain::{Action, Service, Target};
 use crate::error::{AppError, ErrorBody};
 use crate::web::AppState;
 
@@ -75,15 +74,5 @@ pub(super) async fn act(
 ) -> Result<HttpResponse, AppError> {
     let (name, action) = path.into_inner();
     let action = service_action(&action)?;
-    let host = query.host();
-    state.actors.hosts.get(&host)?;
-    let request = Request {
-        target: Target::service(host, name),
-        action,
-        trigger: Trigger::Manual,
-        schedule_id: None,
-        requested_by: who.actor(),
-    };
-    let entry = state.actors.runner.run(request).await?.into_answer()?;
-    Ok(crate::web::json(&LogResult { log: entry }))
+    super::act_now(&state, &who, Target::service(query.host(), name), action).await
 }
