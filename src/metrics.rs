@@ -11,8 +11,8 @@ const DELAY_BUCKETS: [f64; 8] = [0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1.0, 10.0
 
 #[derive(Default)]
 pub struct Metrics {
-    /// (action, status, trigger) → count
-    actions: Mutex<BTreeMap<(String, String, String), u64>>,
+    /// (host, action, status, trigger) → count
+    actions: Mutex<BTreeMap<(String, String, String, String), u64>>,
     schedules: AtomicU64,
     docker_up: AtomicBool,
     /// host name → whether its Engine answers (`chrontainer_host_up`); `local` is also `docker_up`.
@@ -23,9 +23,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn count_action(&self, action: &str, status: &str, trigger: &str) {
+    pub fn count_action(&self, host: &str, action: &str, status: &str, trigger: &str) {
         if let Ok(mut map) = self.actions.lock() {
-            *map.entry((action.into(), status.into(), trigger.into())).or_default() += 1;
+            *map.entry((host.into(), action.into(), status.into(), trigger.into())).or_default() += 1;
         }
     }
 
@@ -62,13 +62,13 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP chrontainer_actions_total Container actions by action, status and trigger.\n");
+        out.push_str("# HELP chrontainer_actions_total Actions by host, action, status and trigger.\n");
         out.push_str("# TYPE chrontainer_actions_total counter\n");
         if let Ok(map) = self.actions.lock() {
-            for ((action, status, trigger), n) in map.iter() {
+            for ((host, action, status, trigger), n) in map.iter() {
                 let _ = writeln!(
                     out,
-                    "chrontainer_actions_total{{action=\"{action}\",status=\"{status}\",trigger=\"{trigger}\"}} {n}"
+                    "chrontainer_actions_total{{host=\"{host}\",action=\"{action}\",status=\"{status}\",trigger=\"{trigger}\"}} {n}"
                 );
             }
         }
@@ -119,14 +119,14 @@ mod tests {
     #[test]
     fn renders_counters_and_histogram() {
         let m = Metrics::default();
-        m.count_action("restart", "success", "schedule");
-        m.count_action("restart", "success", "schedule");
+        m.count_action("local", "restart", "success", "schedule");
+        m.count_action("local", "restart", "success", "schedule");
         m.set_schedules(3);
         m.set_docker_up(&crate::domain::HostId::local(), true);
         m.observe_fire_delay(0.0015);
         let text = m.render();
         assert!(text.contains(
-            "chrontainer_actions_total{action=\"restart\",status=\"success\",trigger=\"schedule\"} 2"
+            "chrontainer_actions_total{host=\"local\",action=\"restart\",status=\"success\",trigger=\"schedule\"} 2"
         ));
         assert!(text.contains("chrontainer_schedules 3"));
         assert!(text.contains("chrontainer_docker_up 1"));
