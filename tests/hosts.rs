@@ -144,6 +144,15 @@ fn two_hosts_with_a_namesake_act_apart_and_a_host_that_goes_away_comes_back_alon
         (fired(&app, &on_b["id"])[0]["status"] == "success").then_some(())
     });
 
+    // a schedule moved to another host aims at the namesake there
+    let (status, moved) =
+        app.patch(&format!("/api/schedules/{}", on_b["id"]), json!({"host": "local", "enabled": false}));
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        (moved["host"].as_str(), moved["container_id"].as_str()),
+        (Some("local"), Some(on_local.id.as_str()))
+    );
+
     // a host no schedule names can be removed; its actor and its containers are gone
     for s in [&on_a, &on_b] {
         assert_eq!(app.delete(&format!("/api/schedules/{}", s["id"])).0, 204);

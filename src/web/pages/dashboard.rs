@@ -716,6 +716,48 @@ mod tests {
     }
 
     #[test]
+    fn several_hosts_group_by_host_then_project_and_filter_by_host() {
+        let mut on_pi = container("plex", "running", Some("media"));
+        on_pi.host = crate::domain::HostId("pi".into());
+        let mut lonely_pi = container("backup", "exited", None);
+        lonely_pi.host = crate::domain::HostId("pi".into());
+        let mut all = containers();
+        all.extend([on_pi, lonely_pi]);
+        let mut input = sample(Ok(all));
+        input.hosts = vec!["local".into(), "pi".into()];
+        let view = build(input, now());
+        let titles: Vec<&str> = view.groups.iter().map(|g| g.title.as_str()).collect();
+        let evil = format!("local · {EVIL}");
+        assert_eq!(
+            titles,
+            [
+                evil.as_str(),
+                "local · cloud",
+                "local · Other containers",
+                "pi · media",
+                "pi · Other containers"
+            ]
+        );
+        assert_eq!(view.host_options.iter().map(|c| c.value.as_str()).collect::<Vec<_>>(), ["local", "pi"]);
+
+        let mut input = sample(Ok(containers()));
+        input.hosts = vec!["local".into(), "pi".into()];
+        input.host = "pi".into();
+        input.hosts_down = vec![("pi".into(), "tcp://pi:2375: connection refused".into())];
+        let view = build(input, now());
+        assert!(
+            view.groups.iter().all(|g| g.hidden),
+            "only pi's containers are shown, and it has none listed"
+        );
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard", &view).unwrap();
+        assert!(html.contains("Host pi unreachable."), "each host that is down is named");
+        // with local alone nothing says "host"
+        let html = hb.render("dashboard", &build(sample(Ok(containers())), now())).unwrap();
+        assert!(!html.contains("host-filter") && !html.contains("local ·"));
+    }
+
+    #[test]
     fn groups_counts_and_coming_up() {
         let view = build(sample(Ok(containers())), now());
         let titles: Vec<&str> = view.groups.iter().map(|g| g.title.as_str()).collect();
