@@ -16,12 +16,12 @@ pub enum AppError {
     /// 409: another action on the same container is in flight.
     #[error("{0}")]
     Busy(String),
+    /// 409 with a code such as `dependency_cycle`, `host_exists`, `host_in_use` or `swarm_task`.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// 409 `self`: Chrontainer will not stop or pause its own container; the message says why.
     #[error("{0}")]
     OwnContainer(String),
-    /// 409 with a code such as `host_exists`, `host_in_use` or `swarm_task`.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
     #[error("Sign in, or send an Authorization: Bearer token")]
     Unauthorized,
     #[error("{0}")]

@@ -140,6 +140,7 @@ mod tests {
             finished_at: None,
             exit_code: 0,
             swarm_service: None,
+            links: Default::default(),
         }
     }
 

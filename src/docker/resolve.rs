@@ -108,6 +108,7 @@ mod tests {
             finished_at: None,
             exit_code: 0,
             swarm_service: None,
+            links: Default::default(),
         }
     }
 

@@ -77,6 +77,7 @@ mod tests {
             finished_at: Some(t),
             exit_code: 137,
             swarm_service: None,
+            links: Default::default(),
         }
     }
 

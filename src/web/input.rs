@@ -91,6 +91,10 @@ pub mod not_null {
         tls,
         host,
         service,
+        stack,
+        steps,
+        wait,
+        timeout_s,
     );
 }
 

@@ -8,8 +8,10 @@ pub mod events;
 pub mod hosts;
 pub mod logs;
 pub mod openapi;
+pub mod schedule_steps;
 pub mod schedules;
 pub mod services;
+pub mod stacks;
 pub mod stats;
 pub mod tokens;
 pub mod users;
@@ -59,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(stats::configure)
         .configure(hosts::configure)
         .configure(services::configure)
+        .configure(stacks::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

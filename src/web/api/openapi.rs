@@ -8,7 +8,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, hosts, logs, schedules, services, stats, tokens, users};
+use super::{
+    audit, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens, users,
+};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -55,6 +57,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         hosts::delete,
         services::list,
         services::act,
+        stacks::list,
+        stacks::act,
+        stacks::dependents,
+        stacks::restart_with_dependents,
     )
 )]
 struct ApiDoc;

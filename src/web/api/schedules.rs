@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::schedule_steps::{self, StepBody};
 use super::LogResult;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::{GetContainer, GetService};
 use crate::domain::Container;
-use crate::domain::{Action, HostId, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, ScheduleId};
 use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
@@ -69,6 +70,68 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// Instead of `container`: a compose project, restarted, stopped or started in dependency order.
+    #[serde(default, deserialize_with = "not_null::stack")]
+    #[schema(nullable = false, max_length = 256)]
+    pub stack: Option<String>,
+    /// Instead of `container` and `action`: a chain of 1 to 20 steps, run in order under one
+    /// run_id; a failed step stops the chain.
+    #[serde(default, deserialize_with = "not_null::steps")]
+    #[schema(nullable = false)]
+    pub steps: Option<Vec<StepBody>>,
+}
+
+/// The target part of a body: one container (resolved later) and its action, or a chain.
+enum Aim {
+    Container(String, Action),
+    Service(String, Action),
+    Chain(Vec<ChainStep>),
+}
+
+fn conflicting() -> AppError {
+    AppError::invalid("conflicting_fields", Some("steps"), "Give one of container, stack and steps, not more")
+}
+
+/// `container` + `action`, `stack` + `action` (a chain of one stack step), or `steps`.
+async fn aim(
+    state: &AppState,
+    container: Option<String>,
+    action: Option<String>,
+    stack: Option<String>,
+    steps: Option<Vec<StepBody>>,
+) -> Result<Aim, AppError> {
+    let host = HostId::local();
+    match (container, stack, steps) {
+        (Some(name), None, None) => {
+            let name = required_text(Some(name), "container", MAX_NAME)?;
+            Ok(Aim::Container(name, required_text(action, "action", 40)?.parse::<Action>()?))
+        }
+        (None, Some(stack), None) => {
+            let step = StepBody { stack: Some(stack), action, ..Default::default() };
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, vec![step]).await?))
+        }
+        (None, None, Some(steps)) if action.is_none() => {
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?))
+        }
+        (None, None, Some(_)) => Err(AppError::invalid(
+            "conflicting_fields",
+            Some("action"),
+            "A chain's actions are in its steps: leave action out",
+        )),
+        (None, None, None) => Err(AppError::invalid(
+            "missing_field",
+            Some("container"),
+            "container is required (or stack, or steps for a chain)",
+        )),
+        _ => Err(conflicting()),
+    }
+}
+
+/// The columns of a chain: its steps, and its first step as the container and action.
+fn chain_columns(steps: &[ChainStep]) -> Result<(String, Action, String), AppError> {
+    let first = steps.first().ok_or_else(|| AppError::Internal("a chain of no steps".into()))?;
+    let name = first.container.clone().or_else(|| first.stack.clone()).unwrap_or_default();
+    Ok((name, first.action, schedule_steps::to_column(steps)?))
 }
 
 const MAX_NAME: usize = 256;
@@ -102,7 +165,7 @@ fn parse_run_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError
 }
 
 /// What a schedule acts on, as its row keeps it.
-struct Aim {
+struct Found {
     host: HostId,
     name: String,
     id: String,
@@ -118,7 +181,7 @@ async fn resolve_target(
     host: HostId,
     container: Option<String>,
     service: Option<String>,
-) -> Result<Aim, AppError> {
+) -> Result<Found, AppError> {
     let docker = state.actors.hosts.get(&host)?;
     match (container, service) {
         (Some(_), Some(_)) => Err(AppError::invalid(
@@ -132,7 +195,7 @@ async fn resolve_target(
         (Some(name), None) => {
             let name = required_text(Some(name), "container", MAX_NAME)?;
             let c: Container = docker.send(GetContainer(name)).await??;
-            Ok(Aim {
+            Ok(Found {
                 host,
                 name: c.name,
                 id: c.id,
@@ -144,7 +207,7 @@ async fn resolve_target(
         (None, Some(name)) => {
             let name = required_text(Some(name), "service", MAX_NAME)?;
             let s = docker.send(GetService(name)).await??;
-            Ok(Aim {
+            Ok(Found {
                 host,
                 name: s.name.clone(),
                 id: s.id,
@@ -196,7 +259,9 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
         (status = 201, description = "created", body = Schedule,
             headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
+            invalid_steps", body = ErrorBody),
+        (status = 404, description = "container_not_found: no container has that name; stack_not_found",
             body = ErrorBody),
         (status = 404, description = "container_not_found: no container has that name; service_not_found; \
             host_not_found", body = ErrorBody),
@@ -212,11 +277,17 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
-    if body.service.is_none() {
-        required_text(body.container.clone(), "container", MAX_NAME)?;
-    }
     let host = host_of(body.host)?;
-    let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
+    let aim = match body.service {
+        Some(service) => {
+            if body.container.is_some() || body.stack.is_some() || body.steps.is_some() {
+                return Err(conflicting());
+            }
+            let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
+            Aim::Service(service, check_action(action, true)?)
+        }
+        None => aim(&state, body.container, body.action, body.stack, body.steps).await?,
+    };
     let timezone = match optional_text(body.timezone, "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
         None => state.config.timezone,
@@ -240,15 +311,28 @@ pub(super) async fn create(
         (None, Some(at)) => (None, Some(parse_run_at(&at, now)?)),
     };
     let description = optional_text(body.description, "description", MAX_DESCRIPTION)?;
-    let aim = resolve_target(&state, host, body.container, body.service).await?;
-    let action = check_action(action, aim.service.is_some())?;
+    let (container_name, container_id, compose_project, compose_service, action, steps, service) = match aim {
+        Aim::Container(name, action) => {
+            let c = resolve_target(&state, host.clone(), Some(name), None).await?;
+            (c.name, Some(c.id), c.compose_project, c.compose_service, action, None, None)
+        }
+        Aim::Service(name, action) => {
+            let s = resolve_target(&state, host.clone(), None, Some(name)).await?;
+            (s.name, Some(s.id), None, None, action, None, s.service)
+        }
+        Aim::Chain(steps) => {
+            let (name, action, column) = chain_columns(&steps)?;
+            (name, None, None, None, action, Some(column), None)
+        }
+    };
     let new = NewSchedule {
-        host: aim.host,
-        container_name: aim.name,
-        container_id: Some(aim.id),
-        compose_project: aim.compose_project,
-        compose_service: aim.compose_service,
+        host,
+        container_name,
+        container_id,
+        compose_project,
+        compose_service,
         action,
+        steps,
         cron_expression: cron,
         run_at: run_at.map(|t| t.naive_utc()),
         timezone: timezone.name().into(),
@@ -257,7 +341,7 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
-        service: aim.service,
+        service,
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
@@ -273,7 +357,9 @@ pub(super) async fn create(
     responses(
         (status = 200, description = "the schedule", body = Schedule),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
+            invalid_steps", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found or stack_not_found",
             body = ErrorBody),
         (status = 404, description = "schedule_not_found, container_not_found, service_not_found or \
             host_not_found", body = ErrorBody),
@@ -292,35 +378,55 @@ pub(super) async fn patch(
     let body = body.into_inner();
     let now = Utc::now();
     let mut changes = ScheduleChanges::default();
-    let targets_changed = body.container.is_some() || body.service.is_some() || body.host.is_some();
-    if targets_changed || body.action.is_some() {
-        let current = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
-        let mut service = current.service.is_some();
-        if targets_changed {
-            let host = match body.host {
-                Some(raw) => host_of(Some(raw))?,
-                None => current.host.clone(),
-            };
-            // a new host alone re-resolves the schedule's container or service there
-            let (container, wanted_service) = match (body.container, body.service) {
-                (None, None) if current.service.is_some() => (None, current.service.clone()),
-                (None, None) => (Some(current.container_name.clone()), None),
-                given => given,
-            };
-            let aim = resolve_target(&state, host, container, wanted_service).await?;
-            service = aim.service.is_some();
-            changes.host = Some(aim.host);
-            changes.container_name = Some(aim.name);
-            changes.container_id = Some(Some(aim.id));
-            changes.compose_project = Some(aim.compose_project);
-            changes.compose_service = Some(aim.compose_service);
-            changes.service = Some(aim.service);
+    if body.stack.is_some() || body.steps.is_some() {
+        // a new chain replaces the target (and the action) as a whole
+        if body.container.is_some() || body.service.is_some() {
+            return Err(conflicting());
         }
-        let action = match body.action {
-            Some(action) => action.parse::<Action>()?,
-            None => current.action,
+        let Aim::Chain(steps) = aim(&state, None, body.action, body.stack, body.steps).await? else {
+            return Err(conflicting());
         };
-        changes.action = Some(check_action(action, service)?);
+        let (name, action, column) = chain_columns(&steps)?;
+        changes.container_name = Some(name);
+        changes.container_id = Some(None);
+        changes.compose_project = Some(None);
+        changes.compose_service = Some(None);
+        changes.action = Some(action);
+        changes.steps = Some(Some(column));
+        changes.service = Some(None);
+    } else {
+        let targets_changed = body.container.is_some() || body.service.is_some() || body.host.is_some();
+        if targets_changed || body.action.is_some() {
+            let current = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
+            let mut service = current.service.is_some();
+            if targets_changed {
+                let host = match body.host {
+                    Some(raw) => host_of(Some(raw))?,
+                    None => current.host.clone(),
+                };
+                // a new host alone re-resolves the schedule's container or service there
+                let (container, wanted_service) = match (body.container, body.service) {
+                    (None, None) if current.service.is_some() => (None, current.service.clone()),
+                    (None, None) => (Some(current.container_name.clone()), None),
+                    given => given,
+                };
+                let aim = resolve_target(&state, host, container, wanted_service).await?;
+                service = aim.service.is_some();
+                changes.host = Some(aim.host);
+                changes.container_name = Some(aim.name);
+                changes.container_id = Some(Some(aim.id));
+                changes.compose_project = Some(aim.compose_project);
+                changes.compose_service = Some(aim.compose_service);
+                changes.service = Some(aim.service);
+                // one target again: no chain any more
+                changes.steps = Some(None);
+            }
+            let action = match body.action {
+                Some(action) => action.parse::<Action>()?,
+                None => current.action,
+            };
+            changes.action = Some(check_action(action, service)?);
+        }
     }
     if let Some(tz) = body.timezone {
         changes.timezone = Some(parse_timezone(tz.trim())?.name().into());
