@@ -32,6 +32,8 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    /// A Swarm service the schedule acts on (then `container_name` holds the same name).
+    pub service: Option<String>,
     /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
     pub steps: Option<String>,
 }
@@ -54,6 +56,7 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub service: Option<String>,
     pub steps: Option<String>,
 }
 
@@ -62,6 +65,7 @@ pub struct NewSchedule {
 #[derive(Clone, Debug, Default, AsChangeset)]
 #[diesel(table_name = schedules)]
 pub struct ScheduleChanges {
+    pub host: Option<HostId>,
     pub container_name: Option<String>,
     pub container_id: Option<Option<String>>,
     pub compose_project: Option<Option<String>>,
@@ -76,6 +80,7 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub service: Option<Option<String>>,
     pub steps: Option<Option<String>>,
 }
 
@@ -109,6 +114,8 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// The Swarm service it acts on; `null` for a container (then `container` is that service's name too).
+    pub service: Option<String>,
     /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
     /// first step's); `null` for a schedule of one target.
     pub steps: Option<Vec<ChainStep>>,
@@ -135,6 +142,7 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            service: r.service,
             steps,
         }
     }
@@ -314,6 +322,7 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            service: None,
             steps: None,
         }
     }

@@ -39,6 +39,7 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        service -> Nullable<Text>,
         steps -> Nullable<Text>,
     }
 }
@@ -94,3 +95,24 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);
+
+diesel::table! {
+    hosts (id) {
+        id -> Integer,
+        name -> Text,
+        url -> Text,
+        tls_ca -> Nullable<Text>,
+        tls_cert -> Nullable<Text>,
+        tls_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_replicas (host, service) {
+        host -> Text,
+        service -> Text,
+        replicas -> BigInt,
+    }
+}

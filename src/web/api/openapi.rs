@@ -8,7 +8,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stacks, stats, tokens, users};
+use super::{
+    audit, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens, users,
+};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,6 +50,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        hosts::list,
+        hosts::get,
+        hosts::create,
+        hosts::patch,
+        hosts::delete,
+        services::list,
+        services::act,
         stacks::list,
         stacks::act,
         stacks::dependents,
