@@ -151,24 +151,74 @@ pub fn days(
     )
     .bind::<Timestamp, _>(since)
     .load(conn)?;
-    let mut by_day: BTreeMap<NaiveDate, DayCounts> = BTreeMap::new();
+    let mut by_day = empty_days(since, until);
+    for row in rows {
+        add(&mut by_day, &row)?;
+    }
+    Ok(by_day.into_values().collect())
+}
+
+/// Every day from `since` to `until`, with nothing counted yet.
+fn empty_days(since: NaiveDateTime, until: NaiveDate) -> BTreeMap<NaiveDate, DayCounts> {
+    let mut by_day = BTreeMap::new();
     let mut day = since.date();
     while day <= until {
         by_day.insert(day, DayCounts { date: day, ..Default::default() });
         day += Duration::days(1);
     }
-    for row in rows {
-        let date = parse_day(&row.day)?;
-        // A row stamped after `until` (a clock set back) has no bar to go in.
-        let Some(counts) = by_day.get_mut(&date) else { continue };
-        match row.status.as_str() {
-            "success" => counts.success += row.n,
-            "error" => counts.error += row.n,
-            "skipped" => counts.skipped += row.n,
-            _ => counts.missed += row.n,
-        }
+    by_day
+}
+
+/// Counts one row's entries on its day.
+fn add(by_day: &mut BTreeMap<NaiveDate, DayCounts>, row: &DayRow) -> Result<(), AppError> {
+    let date = parse_day(&row.day)?;
+    // A row stamped after `until` (a clock set back) has no bar to go in.
+    let Some(counts) = by_day.get_mut(&date) else { return Ok(()) };
+    match row.status.as_str() {
+        "success" => counts.success += row.n,
+        "error" => counts.error += row.n,
+        "skipped" => counts.skipped += row.n,
+        _ => counts.missed += row.n,
     }
-    Ok(by_day.into_values().collect())
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ScheduleDayRow {
+    #[diesel(sql_type = Integer)]
+    schedule_id: i32,
+    #[diesel(embed)]
+    counts: DayRow,
+}
+
+/// Actions per day from `since` to `until` of every schedule with entries since `since`, in one
+/// query (the dashboard's sparklines).
+pub fn schedule_days(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+    until: NaiveDate,
+) -> Result<BTreeMap<i32, Vec<DayCounts>>, AppError> {
+    let rows: Vec<ScheduleDayRow> = diesel::sql_query(
+        "SELECT schedule_id, substr(timestamp, 1, 10) AS day, status, COUNT(*) AS n FROM logs \
+         WHERE timestamp >= ? AND schedule_id IS NOT NULL GROUP BY schedule_id, day, status",
+    )
+    .bind::<Timestamp, _>(since)
+    .load(conn)?;
+    let mut by_schedule: BTreeMap<i32, BTreeMap<NaiveDate, DayCounts>> = BTreeMap::new();
+    for row in rows {
+        let days = by_schedule.entry(row.schedule_id).or_insert_with(|| empty_days(since, until));
+        add(days, &row.counts)?;
+    }
+    Ok(by_schedule.into_iter().map(|(id, days)| (id, days.into_values().collect())).collect())
+}
+
+/// The actions per day of every schedule over the `days` UTC days ending with the day of `now`.
+pub async fn load_schedule_days(
+    store: &super::Store,
+    now: NaiveDateTime,
+    days: u32,
+) -> Result<BTreeMap<i32, Vec<DayCounts>>, AppError> {
+    store.run(move |c| schedule_days(c, window_start(now, days), now.date())).await
 }
 
 /// Per schedule that has entries since `since`, by id.

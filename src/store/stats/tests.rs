@@ -127,6 +127,21 @@ fn the_aggregates_match_direct_counts() {
         assert_eq!(cs.restarts.manual, restarts(&["manual", "run_now"]));
         assert_eq!((cs.restarts.health, cs.restarts.window), (0, 0));
     }
+
+    // per schedule and day (the dashboard's sparklines): one query, every day present
+    let spark = schedule_days(&mut c, window_start(now(), 14), now().date()).unwrap();
+    assert_eq!(spark.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    for (id, days) in &spark {
+        assert_eq!(days.len(), 14);
+        for day in days {
+            let mine = || {
+                rows.iter()
+                    .filter(|r| r.schedule_id == Some(ScheduleId(*id)) && r.timestamp.date() == day.date)
+            };
+            assert_eq!(day.total(), mine().count() as i64, "schedule {id} on {}", day.date);
+            assert_eq!(day.error, mine().filter(|r| r.status == RunStatus::Error).count() as i64);
+        }
+    }
 }
 
 #[test]

@@ -226,6 +226,8 @@ struct ScheduleView {
     container_missing: bool,
     search: String,
     hidden: bool,
+    /// The last 14 days, when the schedule ran in them.
+    spark: Option<super::sparkline::Sparkline>,
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -239,11 +241,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, containers, schedules, failures) = tokio::join!(
+    let (health, containers, schedules, failures, sparks) = tokio::join!(
         state.actors.docker.send(Health),
         state.actors.docker.send(ListContainers),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
+        store::stats::load_schedule_days(&state.actors.store, Utc::now().naive_utc(), super::sparkline::DAYS),
     );
     let input = Input {
         health: health?,
@@ -254,7 +257,12 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
         state: query.state.unwrap_or_default(),
     };
-    Ok(build(input, Utc::now()))
+    let mut view = build(input, Utc::now());
+    let sparks = sparks?;
+    for s in &mut view.schedules {
+        s.spark = sparks.get(&s.id).map(|days| super::sparkline::sparkline(days));
+    }
+    Ok(view)
 }
 
 /// The view of the dashboard at `now`.
@@ -426,7 +434,7 @@ fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group 
 }
 
 /// The state's badge: colour class, words, and the filter's category.
-fn state_badge(state: &str) -> (&'static str, String, &'static str) {
+pub(super) fn state_badge(state: &str) -> (&'static str, String, &'static str) {
     match state {
         "running" => ("ok", "Running".into(), "running"),
         "restarting" => ("warn", "Restarting".into(), "running"),
@@ -566,6 +574,7 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         hidden: !matches(&search, q),
         search,
         sentence,
+        spark: None,
     }
 }
 
