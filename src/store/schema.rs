@@ -92,3 +92,17 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);
+
+diesel::table! {
+    log_days (day, host, schedule_id, container_name, action, trigger, status) {
+        day -> Text,
+        host -> Text,
+        schedule_id -> Integer,
+        container_name -> Text,
+        action -> Text,
+        trigger -> Text,
+        status -> Text,
+        runs -> BigInt,
+        last_at -> Timestamp,
+    }
+}

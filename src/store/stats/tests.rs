@@ -183,6 +183,33 @@ fn flapping_names_each_container_once_with_its_worst_day() {
 }
 
 #[test]
+fn the_roll_up_still_matches_after_a_prune_cuts_a_day_in_two_and_after_a_recount() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = db::open(&dir.path().join("t.db")).unwrap();
+    seed(&mut c, 1500);
+    let direct = |c: &mut SqliteConnection| -> Vec<(NaiveDate, i64)> {
+        let stamps: Vec<NaiveDateTime> = logs::table.select(logs::timestamp).load(c).unwrap();
+        let mut by_day = BTreeMap::new();
+        for t in stamps.into_iter().filter(|t| *t >= window_start(now(), 45)) {
+            *by_day.entry(t.date()).or_insert(0) += 1;
+        }
+        by_day.into_iter().collect()
+    };
+    let counted = |c: &mut SqliteConnection| -> Vec<(NaiveDate, i64)> {
+        let days = days(c, window_start(now(), 45), now().date()).unwrap();
+        days.iter().filter(|d| d.total() > 0).map(|d| (d.date, d.total())).collect()
+    };
+    assert_eq!(counted(&mut c), direct(&mut c));
+    // in the middle of a day: that day keeps only its later rows
+    let before = (now() - Duration::days(20)).date().and_hms_opt(12, 0, 0).unwrap();
+    LogRow::prune(&mut c, before).unwrap();
+    assert_eq!(counted(&mut c), direct(&mut c));
+    assert_eq!(counted(&mut c).first().unwrap().0, before.date());
+    recount_all(&mut c).unwrap();
+    assert_eq!(counted(&mut c), direct(&mut c));
+}
+
+#[test]
 fn an_empty_log_has_every_day_at_zero() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = db::open(&dir.path().join("t.db")).unwrap();
