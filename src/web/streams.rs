@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use actix_web::HttpRequest;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::{Stream, StreamExt};
 
 use crate::auth::{Credential, Identity, Role};
 use crate::error::AppError;
@@ -89,6 +91,18 @@ impl Drop for Slot {
             }
         }
     }
+}
+
+/// A `text/event-stream` answer: a `: connected` comment at once, then each chunk of `events`,
+/// marked for proxies not to cache or buffer.
+pub fn event_stream(events: impl Stream<Item = String> + 'static) -> HttpResponse {
+    let first = futures_util::stream::once(async { ": connected\n\n".to_string() });
+    let body = first.chain(events).map(|chunk| Ok::<_, actix_web::Error>(Bytes::from(chunk)));
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body)
 }
 
 /// The credentials a long-lived stream was opened with, to be looked up again on each tick.

@@ -3,7 +3,6 @@
 //! `text/event-stream` counted against the stream caps of `web/streams.rs`.
 
 use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::DateTime;
 use serde::Deserialize;
@@ -15,7 +14,7 @@ use crate::docker::OpenLogs;
 use crate::domain::Container;
 use crate::error::{AppError, ErrorBody};
 use crate::web::input::{bounded_number, host};
-use crate::web::streams::{Recheck, Slot};
+use crate::web::streams::{event_stream, Recheck, Slot};
 use crate::web::AppState;
 
 /// The most lines one request may ask for.
@@ -216,18 +215,11 @@ pub(super) async fn get(
         ended: false,
         _slot: slot,
     };
-    let first = futures_util::stream::once(async {
-        Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))
-    });
     let events = futures_util::stream::unfold(follow, |mut follow| async move {
         let chunk = follow.next().await?;
-        Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), follow))
+        Some((chunk, follow))
     });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(futures_util::StreamExt::chain(first, events)))
+    Ok(event_stream(events))
 }
 
 /// A container name as a file name: Docker's names are already safe; anything else becomes `_`.

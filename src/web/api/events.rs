@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
@@ -12,7 +11,7 @@ use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::events::Event;
-use crate::web::streams::{Recheck, Slot};
+use crate::web::streams::{event_stream, Recheck, Slot};
 use crate::web::AppState;
 
 /// How often a stream looks its credential up again (a revoked token, a signed-out or deleted
@@ -50,18 +49,11 @@ pub(super) async fn stream(
     let recheck = Recheck::new(&req, &who, state.clone().into_inner())?;
     let slot = state.streams.open(&who)?;
     let live = Live { rx: state.bus.subscribe(), ticks: ticks(), recheck, _slot: slot };
-    let first = futures_util::stream::once(async {
-        Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))
-    });
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let chunk = live.next().await?;
-        Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), live))
+        Some((chunk, live))
     });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(futures_util::StreamExt::chain(first, events)))
+    Ok(event_stream(events))
 }
 
 /// What one open stream holds. Dropped, with its slot, when the client goes away or it ends.
