@@ -111,7 +111,10 @@ mod tests {
     fn open_creates_both_tables_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "log_days", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(
+            tables(&mut conn),
+            vec!["api_tokens", "audit", "log_days", "logs", "schedules", "sessions", "users"]
+        );
 
         #[derive(QueryableByName)]
         struct Mode {
@@ -148,7 +151,10 @@ mod tests {
         conn.revert_all_migrations(MIGRATIONS).unwrap();
         assert!(tables(&mut conn).is_empty());
         conn.run_pending_migrations(MIGRATIONS).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "log_days", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(
+            tables(&mut conn),
+            vec!["api_tokens", "audit", "log_days", "logs", "schedules", "sessions", "users"]
+        );
         checkpoint(&mut conn).unwrap();
     }
 
