@@ -85,7 +85,7 @@ fn main() {
     for (name, sql, bound) in [
         ("days", "SELECT day, status, SUM(runs) FROM log_days WHERE day >= ?1 GROUP BY day, status", &day),
         ("schedules", "SELECT schedule_id, SUM(runs), MAX(last_at) FROM log_days WHERE day >= ?1 AND schedule_id > 0 GROUP BY schedule_id", &day),
-        ("durations", "SELECT schedule_id, duration_ms FROM logs WHERE timestamp >= ?1 AND schedule_id IS NOT NULL AND status IN ('success', 'error')", &since),
+        ("durations", "SELECT schedule_id, duration_ms FROM logs WHERE timestamp >= ?1 AND schedule_id IS NOT NULL AND +status IN ('success', 'error')", &since),
         ("containers", "SELECT container_name, SUM(runs) FROM log_days WHERE day >= ?1 GROUP BY container_name", &day),
     ] {
         let plan: Vec<Plan> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
