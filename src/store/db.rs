@@ -133,17 +133,6 @@ mod tests {
         assert_eq!(fk.foreign_keys, 1);
     }
 
-    /// Reverts the newest migrations down to and with the one whose version ends in `number`, however
-    /// many came after it.
-    fn revert_through(conn: &mut SqliteConnection, number: &str) {
-        loop {
-            let version = conn.revert_last_migration(MIGRATIONS).unwrap().to_string();
-            if version.ends_with(number) {
-                return;
-            }
-        }
-    }
-
     #[test]
     fn every_migration_goes_down_and_up_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -156,6 +145,13 @@ mod tests {
             vec!["api_tokens", "audit", "log_days", "logs", "schedules", "sessions", "users"]
         );
         checkpoint(&mut conn).unwrap();
+    }
+
+    /// Reverts migrations until only the first `applied` are left, whatever came later.
+    fn revert_to(conn: &mut SqliteConnection, applied: usize) {
+        while conn.applied_migrations().unwrap().len() > applied {
+            conn.revert_last_migration(MIGRATIONS).unwrap();
+        }
     }
 
     #[test]
@@ -171,7 +167,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        revert_through(&mut conn, "000006");
+        // back to before 000006, however many came after it
+        revert_to(&mut conn, 5);
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -199,7 +196,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        revert_through(&mut conn, "000007");
+        // back to before 000007
+        revert_to(&mut conn, 6);
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

@@ -15,6 +15,7 @@ diesel::table! {
         requested_by -> Nullable<Text>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        run_id -> Nullable<Text>,
     }
 }
 
@@ -38,6 +39,7 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        steps -> Nullable<Text>,
     }
 }
 

@@ -87,6 +87,10 @@ pub mod not_null {
         current_password,
         new_password,
         name,
+        stack,
+        steps,
+        wait,
+        timeout_s,
     );
 }
 

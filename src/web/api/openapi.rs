@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, container_logs, containers, cron, events, logs, schedules, stats, tokens, users};
+use super::{audit, container_logs, containers, cron, events, logs, schedules, stacks, stats, tokens, users};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,6 +49,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         audit::list,
         stats::get,
         container_logs::get,
+        stacks::list,
+        stacks::act,
+        stacks::dependents,
+        stacks::restart_with_dependents,
     )
 )]
 struct ApiDoc;
