@@ -20,6 +20,8 @@ pub struct Metrics {
     delay_buckets: [AtomicU64; DELAY_BUCKETS.len()],
     delay_count: AtomicU64,
     delay_sum_us: AtomicU64,
+    /// Container log streams open to the Engine (`docker/logs.rs`).
+    log_streams: AtomicU64,
 }
 
 impl Metrics {
@@ -58,6 +60,14 @@ impl Metrics {
         }
         self.delay_count.fetch_add(1, Ordering::Relaxed);
         self.delay_sum_us.fetch_add((seconds.max(0.0) * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    pub fn log_stream_opened(&self) {
+        self.log_streams.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn log_stream_closed(&self) {
+        self.log_streams.fetch_sub(1, Ordering::Relaxed);
     }
 
     pub fn render(&self) -> String {
@@ -108,6 +118,11 @@ impl Metrics {
             self.delay_sum_us.load(Ordering::Relaxed) as f64 / 1e6
         );
         let _ = writeln!(out, "chrontainer_fire_delay_seconds_count {count}");
+        let _ = writeln!(
+            out,
+            "# HELP chrontainer_container_log_streams Container log streams open to the Docker Engine.\n# TYPE chrontainer_container_log_streams gauge\nchrontainer_container_log_streams {}",
+            self.log_streams.load(Ordering::Relaxed)
+        );
         out
     }
 }

@@ -17,6 +17,7 @@ mod endpoint;
 mod entry;
 mod filter;
 mod link;
+pub mod logs;
 mod own;
 mod registry;
 mod resolve;
@@ -286,6 +287,29 @@ impl Handler<GetContainer> for DockerActor {
                 Box::pin(act.sync_now(ctx).map(move |(), act, _| act.find(&reference)))
             }
             answer => Box::pin(fut::ready(answer)) as LocalBoxActorFuture<Self, _>,
+        }))
+    }
+}
+
+/// A container's output: the container (resolved as [`GetContainer`] does) and its log stream
+/// from the Engine, which lives beside the actor and ends when it is dropped.
+#[derive(Message)]
+#[rtype(result = "Result<(Container, logs::ContainerLogs), AppError>")]
+pub struct OpenLogs {
+    pub reference: String,
+    pub query: logs::LogQuery,
+}
+
+impl Handler<OpenLogs> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<(Container, logs::ContainerLogs), AppError>>;
+
+    fn handle(&mut self, m: OpenLogs, ctx: &mut Context<Self>) -> Self::Result {
+        let found = self.handle(GetContainer(m.reference), ctx);
+        Box::pin(found.map(move |found, act, _| {
+            let container = found?;
+            let client = act.client().ok_or_else(|| AppError::DockerUnreachable("not connected".into()))?;
+            let stream = logs::ContainerLogs::open(client, &container.id, &m.query, act.metrics.clone());
+            Ok((container, stream))
         }))
     }
 }

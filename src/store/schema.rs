@@ -116,3 +116,17 @@ diesel::table! {
         replicas -> BigInt,
     }
 }
+
+diesel::table! {
+    log_days (day, host, schedule_id, container_name, action, trigger, status) {
+        day -> Text,
+        host -> Text,
+        schedule_id -> Integer,
+        container_name -> Text,
+        action -> Text,
+        trigger -> Text,
+        status -> Text,
+        runs -> BigInt,
+        last_at -> Timestamp,
+    }
+}

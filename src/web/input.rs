@@ -149,6 +149,16 @@ pub fn bounded_number(
     }
 }
 
+/// The `host` of a query: a host's name, `local` when none is given (only `local` exists yet);
+/// 404 `host_not_found` for any other.
+pub fn host(raw: Option<String>) -> Result<crate::domain::HostId, AppError> {
+    match optional_text(raw, "host", 64)? {
+        None => Ok(crate::domain::HostId::local()),
+        Some(h) if h == crate::domain::HostId::LOCAL => Ok(crate::domain::HostId::local()),
+        Some(h) => Err(AppError::not_found("host_not_found", format!("No host is named {h:?}"))),
+    }
+}
+
 /// A required, non-empty string of at most `max` characters without control characters.
 pub fn required_text(value: Option<String>, field: &'static str, max: usize) -> Result<String, AppError> {
     match value {

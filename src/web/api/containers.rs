@@ -16,6 +16,8 @@ use crate::web::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/containers", web::get().to(list))
         .route("/api/containers/{reference}", web::get().to(get))
+        // before the actions' route, which would answer a GET of `…/logs` with 405
+        .configure(super::container_logs::configure)
         .route("/api/containers/{reference}/{action}", web::post().to(act));
 }
 

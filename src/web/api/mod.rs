@@ -2,6 +2,7 @@
 //! `/api/…` path, so that the OpenAPI test can find each one in the source.
 
 pub mod audit;
+pub mod container_logs;
 pub mod containers;
 pub mod cron;
 pub mod events;

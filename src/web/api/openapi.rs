@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    audit, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens, users,
+    audit, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens, users,
 };
 use crate::error::AppError;
 
@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         hosts::delete,
         services::list,
         services::act,
+        container_logs::get,
         stacks::list,
         stacks::act,
         stacks::dependents,

@@ -244,6 +244,8 @@ struct ScheduleView {
     container_missing: bool,
     search: String,
     hidden: bool,
+    /// The last 14 days, when the schedule ran in them.
+    spark: Option<super::sparkline::Sparkline>,
     /// A chain of steps: its sentence is the steps, and the form (one container) cannot edit it.
     chain: bool,
 }
@@ -259,11 +261,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, (containers, down), schedules, failures) = tokio::join!(
+    let (health, (containers, down), schedules, failures, sparks) = tokio::join!(
         state.actors.docker.send(Health),
         crate::web::api::containers::per_host(state),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
+        store::stats::load_schedule_days(&state.actors.store, Utc::now().naive_utc(), super::sparkline::DAYS),
     );
     // local's own outage is the "Docker unreachable" banner; the other hosts' are named one by one
     let (local_down, others_down): (Vec<_>, Vec<_>) =
@@ -284,7 +287,12 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
         state: query.state.unwrap_or_default(),
     };
-    Ok(build(input, Utc::now()))
+    let mut view = build(input, Utc::now());
+    let sparks = sparks?;
+    for s in &mut view.schedules {
+        s.spark = sparks.get(&s.id).map(|days| super::sparkline::sparkline(days));
+    }
+    Ok(view)
 }
 
 /// The view of the dashboard at `now`.
@@ -483,7 +491,7 @@ fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group 
 }
 
 /// The state's badge: colour class, words, and the filter's category.
-fn state_badge(state: &str) -> (&'static str, String, &'static str) {
+pub(super) fn state_badge(state: &str) -> (&'static str, String, &'static str) {
     match state {
         "running" => ("ok", "Running".into(), "running"),
         "restarting" => ("warn", "Restarting".into(), "running"),
@@ -632,6 +640,7 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         hidden: !matches(&search, q),
         search,
         sentence,
+        spark: None,
     }
 }
 

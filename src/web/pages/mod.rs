@@ -6,6 +6,7 @@
 //! labels are whatever someone typed into a compose file.
 
 mod assets;
+mod container_logs;
 mod dashboard;
 mod error;
 mod format;
@@ -13,6 +14,7 @@ mod hosts;
 mod login;
 mod logs;
 mod settings;
+mod sparkline;
 mod stats;
 
 use actix_web::http::{header, StatusCode};
@@ -35,11 +37,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(dashboard::page))
         .route("/logs", web::get().to(logs::page))
         .route("/stats", web::get().to(stats::page))
+        .route("/containers/{reference}/logs", web::get().to(container_logs::page))
         .route("/static/{file}", web::get().to(assets::serve))
         .default_service(web::to(|req: HttpRequest| async move { not_found_page(&req) }));
 }
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("dashboard", include_str!("../../../templates/dashboard.hbs")),
     ("logs", include_str!("../../../templates/logs.hbs")),
@@ -48,6 +51,7 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("settings", include_str!("../../../templates/settings.hbs")),
     ("stats", include_str!("../../../templates/stats.hbs")),
     ("hosts", include_str!("../../../templates/hosts.hbs")),
+    ("container_logs", include_str!("../../../templates/container_logs.hbs")),
 ];
 
 /// Builds the template registry once at start-up: strict (a misspelt field is an error, not an
