@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    audit, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens, users,
+    audit, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens,
+    users,
 };
 use crate::error::AppError;
 
