@@ -2,6 +2,7 @@
 //! has the host's DockerActor act and the LogActor record the result.
 
 pub mod log_actor;
+pub mod notify;
 pub mod runner;
 pub mod scheduler;
 
@@ -16,4 +17,5 @@ pub struct Actors {
     pub docker: Addr<DockerActor>,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    pub notify: Addr<notify::NotifyActor>,
 }

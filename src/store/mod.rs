@@ -8,8 +8,10 @@
 
 mod actor;
 pub mod audit;
+pub mod channels;
 mod columns;
 pub mod db;
+pub mod deliveries;
 pub mod legacy;
 pub mod logs;
 pub mod schedules;

@@ -32,6 +32,8 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    /// `false`: this schedule's runs are never notified.
+    pub notify: bool,
 }
 
 /// A schedule about to be inserted (already validated).
@@ -52,6 +54,7 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub notify: bool,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -73,6 +76,7 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub notify: Option<bool>,
 }
 
 /// API.md's `Schedule`.
@@ -105,6 +109,8 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// `false`: no notification for this schedule's runs, whatever the channels want.
+    pub notify: bool,
 }
 
 impl From<ScheduleRow> for Schedule {
@@ -127,6 +133,7 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            notify: r.notify,
         }
     }
 }
@@ -300,6 +307,7 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            notify: true,
         }
     }
 

@@ -87,6 +87,9 @@ pub mod not_null {
         current_password,
         new_password,
         name,
+        notify,
+        url,
+        events,
     );
 }
 

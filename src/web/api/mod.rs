@@ -2,6 +2,7 @@
 //! `/api/…` path, so that the OpenAPI test can find each one in the source.
 
 pub mod audit;
+pub mod channels;
 pub mod containers;
 pub mod cron;
 pub mod events;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(audit::configure)
         .configure(stats::configure)
+        .configure(channels::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stats, tokens, users};
+use super::{audit, channels, containers, cron, events, logs, schedules, stats, tokens, users};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,6 +48,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        channels::list,
+        channels::get,
+        channels::create_api,
+        channels::update_api,
+        channels::delete_api,
+        channels::test_api,
+        channels::deliveries,
     )
 )]
 struct ApiDoc;

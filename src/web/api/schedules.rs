@@ -61,6 +61,10 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// `false`: never notify this schedule's runs (default `true`: the channels decide).
+    #[serde(default, deserialize_with = "not_null::notify")]
+    #[schema(nullable = false)]
+    pub notify: Option<bool>,
 }
 
 const MAX_NAME: usize = 256;
@@ -179,6 +183,7 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
+        notify: body.notify.unwrap_or(true),
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
@@ -241,6 +246,7 @@ pub(super) async fn patch(
         (None, None) => {}
     }
     changes.enabled = body.enabled;
+    changes.notify = body.notify;
     if let Some(description) = body.description {
         changes.description = Some(optional_text(Some(description), "description", MAX_DESCRIPTION)?);
     }

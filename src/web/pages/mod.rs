@@ -11,6 +11,7 @@ mod error;
 mod format;
 mod login;
 mod logs;
+mod notifications;
 mod settings;
 mod stats;
 
@@ -30,6 +31,7 @@ use crate::error::AppError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(login::configure)
         .configure(settings::configure)
+        .configure(notifications::configure)
         .route("/", web::get().to(dashboard::page))
         .route("/logs", web::get().to(logs::page))
         .route("/stats", web::get().to(stats::page))
@@ -37,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(|req: HttpRequest| async move { not_found_page(&req) }));
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("dashboard", include_str!("../../../templates/dashboard.hbs")),
     ("logs", include_str!("../../../templates/logs.hbs")),
@@ -45,6 +47,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("login", include_str!("../../../templates/login.hbs")),
     ("settings", include_str!("../../../templates/settings.hbs")),
     ("stats", include_str!("../../../templates/stats.hbs")),
+    ("notifications", include_str!("../../../templates/notifications.hbs")),
 ];
 
 /// Builds the template registry once at start-up: strict (a misspelt field is an error, not an
