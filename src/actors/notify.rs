@@ -26,6 +26,7 @@ use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
 use crate::notify::message::Run;
 use crate::notify::{deliver, ChannelUrl, Failure, Message, Sent};
+use crate::outbound::Outbound;
 use crate::store::channels::ChannelRow;
 use crate::store::deliveries::DeliveryStatus;
 use crate::store::{self, LogEntry, Store};
@@ -76,6 +77,7 @@ pub struct NotifyActor {
     docker: Addr<DockerActor>,
     bus: EventBus,
     settings: NotifySettings,
+    http: Outbound,
     queues: HashMap<i32, mpsc::Sender<Job>>,
     batches: HashMap<BatchKey, Batch>,
     /// Hosts last seen unreachable: one message when an outage starts, one when it ends.
@@ -96,6 +98,7 @@ impl NotifyActor {
             docker,
             bus,
             settings,
+            http: Outbound::new(),
             queues: HashMap::new(),
             batches: HashMap::new(),
             down: HashMap::new(),
@@ -134,7 +137,7 @@ impl NotifyActor {
             let name = channel.name.clone();
             let queue = self.queues.entry(channel.id).or_insert_with(|| {
                 let (tx, rx) = mpsc::channel(CHANNEL_QUEUE);
-                actix::spawn(worker(rx, self.store.clone(), self.metrics.clone()));
+                actix::spawn(worker(rx, self.store.clone(), self.metrics.clone(), self.http.clone()));
                 tx
             });
             let job = Job { channel, url, message: message.clone(), log_id };
@@ -305,12 +308,12 @@ impl Handler<TestChannel> for NotifyActor {
     type Result = ResponseFuture<Result<Sent, AppError>>;
 
     fn handle(&mut self, TestChannel(id): TestChannel, _: &mut Context<Self>) -> Self::Result {
-        let (store, metrics) = (self.store.clone(), self.metrics.clone());
+        let (store, metrics, http) = (self.store.clone(), self.metrics.clone(), self.http.clone());
         Box::pin(async move {
             let channel = store::channels::get(&store, id).await?;
             let url = ChannelUrl::parse(&channel.url)?;
             let delivery = store::deliveries::start(&store, channel.id, None, now()).await?;
-            let result = deliver(&url.service, &Message::test(&channel.name)).await;
+            let result = deliver(&http, &url.service, &Message::test(&channel.name)).await;
             let (status, error, answer) = match &result {
                 Ok(sent) => (DeliveryStatus::Sent, None, Ok(sent.clone())),
                 Err(f) => {
@@ -330,7 +333,7 @@ fn now() -> chrono::NaiveDateTime {
 }
 
 /// Delivers one channel's messages in order, each with its retries.
-async fn worker(mut rx: mpsc::Receiver<Job>, store: Store, metrics: Arc<Metrics>) {
+async fn worker(mut rx: mpsc::Receiver<Job>, store: Store, metrics: Arc<Metrics>, http: Outbound) {
     while let Some(job) = rx.recv().await {
         let name = job.channel.name.clone();
         let delivery = match store::deliveries::start(&store, job.channel.id, job.log_id, now()).await {
@@ -342,7 +345,7 @@ async fn worker(mut rx: mpsc::Receiver<Job>, store: Store, metrics: Arc<Metrics>
         };
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=ATTEMPTS {
-            let (status, error, wait) = match deliver(&job.url.service, &job.message).await {
+            let (status, error, wait) = match deliver(&http, &job.url.service, &job.message).await {
                 Ok(_) => (DeliveryStatus::Sent, None, None),
                 Err(Failure::Retry { after, reason }) if attempt < ATTEMPTS => {
                     let wait = after.unwrap_or(backoff).min(MAX_BACKOFF);

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::{Message, Outgoing, Service};
+use crate::outbound::{Outbound, OutboundError};
 
 /// How a delivery went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,9 +36,14 @@ impl Failure {
 /// The longest wait a `Retry-After` may ask for.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 
+/// What is read of a service's answer at most.
+const MAX_ANSWER: usize = 16 * 1024;
+/// A service's answer must come within this long.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Sends `m` through `service`; for Telegram with several chats, one request per chat, stopping
 /// at the first failure.
-pub async fn deliver(service: &Service, m: &Message) -> Result<Sent, Failure> {
+pub async fn deliver(http: &Outbound, service: &Service, m: &Message) -> Result<Sent, Failure> {
     let requests = match service {
         Service::Email(e) => return send_email(e, m).await,
         Service::Ntfy(s) => Ok(s.requests(m)),
@@ -51,7 +57,7 @@ pub async fn deliver(service: &Service, m: &Message) -> Result<Sent, Failure> {
     .map_err(|e| Failure::Final { status: None, reason: e.0 })?;
     let mut last = Err(Failure::Final { status: None, reason: "nothing to send".into() });
     for request in &requests {
-        last = Ok(post(request).await?);
+        last = Ok(post(http, request).await?);
     }
     last
 }
@@ -66,9 +72,24 @@ async fn send_email(_: &super::email::Email, _: &Message) -> Result<Sent, Failur
     Err(Failure::Final { status: None, reason: "this build has no email support".into() })
 }
 
-async fn post(request: &Outgoing) -> Result<Sent, Failure> {
-    let answer = crate::outbound::post(request).await.map_err(|e| Failure::Retry { after: None, reason: e })?;
-    judge(answer.status, answer.retry_after.as_deref(), &answer.body)
+async fn post(http: &Outbound, o: &Outgoing) -> Result<Sent, Failure> {
+    let mut request = http::Request::post(o.url.as_str()).header(http::header::CONTENT_TYPE, o.content_type);
+    for (name, value) in &o.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let request = request
+        .body(bytes::Bytes::from(o.body.clone()))
+        .map_err(|e| Failure::Final { status: None, reason: format!("the request cannot be built: {e}") })?;
+    match http.send_with(request, TIMEOUT, MAX_ANSWER).await {
+        Ok(reply) => {
+            let retry_after = reply.headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+            judge(reply.status.as_u16(), retry_after, &reply.text())
+        }
+        Err(e @ (OutboundError::Scheme | OutboundError::TooLarge(_))) => {
+            Err(Failure::Final { status: None, reason: e.to_string() })
+        }
+        Err(e) => Err(Failure::Retry { after: None, reason: e.to_string() }),
+    }
 }
 
 /// What an HTTP answer means for the delivery.
