@@ -53,7 +53,7 @@ pub struct NotifySettings {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct BatchKey {
     schedule: ScheduleId,
-    status: RunStatus,
+    status: &'static str,
     message: String,
 }
 
@@ -152,7 +152,7 @@ impl NotifyActor {
     fn notify(&mut self, entry: LogEntry, tz: Tz, channels: Vec<ChannelRow>, ctx: &mut Context<Self>) {
         let batchable = entry.status != RunStatus::Success && entry.status != RunStatus::Skipped;
         if let (Some(schedule), true) = (entry.schedule_id, batchable) {
-            let key = BatchKey { schedule, status: entry.status, message: entry.message.clone() };
+            let key = BatchKey { schedule, status: entry.status.as_str(), message: entry.message.clone() };
             if let Some(batch) = self.batches.get_mut(&key) {
                 batch.more += 1;
                 batch.last = Some((entry, tz));

@@ -493,6 +493,7 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_run: None,
         last_status: None,
         next_run: None,
+        notify: new.notify,
     };
     when_of(&probe)
 }

@@ -182,7 +182,9 @@ fn redact(url: &Url, secrets: &Secrets) -> String {
     }
     if let Some(segments) = url.path_segments() {
         let segments: Vec<&str> = segments.collect();
-        if !(segments.len() == 1 && segments[0].is_empty()) {
+        if segments.len() == 1 && segments[0].is_empty() {
+            out.push('/');
+        } else {
             for (i, s) in segments.iter().enumerate() {
                 out.push('/');
                 out.push_str(if secret.contains(&i) && !s.is_empty() { "***" } else { s });
