@@ -284,7 +284,10 @@ fn public_url(raw: Option<String>) -> Result<Option<String>, ConfigError> {
     let Some(raw) = raw else { return Ok(None) };
     let trimmed = raw.trim().trim_end_matches('/');
     let ok = url::Url::parse(trimmed).is_ok_and(|u| {
-        matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none() && u.fragment().is_none()
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.query().is_none()
+            && u.fragment().is_none()
     });
     if !ok {
         return Err(ConfigError(format!(

@@ -96,7 +96,9 @@ impl Metrics {
             self.delay_sum_us.load(Ordering::Relaxed) as f64 / 1e6
         );
         let _ = writeln!(out, "chrontainer_fire_delay_seconds_count {count}");
-        out.push_str("# HELP chrontainer_notifications_total Notification attempts by channel and outcome.\n");
+        out.push_str(
+            "# HELP chrontainer_notifications_total Notification attempts by channel and outcome.\n",
+        );
         out.push_str("# TYPE chrontainer_notifications_total counter\n");
         if let Ok(map) = self.notifications.lock() {
             for ((channel, status), n) in map.iter() {
@@ -138,6 +140,8 @@ mod tests {
         assert!(text.contains("chrontainer_fire_delay_seconds_bucket{le=\"0.002\"} 1"));
         assert!(text.contains("chrontainer_fire_delay_seconds_count 1"));
         m.count_notification("my \"phone\"", "sent");
-        assert!(m.render().contains("chrontainer_notifications_total{channel=\"my \\\"phone\\\"\",status=\"sent\"} 1"));
+        assert!(m
+            .render()
+            .contains("chrontainer_notifications_total{channel=\"my \\\"phone\\\"\",status=\"sent\"} 1"));
     }
 }

@@ -44,7 +44,10 @@ fn every_service_gets_the_request_its_documentation_asks_for() {
         ("slack", format!("slack://hook:T01-B02-Xsecret4@webhook?base={b}")),
         ("telegram", format!("telegram://123:Secret5@telegram?chats=@ops,42&base={b}")),
         ("pushover", format!("pushover://shoutrrr:ApiToken6@UserKey/?base={b}&devices=phone")),
-        ("webhook", "generic+http://127.0.0.1:PORT/hook?@Authorization=Bearer%20s7&@X-Who=Grüße&x=1".to_string()),
+        (
+            "webhook",
+            "generic+http://127.0.0.1:PORT/hook?@Authorization=Bearer%20s7&@X-Who=Grüße&x=1".to_string(),
+        ),
     ];
     for (name, url) in &cases {
         let url = url.replace("PORT", &sink.port.to_string());
@@ -93,7 +96,10 @@ fn every_service_gets_the_request_its_documentation_asks_for() {
     let pushover = &find("/1/messages.json")[0];
     assert_eq!(pushover.header("content-type"), Some("application/x-www-form-urlencoded"));
     let form = pushover.text();
-    assert!(form.contains("token=ApiToken6") && form.contains("user=UserKey") && form.contains("device=phone"), "{form}");
+    assert!(
+        form.contains("token=ApiToken6") && form.contains("user=UserKey") && form.contains("device=phone"),
+        "{form}"
+    );
 
     // generic web hook: the query's headers, a non-ASCII one as an RFC 2047 encoded word
     let hook = &find("/hook")[0];
@@ -125,10 +131,14 @@ fn a_bad_url_is_refused_naming_what_is_wrong() {
     ] {
         let (status, e) = app.post("/api/channels", json!({"name": "x", "url": url}));
         assert_eq!(status, 400, "{url}: {e}");
-        assert_eq!((e["error"]["code"].as_str(), e["error"]["field"].as_str()), (Some("invalid_channel_url"), Some("url")));
+        assert_eq!(
+            (e["error"]["code"].as_str(), e["error"]["field"].as_str()),
+            (Some("invalid_channel_url"), Some("url"))
+        );
         assert!(e["error"]["message"].as_str().unwrap().contains(words), "{url}: {e}");
     }
-    let (status, e) = app.post("/api/channels", json!({"name": "x", "url": "ntfy://ntfy.sh/a", "events": ["boom"]}));
+    let (status, e) =
+        app.post("/api/channels", json!({"name": "x", "url": "ntfy://ntfy.sh/a", "events": ["boom"]}));
     assert_eq!((status, e["error"]["code"].as_str()), (400, Some("invalid_events")), "{e}");
     let (_, list) = app.get("/api/channels");
     assert_eq!(list, json!([]), "a refused channel changes nothing");
@@ -136,14 +146,21 @@ fn a_bad_url_is_refused_naming_what_is_wrong() {
 
 #[test]
 fn the_test_button_shows_the_remotes_refusal() {
-    let sink = Sink::with_replies(vec![Reply::new(401, r#"{"code":40101,"error":"unauthorized","message":"bad token"}"#)]);
+    let sink = Sink::with_replies(vec![Reply::new(
+        401,
+        r#"{"code":40101,"error":"unauthorized","message":"bad token"}"#,
+    )]);
     let app = App::start();
-    let ch = channel(&app, "phone", &format!("ntfy://tk_bad@127.0.0.1:{}/a?scheme=http", sink.port), &["error"]);
+    let ch =
+        channel(&app, "phone", &format!("ntfy://tk_bad@127.0.0.1:{}/a?scheme=http", sink.port), &["error"]);
     let (status, e) = test_button(&app, &ch);
     assert_eq!((status, e["error"]["code"].as_str()), (502, Some("delivery_failed")), "{e}");
     assert_eq!(e["error"]["message"], "HTTP 401: bad token");
     let d = &deliveries(&app)[0];
-    assert_eq!((d["status"].as_str(), d["channel"].as_str(), d["attempts"].as_i64()), (Some("failed"), Some("phone"), Some(1)));
+    assert_eq!(
+        (d["status"].as_str(), d["channel"].as_str(), d["attempts"].as_i64()),
+        (Some("failed"), Some("phone"), Some(1))
+    );
     let (status, _, page) = app.get_text("/settings/notifications");
     assert_eq!(status, 200);
     assert!(page.contains("HTTP 401: bad token"), "the page shows the last error");
@@ -151,13 +168,15 @@ fn the_test_button_shows_the_remotes_refusal() {
 
 #[test]
 fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
-    let slow = Sink::with_replies(vec![Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "1")]);
+    let slow =
+        Sink::with_replies(vec![Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "1")]);
     let bad = Sink::with_replies(vec![Reply::new(400, r#"{"message":"no"}"#)]);
     let app = App::start();
     channel(&app, "slow", &format!("ntfy://127.0.0.1:{}/a?scheme=http", slow.port), &["error"]);
     channel(&app, "bad", &format!("ntfy://127.0.0.1:{}/a?scheme=http", bad.port), &["error"]);
     // a manual action on a container that does not exist is logged as an error
-    let (status, _) = app.post(&format!("/api/containers/{}/restart", common::unique_name("ghost")), json!({}));
+    let (status, _) =
+        app.post(&format!("/api/containers/{}/restart", common::unique_name("ghost")), json!({}));
     assert_eq!(status, 404);
     let sent = wait_for("the 429 channel to deliver on its second attempt", Duration::from_secs(20), || {
         deliveries(&app).into_iter().find(|d| d["channel"] == "slow" && d["status"] == "sent")
@@ -171,7 +190,10 @@ fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(bad.seen().len(), 1, "a 400 is final");
     let (_, _, metrics) = app.get_text("/metrics");
-    assert!(metrics.contains(r#"chrontainer_notifications_total{channel="slow",status="sent"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"chrontainer_notifications_total{channel="slow",status="sent"} 1"#),
+        "{metrics}"
+    );
     assert!(metrics.contains(r#"chrontainer_notifications_total{channel="slow",status="retrying"} 1"#));
     assert!(metrics.contains(r#"chrontainer_notifications_total{channel="bad",status="failed"} 1"#));
 }
@@ -181,7 +203,12 @@ fn a_failing_scheduled_action_gives_one_ntfy_message_and_one_email_and_a_success
     let ntfy = Sink::start();
     let smtp = SmtpServer::start();
     let app = App::start_with(&[("CHRONTAINER_PUBLIC_URL", "https://ct.example.org/")]);
-    channel(&app, "phone", &format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port), &["error", "missed", "gave_up"]);
+    channel(
+        &app,
+        "phone",
+        &format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port),
+        &["error", "missed", "gave_up"],
+    );
     channel(
         &app,
         "mail",
@@ -190,7 +217,8 @@ fn a_failing_scheduled_action_gives_one_ntfy_message_and_one_email_and_a_success
     );
     let ok = TestContainer::run("notify-ok", &[]);
     let doomed = TestContainer::run("notify-fail", &[]);
-    let (status, good) = app.post("/api/schedules", json!({"container": ok.name, "action": "restart", "run_at": in_secs(2)}));
+    let (status, good) =
+        app.post("/api/schedules", json!({"container": ok.name, "action": "restart", "run_at": in_secs(2)}));
     assert_eq!(status, 201, "{good}");
     let (status, bad) = app.post(
         "/api/schedules",
@@ -225,11 +253,14 @@ fn identical_failures_of_one_schedule_are_batched_with_a_count() {
     let app = App::start_with(&[("CHRONTAINER_NOTIFY_BATCH_SECONDS", "3")]);
     channel(&app, "phone", &format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port), &["error"]);
     let c = TestContainer::run("notify-batch", &[]);
-    let (status, s) = app.post("/api/schedules", json!({"container": c.name, "action": "restart", "cron": "* * * * * *"}));
+    let (status, s) =
+        app.post("/api/schedules", json!({"container": c.name, "action": "restart", "cron": "* * * * * *"}));
     assert_eq!(status, 201, "{s}");
     drop(c);
     let batch = wait_for("the batch message with a count", Duration::from_secs(20), || {
-        ntfy.seen().into_iter().find(|r| r.json()["message"].as_str().unwrap_or("").contains("times in a row"))
+        ntfy.seen()
+            .into_iter()
+            .find(|r| r.json()["message"].as_str().unwrap_or("").contains("times in a row"))
     });
     let (status, _) = app.patch(&format!("/api/schedules/{}", s["id"]), json!({"enabled": false}));
     assert_eq!(status, 200);
@@ -247,9 +278,15 @@ fn a_dead_endpoint_does_not_hold_up_scheduled_restarts() {
     let refused = free_port();
     let app = App::start();
     channel(&app, "dead", &format!("ntfy://127.0.0.1:{}/a?scheme=http", dead.port), &["success"]);
-    channel(&app, "refused", &format!("generic+http://127.0.0.1:{refused}/x?@Authorization=tok_secret9"), &["success"]);
+    channel(
+        &app,
+        "refused",
+        &format!("generic+http://127.0.0.1:{refused}/x?@Authorization=tok_secret9"),
+        &["success"],
+    );
     let c = TestContainer::run("notify-dead", &[]);
-    let (status, s) = app.post("/api/schedules", json!({"container": c.name, "action": "restart", "cron": "*/2 * * * * *"}));
+    let (status, s) = app
+        .post("/api/schedules", json!({"container": c.name, "action": "restart", "cron": "*/2 * * * * *"}));
     assert_eq!(status, 201, "{s}");
     // three restarts done while the first message to the dead endpoint still waits for an answer
     wait_for("three scheduled restarts", Duration::from_secs(30), || {

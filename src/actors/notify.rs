@@ -106,7 +106,10 @@ impl NotifyActor {
     }
 
     fn link(&self, entry: &LogEntry) -> Option<String> {
-        self.settings.public_url.as_ref().map(|base| format!("{base}/logs?container={}#log-{}", urlencode(&entry.container), entry.id))
+        self.settings
+            .public_url
+            .as_ref()
+            .map(|base| format!("{base}/logs?container={}#log-{}", urlencode(&entry.container), entry.id))
     }
 
     fn message(&self, entry: &LogEntry, tz: Tz, count: u32) -> Message {
@@ -170,17 +173,15 @@ impl NotifyActor {
         let message = self.message(&entry, tz, more);
         let store = self.store.clone();
         let event = entry.status.as_str();
-        ctx.spawn(
-            async move { store::channels::list(&store).await }
-                .into_actor(self)
-                .map(move |channels, act, _| match channels {
-                    Ok(all) => {
-                        let wanted = all.into_iter().filter(|c| c.wants(event)).collect();
-                        act.enqueue(wanted, message, Some(entry.id));
-                    }
-                    Err(e) => log::warn!("notifications: the channels cannot be read: {}", e.cause()),
-                }),
-        );
+        ctx.spawn(async move { store::channels::list(&store).await }.into_actor(self).map(
+            move |channels, act, _| match channels {
+                Ok(all) => {
+                    let wanted = all.into_iter().filter(|c| c.wants(event)).collect();
+                    act.enqueue(wanted, message, Some(entry.id));
+                }
+                Err(e) => log::warn!("notifications: the channels cannot be read: {}", e.cause()),
+            },
+        ));
     }
 
     fn host_changed(&mut self, host: HostId, up: bool, detail: String, ctx: &mut Context<Self>) {
@@ -220,7 +221,9 @@ impl Actor for NotifyActor {
                     Ok(Event::Docker(health)) => {
                         let up = health.status == "ok";
                         let detail = health.error.unwrap_or_default();
-                        if me.try_send(HostHealth { host: HostId::local(), up, detail }).is_err() && !me.connected() {
+                        if me.try_send(HostHealth { host: HostId::local(), up, detail }).is_err()
+                            && !me.connected()
+                        {
                             break;
                         }
                     }
@@ -358,7 +361,9 @@ async fn worker(mut rx: mpsc::Receiver<Job>, store: Store, metrics: Arc<Metrics>
             if let (DeliveryStatus::Failed, Some(reason)) = (status, &error) {
                 log::warn!("notification to channel {name:?} failed after {attempt} attempt(s): {reason}");
             }
-            if let Err(e) = store::deliveries::attempted(&store, delivery, status, attempt, error, now()).await {
+            if let Err(e) =
+                store::deliveries::attempted(&store, delivery, status, attempt, error, now()).await
+            {
                 log::warn!("notifications: a delivery cannot be recorded: {}", e.cause());
             }
             match wait {

@@ -65,7 +65,9 @@ impl Discord {
                     avatar: q.get("avatar").cloned(),
                 })
             }
-            _ => Err(UrlError::new("a Discord web hook address is https://discord.com/api/webhooks/ID/TOKEN")),
+            _ => {
+                Err(UrlError::new("a Discord web hook address is https://discord.com/api/webhooks/ID/TOKEN"))
+            }
         }
     }
 
@@ -110,7 +112,10 @@ mod tests {
         assert_eq!((&a.id, &a.token, &a.base), (&c.id, &c.token, &c.base));
         let req = &a.requests(&Message::test("x")).unwrap()[0];
         assert_eq!(req.url.as_str(), "https://discord.com/api/webhooks/123456789/tok3n?wait=true");
-        assert_eq!(ChannelUrl::parse("discord://tok3n@123456789").unwrap().redacted(), "discord://***@123456789");
+        assert_eq!(
+            ChannelUrl::parse("discord://tok3n@123456789").unwrap().redacted(),
+            "discord://***@123456789"
+        );
         assert_eq!(
             ChannelUrl::parse("https://discord.com/api/webhooks/123456789/tok3n").unwrap().redacted(),
             "https://discord.com/api/webhooks/123456789/***"

@@ -47,7 +47,9 @@ fn check_address(a: &str, what: &str) -> Result<(), UrlError> {
 impl Email {
     pub fn parse(url: &Url) -> Result<Email, UrlError> {
         if !cfg!(feature = "email") {
-            return Err(UrlError::new("this build of Chrontainer has no email support (cargo feature `email`)"));
+            return Err(UrlError::new(
+                "this build of Chrontainer has no email support (cargo feature `email`)",
+            ));
         }
         let q = query(url);
         let host = host(url, "SMTP server (smtp://host:port/?from=…&to=…)")?;
@@ -77,7 +79,10 @@ impl Email {
             ("", None) => None,
             (user, pass) => Some((decoded(user), pass.map(decoded).unwrap_or_default())),
         };
-        let from = q.get("from").cloned().ok_or_else(|| UrlError::new("it has no sender: add ?from=me@example.org"))?;
+        let from = q
+            .get("from")
+            .cloned()
+            .ok_or_else(|| UrlError::new("it has no sender: add ?from=me@example.org"))?;
         check_address(&from, "from")?;
         let to = list(q.get("to"));
         if to.is_empty() {
@@ -157,16 +162,21 @@ mod smtp {
             transport = transport.credentials(Credentials::new(user.clone(), pass.clone()));
         }
         match tokio::time::timeout(TIMEOUT * 2, transport.build().send(mail)).await {
-            Ok(Ok(answer)) => Ok(Sent { status: answer.code().into(), answer: answer.message().collect::<Vec<_>>().join(" ") }),
+            Ok(Ok(answer)) => Ok(Sent {
+                status: answer.code().into(),
+                answer: answer.message().collect::<Vec<_>>().join(" "),
+            }),
             Ok(Err(err)) if err.is_permanent() => Err(Failure::Final {
                 status: err.status().map(u16::from),
                 reason: crate::text::clip(&format!("the SMTP server refused: {err}"), 300),
             }),
-            Ok(Err(err)) => Err(Failure::Retry {
+            Ok(Err(err)) => {
+                Err(Failure::Retry { after: None, reason: crate::text::clip(&format!("SMTP: {err}"), 300) })
+            }
+            Err(_) => Err(Failure::Retry {
                 after: None,
-                reason: crate::text::clip(&format!("SMTP: {err}"), 300),
+                reason: format!("SMTP: no answer within {} s", TIMEOUT.as_secs() * 2),
             }),
-            Err(_) => Err(Failure::Retry { after: None, reason: format!("SMTP: no answer within {} s", TIMEOUT.as_secs() * 2) }),
         }
     }
 }
@@ -194,7 +204,10 @@ mod tests {
         assert_eq!(e.to.len(), 2);
         assert_eq!(email("smtps://mail.example/?from=a@b.c&to=d@e.f").port, 465);
         assert_eq!(email("smtp://mail.example/?from=a@b.c&to=d@e.f&encryption=explicittls").port, 587);
-        assert_eq!(email("smtp://mail.example/?from=a@b.c&to=d@e.f&usestarttls=no").encryption, Encryption::None);
+        assert_eq!(
+            email("smtp://mail.example/?from=a@b.c&to=d@e.f&usestarttls=no").encryption,
+            Encryption::None
+        );
         let u = ChannelUrl::parse("smtp://me:secret@mail.example/?from=a@b.c&to=d@e.f").unwrap();
         assert_eq!(u.redacted(), "smtp://me:***@mail.example/?from=a@b.c&to=d@e.f");
         for (raw, words) in [

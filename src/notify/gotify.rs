@@ -69,7 +69,8 @@ mod tests {
 
     #[test]
     fn posts_to_message_with_the_key_header() {
-        let u = ChannelUrl::parse("gotify://push.example:8443/sub/AbCtoken?disabletls=yes&priority=2").unwrap();
+        let u =
+            ChannelUrl::parse("gotify://push.example:8443/sub/AbCtoken?disabletls=yes&priority=2").unwrap();
         assert_eq!(u.redacted(), "gotify://push.example:8443/sub/***?disabletls=yes&priority=2");
         let Service::Gotify(g) = u.service else { panic!() };
         let req = &g.requests(&Message::test("x")).unwrap()[0];

@@ -20,7 +20,10 @@ pub enum Auth {
     None,
     /// An access token (`tk_…`), sent as `Authorization: Bearer`.
     Token(String),
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -138,7 +141,8 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!((body["topic"].as_str(), body["priority"].as_i64()), (Some("alerts"), Some(4)));
         assert_eq!(body["tags"], serde_json::json!(["a", "b"]));
-        let basic = ntfy("ntfys://ann:pa%20ss@ntfy.sh/t").requests(&Message::test("x"))[0].headers[0].1.clone();
+        let basic =
+            ntfy("ntfys://ann:pa%20ss@ntfy.sh/t").requests(&Message::test("x"))[0].headers[0].1.clone();
         assert_eq!(basic, "Basic YW5uOnBhIHNz");
         assert_eq!(ntfy("ntfy://ntfy.sh/t").root.as_str(), "https://ntfy.sh/");
     }

@@ -30,7 +30,9 @@ impl Pushover {
             (token, host(url, "user key (pushover://shoutrrr:API_TOKEN@USER_KEY/)")?)
         };
         if token.is_empty() || user.is_empty() {
-            return Err(UrlError::new("it needs an API token and a user key: pushover://shoutrrr:API_TOKEN@USER_KEY/"));
+            return Err(UrlError::new(
+                "it needs an API token and a user key: pushover://shoutrrr:API_TOKEN@USER_KEY/",
+            ));
         }
         let priority = match q.get("priority") {
             None => None,

@@ -99,7 +99,9 @@ pub fn judge(status: u16, retry_after: Option<&str>, body: &str) -> Result<Sent,
     match status {
         200..=299 => Ok(Sent { status, answer: said }),
         429 => Err(Failure::Retry { after: Some(retry_after_of(retry_after)), reason }),
-        408 | 500..=599 => Err(Failure::Retry { after: retry_after.map(|r| retry_after_of(Some(r))), reason }),
+        408 | 500..=599 => {
+            Err(Failure::Retry { after: retry_after.map(|r| retry_after_of(Some(r))), reason })
+        }
         _ => Err(Failure::Final { status: Some(status), reason }),
     }
 }

@@ -25,7 +25,9 @@ pub struct Slack {
 
 fn parts(raw: &[String]) -> Result<[String; 3], UrlError> {
     match raw {
-        [a, b, c] if [a, b, c].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric())) => {
+        [a, b, c]
+            if [a, b, c].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric())) =>
+        {
             Ok([a.clone(), b.clone(), c.clone()])
         }
         _ => Err(UrlError::new(
@@ -37,7 +39,13 @@ fn parts(raw: &[String]) -> Result<[String; 3], UrlError> {
 impl Slack {
     fn with(url: &Url, base: Url, token: [String; 3]) -> Slack {
         let q = query(url);
-        Slack { base, token, username: q.get("username").cloned(), icon: q.get("icon").cloned(), channel: q.get("channel").cloned() }
+        Slack {
+            base,
+            token,
+            username: q.get("username").cloned(),
+            icon: q.get("icon").cloned(),
+            channel: q.get("channel").cloned(),
+        }
     }
 
     pub fn parse(url: &Url) -> Result<Slack, UrlError> {
@@ -105,7 +113,10 @@ mod tests {
         let c = slack("https://hooks.slack.com/services/T01/B02/Xyz");
         assert_eq!((&a.token, &a.base), (&b.token, &b.base));
         assert_eq!((&a.token, &a.base), (&c.token, &c.base));
-        assert_eq!(ChannelUrl::parse("slack://hook:T01-B02-Xyz@webhook").unwrap().redacted(), "slack://hook:***@webhook");
+        assert_eq!(
+            ChannelUrl::parse("slack://hook:T01-B02-Xyz@webhook").unwrap().redacted(),
+            "slack://hook:***@webhook"
+        );
         assert_eq!(
             ChannelUrl::parse("https://hooks.slack.com/services/T01/B02/Xyz").unwrap().redacted(),
             "https://hooks.slack.com/services/T01/***/***"

@@ -25,8 +25,14 @@ impl Telegram {
     pub fn parse(url: &Url) -> Result<Telegram, UrlError> {
         let q = query(url);
         let (id, secret) = match (url.username(), url.password()) {
-            (id, Some(secret)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => (id, decoded(secret)),
-            _ => return Err(UrlError::new("the bot token is BOT_ID:SECRET: telegram://123456:ABC…@telegram?chats=…")),
+            (id, Some(secret)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                (id, decoded(secret))
+            }
+            _ => {
+                return Err(UrlError::new(
+                    "the bot token is BOT_ID:SECRET: telegram://123456:ABC…@telegram?chats=…",
+                ))
+            }
         };
         let mut chats = list(q.get("chats"));
         chats.extend(segments(url));

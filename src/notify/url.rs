@@ -87,8 +87,8 @@ impl ChannelUrl {
             },
             _ => raw.to_string(),
         };
-        let url = Url::parse(&rewritten)
-            .map_err(|e| UrlError::new(format!("it cannot be read as a URL ({e})")))?;
+        let url =
+            Url::parse(&rewritten).map_err(|e| UrlError::new(format!("it cannot be read as a URL ({e})")))?;
         let none = Secrets::default();
         let (service, secrets) = match scheme.as_str() {
             "ntfy" | "ntfys" => (Service::Ntfy(ntfy::Ntfy::parse(&url)?), Secrets { user: true, ..none }),
@@ -308,7 +308,8 @@ mod tests {
 
     #[test]
     fn redaction_hides_passwords_tokens_and_headers() {
-        let u = Url::parse("generic+https://me:pw1@h.example:8443/a/b?@X-Token=s3cr3t&token=t0k&x=1").unwrap();
+        let u =
+            Url::parse("generic+https://me:pw1@h.example:8443/a/b?@X-Token=s3cr3t&token=t0k&x=1").unwrap();
         let r = redact(&u, &Secrets { segments: vec![1], ..Default::default() });
         assert_eq!(r, "generic+https://me:***@h.example:8443/a/***?@X-Token=***&token=***&x=1");
         let u = Url::parse("ntfy://tk_abc@ntfy.sh/alerts").unwrap();

@@ -41,7 +41,9 @@ impl Webhook {
         for (k, v) in url.query_pairs() {
             if let Some(name) = k.strip_prefix('@') {
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                    return Err(UrlError::new("a header parameter is @Name=value, the name letters, digits and -"));
+                    return Err(UrlError::new(
+                        "a header parameter is @Name=value, the name letters, digits and -",
+                    ));
                 }
                 headers.push((name.to_string(), v.into_owned()));
             } else if k != "disabletls" {
@@ -75,14 +77,20 @@ mod tests {
 
     #[test]
     fn headers_from_the_query_encoded_and_redacted() {
-        let u = ChannelUrl::parse("generic+http://127.0.0.1:9000/hook?@Authorization=Bearer%20s3&@X-Name=Grüße&a=1").unwrap();
+        let u = ChannelUrl::parse(
+            "generic+http://127.0.0.1:9000/hook?@Authorization=Bearer%20s3&@X-Name=Grüße&a=1",
+        )
+        .unwrap();
         assert_eq!(u.redacted(), "generic+http://127.0.0.1:9000/hook?@Authorization=***&@X-Name=***&a=1");
         let Service::Webhook(w) = u.service else { panic!() };
         let req = &w.requests(&Message::test("x"))[0];
         assert_eq!(req.url.as_str(), "http://127.0.0.1:9000/hook?a=1");
         assert_eq!(req.headers[0], ("Authorization".into(), "Bearer s3".into()));
         assert_eq!(req.headers[1].1, "=?UTF-8?B?R3LDvMOfZQ==?=");
-        let Service::Webhook(w) = ChannelUrl::parse("generic://h.example/x?disabletls=yes").unwrap().service else { panic!() };
+        let Service::Webhook(w) = ChannelUrl::parse("generic://h.example/x?disabletls=yes").unwrap().service
+        else {
+            panic!()
+        };
         assert_eq!(w.url.as_str(), "http://h.example/x");
         let Service::Webhook(w) = ChannelUrl::parse("jsons://h.example/x").unwrap().service else { panic!() };
         assert_eq!(w.url.scheme(), "https");

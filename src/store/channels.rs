@@ -95,7 +95,12 @@ impl ChannelRow {
     }
 
     fn find(c: &mut SqliteConnection, id: i32) -> Result<ChannelRow, AppError> {
-        channels::table.find(id).select(ChannelRow::as_select()).first(c).optional()?.ok_or_else(|| not_found(id))
+        channels::table
+            .find(id)
+            .select(ChannelRow::as_select())
+            .first(c)
+            .optional()?
+            .ok_or_else(|| not_found(id))
     }
 }
 

@@ -70,7 +70,12 @@ fn status_schema() -> Object {
 }
 
 /// Starts a delivery (`retrying`, no attempt yet); answers its id.
-pub async fn start(store: &Store, channel_id: i32, log_id: Option<i32>, now: NaiveDateTime) -> Result<i32, AppError> {
+pub async fn start(
+    store: &Store,
+    channel_id: i32,
+    log_id: Option<i32>,
+    now: NaiveDateTime,
+) -> Result<i32, AppError> {
     let new = NewDelivery {
         channel_id,
         log_id,
@@ -139,7 +144,11 @@ pub async fn recent(store: &Store, limit: i64, channel_id: Option<i32>) -> Resul
 
 /// Deletes deliveries older than `before`; answers how many went.
 pub async fn prune(store: &Store, before: NaiveDateTime) -> Result<usize, AppError> {
-    store.run(move |c| Ok(diesel::delete(deliveries::table.filter(deliveries::timestamp.lt(before))).execute(c)?)).await
+    store
+        .run(move |c| {
+            Ok(diesel::delete(deliveries::table.filter(deliveries::timestamp.lt(before))).execute(c)?)
+        })
+        .await
 }
 
 #[cfg(test)]
@@ -168,7 +177,10 @@ mod tests {
         let id = start(&store, ch.id, Some(7), t(2)).await.unwrap();
         attempted(&store, id, DeliveryStatus::Failed, 3, Some("HTTP 400: bad".into()), t(3)).await.unwrap();
         let all = recent(&store, 10, None).await.unwrap();
-        assert_eq!((all[0].channel.as_str(), all[0].status.as_str(), all[0].attempts), ("phone", "failed", 3));
+        assert_eq!(
+            (all[0].channel.as_str(), all[0].status.as_str(), all[0].attempts),
+            ("phone", "failed", 3)
+        );
         let json = serde_json::to_value(&all[0]).unwrap();
         assert_eq!(json["timestamp"], "2026-01-05T03:00:00Z");
         assert_eq!(prune(&store, t(4)).await.unwrap(), 1);

@@ -138,20 +138,34 @@ pub fn check_url(raw: &str) -> Result<String, AppError> {
 pub(crate) async fn create(state: &AppState, who: &Identity, body: ChannelBody) -> Result<Channel, AppError> {
     who.require_admin()?;
     let name = required_text(body.name, "name", MAX_NAME)?;
-    let url = check_url(&body.url.ok_or_else(|| AppError::invalid("missing_field", Some("url"), "url is required"))?)?;
+    let url = check_url(
+        &body.url.ok_or_else(|| AppError::invalid("missing_field", Some("url"), "url is required"))?,
+    )?;
     let events = match body.events {
         Some(events) => check_events(&events)?,
         None => DEFAULT_EVENTS.join(","),
     };
     let now = Utc::now().naive_utc();
-    let new = NewChannel { name, url, events, enabled: body.enabled.unwrap_or(true), created_at: now, updated_at: now };
+    let new = NewChannel {
+        name,
+        url,
+        events,
+        enabled: body.enabled.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    };
     let row = store::channels::insert(&state.actors.store, new).await?;
     audit::record(&state.actors.store, who.name.as_deref(), "channel_created", row.name.clone()).await;
     Ok(row.into())
 }
 
 /// Changes a channel (admins only).
-pub(crate) async fn update(state: &AppState, who: &Identity, id: i32, body: ChannelBody) -> Result<Channel, AppError> {
+pub(crate) async fn update(
+    state: &AppState,
+    who: &Identity,
+    id: i32,
+    body: ChannelBody,
+) -> Result<Channel, AppError> {
     who.require_admin()?;
     let changes = ChannelChanges {
         name: body.name.map(|n| required_text(Some(n), "name", MAX_NAME)).transpose()?,
@@ -205,7 +219,11 @@ pub(super) async fn list(state: web::Data<AppState>, who: Identity) -> Result<Ht
         (status = 403, description = "forbidden: admins only", body = ErrorBody),
         (status = 404, description = "channel_not_found", body = ErrorBody),
     ))]
-pub(super) async fn get(state: web::Data<AppState>, who: Identity, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    who: Identity,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     who.require_admin()?;
     let row = store::channels::get(&state.actors.store, channel_id(&id)?).await?;
     Ok(crate::web::json(&Channel::from(row)))
@@ -310,7 +328,11 @@ pub(super) async fn deliveries(
 ) -> Result<HttpResponse, AppError> {
     who.require_admin()?;
     let limit = bounded_number(q.limit.as_deref(), "limit", 50, 1, 500)?;
-    let channel = q.channel_id.as_deref().map(|c| bounded_number(Some(c), "channel_id", 1, 1, i64::from(i32::MAX))).transpose()?;
+    let channel = q
+        .channel_id
+        .as_deref()
+        .map(|c| bounded_number(Some(c), "channel_id", 1, 1, i64::from(i32::MAX)))
+        .transpose()?;
     let rows = store::deliveries::recent(&state.actors.store, limit, channel.map(|c| c as i32)).await?;
     Ok(crate::web::json(&rows))
 }

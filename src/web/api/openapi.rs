@@ -383,8 +383,8 @@ mod tests {
                 let responses = op["responses"].as_object().unwrap();
                 assert!(responses.contains_key("401") && responses.contains_key("500"), "{method} {path}");
                 // GET routes for admins only document their 403 themselves
-                let admin_get =
-                    ["/api/audit", "/api/deliveries"].contains(&path.as_str()) || path.starts_with("/api/channels");
+                let admin_get = ["/api/audit", "/api/deliveries"].contains(&path.as_str())
+                    || path.starts_with("/api/channels");
                 assert_eq!(responses.contains_key("403"), method != "get" || admin_get, "{method} {path}");
                 if op.get("requestBody").is_some() {
                     assert!(

@@ -64,7 +64,12 @@ fn done_message(key: &str) -> Option<&'static str> {
     })
 }
 
-async fn view(state: &AppState, req: &HttpRequest, who: &Identity, error: Option<String>) -> Result<View, AppError> {
+async fn view(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Identity,
+    error: Option<String>,
+) -> Result<View, AppError> {
     let list = channels::visible(state, who).await?;
     let deliveries = crate::store::deliveries::recent(&state.actors.store, 20, None).await?;
     let done = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
@@ -85,7 +90,12 @@ async fn view(state: &AppState, req: &HttpRequest, who: &Identity, error: Option
     })
 }
 
-async fn answer(state: &AppState, req: &HttpRequest, who: &Identity, error: Option<AppError>) -> HttpResponse {
+async fn answer(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Identity,
+    error: Option<AppError>,
+) -> HttpResponse {
     let status = error.as_ref().map_or(StatusCode::OK, ResponseError::status_code);
     match view(state, req, who, error.map(|e| e.to_string())).await {
         Ok(view) => render_or_error(state, status, "notifications", &view),
@@ -93,7 +103,13 @@ async fn answer(state: &AppState, req: &HttpRequest, who: &Identity, error: Opti
     }
 }
 
-async fn after(state: &AppState, req: &HttpRequest, who: &Identity, result: Result<(), AppError>, done: &str) -> HttpResponse {
+async fn after(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Identity,
+    result: Result<(), AppError>,
+    done: &str,
+) -> HttpResponse {
     match result {
         Ok(()) => see_other(&format!("/settings/notifications?done={done}")),
         Err(e) => answer(state, req, who, Some(e)).await,
@@ -131,7 +147,12 @@ impl ChannelForm {
         ];
         let events = ticked.iter().filter(|(_, v)| v.is_some()).map(|(e, _)| e.to_string()).collect();
         let url = if keep_empty_url && self.url.trim().is_empty() { None } else { Some(self.url) };
-        ChannelBody { name: Some(self.name), url, events: Some(events), enabled: Some(self.enabled.is_some()) }
+        ChannelBody {
+            name: Some(self.name),
+            url,
+            events: Some(events),
+            enabled: Some(self.enabled.is_some()),
+        }
     }
 }
 
@@ -139,7 +160,12 @@ fn id_of(raw: &str) -> Result<i32, AppError> {
     path_id(raw, "channel_not_found", "notification channel")
 }
 
-async fn add(state: web::Data<AppState>, req: HttpRequest, who: Identity, form: web::Form<ChannelForm>) -> HttpResponse {
+async fn add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    form: web::Form<ChannelForm>,
+) -> HttpResponse {
     let result = channels::create(&state, &who, form.into_inner().body(false)).await.map(|_| ());
     after(&state, &req, &who, result, "created").await
 }
@@ -158,7 +184,12 @@ async fn edit(
     after(&state, &req, &who, result, "updated").await
 }
 
-async fn test(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+async fn test(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     let result = match id_of(&id) {
         Ok(id) => channels::test(&state, &who, id).await.map(|_| ()),
         Err(e) => Err(e),
@@ -166,7 +197,12 @@ async fn test(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: w
     after(&state, &req, &who, result, "tested").await
 }
 
-async fn toggle(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+async fn toggle(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     let result = match id_of(&id) {
         Ok(id) => match crate::store::channels::get(&state.actors.store, id).await {
             Ok(row) => {
@@ -180,7 +216,12 @@ async fn toggle(state: web::Data<AppState>, req: HttpRequest, who: Identity, id:
     after(&state, &req, &who, result, "updated").await
 }
 
-async fn delete(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     let result = match id_of(&id) {
         Ok(id) => channels::remove(&state, &who, id).await,
         Err(e) => Err(e),
