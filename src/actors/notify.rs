@@ -186,10 +186,11 @@ impl NotifyActor {
 
     fn host_changed(&mut self, host: HostId, up: bool, detail: String, ctx: &mut Context<Self>) {
         let was_down = self.down.get(&host).copied().unwrap_or(false);
-        if was_down == !up {
+        let now_down = !up;
+        if was_down == now_down {
             return;
         }
-        self.down.insert(host.clone(), !up);
+        self.down.insert(host.clone(), now_down);
         let link = self.settings.public_url.clone();
         let message = Message::of_host(&host, up, &detail, link);
         let store = self.store.clone();
