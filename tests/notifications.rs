@@ -350,3 +350,31 @@ fn email_goes_through_the_smtp_server() {
     assert!(mail.data.contains("Subject: Chrontainer: test message"), "{}", mail.data);
     assert!(mail.data.contains("From: Chrontainer <ct@example.org>"), "{}", mail.data);
 }
+
+#[test]
+fn the_page_adds_edits_disables_and_deletes_a_channel() {
+    let app = App::start();
+    let form = |path: &str, body: &str| {
+        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Origin", app.base_url.as_str())];
+        app.request("POST", path, &headers, Some(body.as_bytes()))
+    };
+    let r = form("/settings/notifications", "name=pager&url=ntfy%3A%2F%2Ftk_pagesecret%40ntfy.sh%2Fops&ev_error=on&enabled=on");
+    assert_eq!(r.status, 303, "{}", r.text);
+    let (_, list) = app.get("/api/channels");
+    let id = list[0]["id"].clone();
+    assert_eq!((list[0]["events"].clone(), list[0]["enabled"].clone()), (json!(["error"]), json!(true)));
+    assert_eq!(form(&format!("/settings/notifications/{id}/toggle"), "").status, 303);
+    assert_eq!(app.get("/api/channels").1[0]["enabled"], false);
+    // an empty URL keeps the stored one
+    assert_eq!(form(&format!("/settings/notifications/{id}"), "name=pager2&url=&ev_missed=on").status, 303);
+    let (_, list) = app.get("/api/channels");
+    assert_eq!((list[0]["name"].as_str(), list[0]["url"].as_str()), (Some("pager2"), Some("ntfy://***@ntfy.sh/ops")));
+    assert_eq!(list[0]["events"], json!(["missed"]));
+    let r = form("/settings/notifications", "name=x&url=nope%3A%2F%2Fx&ev_error=on");
+    assert_eq!(r.status, 400);
+    assert!(r.text.contains("is not a service"), "{}", r.text);
+    let (_, _, page) = app.get_text("/settings/notifications");
+    assert!(page.contains("pager2") && !page.contains("tk_pagesecret"));
+    assert_eq!(form(&format!("/settings/notifications/{id}/delete"), "").status, 303);
+    assert_eq!(app.get("/api/channels").1, json!([]));
+}

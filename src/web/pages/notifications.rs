@@ -177,54 +177,25 @@ async fn edit(
     id: web::Path<String>,
     form: web::Form<ChannelForm>,
 ) -> HttpResponse {
-    let result = match id_of(&id) {
-        Ok(id) => channels::update(&state, &who, id, form.into_inner().body(true)).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    after(&state, &req, &who, result, "updated").await
+    let result = async { channels::update(&state, &who, id_of(&id)?, form.into_inner().body(true)).await };
+    after(&state, &req, &who, result.await.map(|_| ()), "updated").await
 }
 
-async fn test(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: Identity,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let result = match id_of(&id) {
-        Ok(id) => channels::test(&state, &who, id).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    after(&state, &req, &who, result, "tested").await
+async fn test(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+    let result = async { channels::test(&state, &who, id_of(&id)?).await };
+    after(&state, &req, &who, result.await.map(|_| ()), "tested").await
 }
 
-async fn toggle(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: Identity,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let result = match id_of(&id) {
-        Ok(id) => match crate::store::channels::get(&state.actors.store, id).await {
-            Ok(row) => {
-                let body = ChannelBody { enabled: Some(!row.enabled), ..Default::default() };
-                channels::update(&state, &who, id, body).await.map(|_| ())
-            }
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
+async fn toggle(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+    let result = async {
+        let id = id_of(&id)?;
+        let enabled = !crate::store::channels::get(&state.actors.store, id).await?.enabled;
+        channels::update(&state, &who, id, ChannelBody { enabled: Some(enabled), ..Default::default() }).await
     };
-    after(&state, &req, &who, result, "updated").await
+    after(&state, &req, &who, result.await.map(|_| ()), "updated").await
 }
 
-async fn delete(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: Identity,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let result = match id_of(&id) {
-        Ok(id) => channels::remove(&state, &who, id).await,
-        Err(e) => Err(e),
-    };
-    after(&state, &req, &who, result, "deleted").await
+async fn delete(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+    let result = async { channels::remove(&state, &who, id_of(&id)?).await };
+    after(&state, &req, &who, result.await, "deleted").await
 }
