@@ -57,8 +57,8 @@ impl Service {
     }
 }
 
-/// A parsed channel URL and its redacted form.
-#[derive(Clone, Debug, PartialEq)]
+/// A parsed channel URL and its redacted form. `Debug` shows the redacted form only.
+#[derive(Clone, PartialEq)]
 pub struct ChannelUrl {
     pub service: Service,
     redacted: String,
@@ -141,6 +141,12 @@ impl ChannelUrl {
     /// The URL with every secret as `***`.
     pub fn redacted(&self) -> &str {
         &self.redacted
+    }
+}
+
+impl fmt::Debug for ChannelUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChannelUrl({})", self.redacted)
     }
 }
 
@@ -312,6 +318,8 @@ mod tests {
             Url::parse("generic+https://me:pw1@h.example:8443/a/b?@X-Token=s3cr3t&token=t0k&x=1").unwrap();
         let r = redact(&u, &Secrets { segments: vec![1], ..Default::default() });
         assert_eq!(r, "generic+https://me:***@h.example:8443/a/***?@X-Token=***&token=***&x=1");
+        let parsed = ChannelUrl::parse("ntfy://tk_abc@ntfy.sh/alerts").unwrap();
+        assert_eq!(format!("{parsed:?} {parsed}"), "ChannelUrl(ntfy://***@ntfy.sh/alerts) ntfy://***@ntfy.sh/alerts");
         let u = Url::parse("ntfy://tk_abc@ntfy.sh/alerts").unwrap();
         assert_eq!(redact(&u, &Secrets { user: true, ..Default::default() }), "ntfy://***@ntfy.sh/alerts");
     }
