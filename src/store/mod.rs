@@ -10,6 +10,7 @@ mod actor;
 pub mod audit;
 pub mod channels;
 mod columns;
+mod credentials;
 pub mod db;
 pub mod deliveries;
 pub mod legacy;
