@@ -355,10 +355,14 @@ fn email_goes_through_the_smtp_server() {
 fn the_page_adds_edits_disables_and_deletes_a_channel() {
     let app = App::start();
     let form = |path: &str, body: &str| {
-        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Origin", app.base_url.as_str())];
+        let headers =
+            [("Content-Type", "application/x-www-form-urlencoded"), ("Origin", app.base_url.as_str())];
         app.request("POST", path, &headers, Some(body.as_bytes()))
     };
-    let r = form("/settings/notifications", "name=pager&url=ntfy%3A%2F%2Ftk_pagesecret%40ntfy.sh%2Fops&ev_error=on&enabled=on");
+    let r = form(
+        "/settings/notifications",
+        "name=pager&url=ntfy%3A%2F%2Ftk_pagesecret%40ntfy.sh%2Fops&ev_error=on&enabled=on",
+    );
     assert_eq!(r.status, 303, "{}", r.text);
     let (_, list) = app.get("/api/channels");
     let id = list[0]["id"].clone();
@@ -368,7 +372,10 @@ fn the_page_adds_edits_disables_and_deletes_a_channel() {
     // an empty URL keeps the stored one
     assert_eq!(form(&format!("/settings/notifications/{id}"), "name=pager2&url=&ev_missed=on").status, 303);
     let (_, list) = app.get("/api/channels");
-    assert_eq!((list[0]["name"].as_str(), list[0]["url"].as_str()), (Some("pager2"), Some("ntfy://***@ntfy.sh/ops")));
+    assert_eq!(
+        (list[0]["name"].as_str(), list[0]["url"].as_str()),
+        (Some("pager2"), Some("ntfy://***@ntfy.sh/ops"))
+    );
     assert_eq!(list[0]["events"], json!(["missed"]));
     let r = form("/settings/notifications", "name=x&url=nope%3A%2F%2Fx&ev_error=on");
     assert_eq!(r.status, 400);

@@ -319,7 +319,10 @@ mod tests {
         let r = redact(&u, &Secrets { segments: vec![1], ..Default::default() });
         assert_eq!(r, "generic+https://me:***@h.example:8443/a/***?@X-Token=***&token=***&x=1");
         let parsed = ChannelUrl::parse("ntfy://tk_abc@ntfy.sh/alerts").unwrap();
-        assert_eq!(format!("{parsed:?} {parsed}"), "ChannelUrl(ntfy://***@ntfy.sh/alerts) ntfy://***@ntfy.sh/alerts");
+        assert_eq!(
+            format!("{parsed:?} {parsed}"),
+            "ChannelUrl(ntfy://***@ntfy.sh/alerts) ntfy://***@ntfy.sh/alerts"
+        );
         let u = Url::parse("ntfy://tk_abc@ntfy.sh/alerts").unwrap();
         assert_eq!(redact(&u, &Secrets { user: true, ..Default::default() }), "ntfy://***@ntfy.sh/alerts");
     }

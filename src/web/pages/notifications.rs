@@ -181,12 +181,22 @@ async fn edit(
     after(&state, &req, &who, result.await.map(|_| ()), "updated").await
 }
 
-async fn test(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+async fn test(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     let result = async { channels::test(&state, &who, id_of(&id)?).await };
     after(&state, &req, &who, result.await.map(|_| ()), "tested").await
 }
 
-async fn toggle(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+async fn toggle(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     let result = async {
         let id = id_of(&id)?;
         let enabled = !crate::store::channels::get(&state.actors.store, id).await?.enabled;
@@ -195,7 +205,12 @@ async fn toggle(state: web::Data<AppState>, req: HttpRequest, who: Identity, id:
     after(&state, &req, &who, result.await.map(|_| ()), "updated").await
 }
 
-async fn delete(state: web::Data<AppState>, req: HttpRequest, who: Identity, id: web::Path<String>) -> HttpResponse {
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Identity,
+    id: web::Path<String>,
+) -> HttpResponse {
     let result = async { channels::remove(&state, &who, id_of(&id)?).await };
     after(&state, &req, &who, result.await, "deleted").await
 }
