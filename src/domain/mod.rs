@@ -5,10 +5,12 @@ mod action;
 mod container;
 mod ids;
 mod run;
+mod stack;
 mod target;
 
 pub use action::{Action, RunStatus, Trigger};
 pub use container::{Container, DockerHealth};
 pub use ids::{HostId, ScheduleId, UserId};
 pub use run::{RunFailure, RunResult};
+pub use stack::{ChainStep, Check, Condition, Dependency, Readiness, Stack, StackService, Step, Wait};
 pub use target::{ContainerRef, Target, TargetKind};

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, HostId, RunStatus, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -34,6 +34,8 @@ pub struct ScheduleRow {
     pub next_run: Option<NaiveDateTime>,
     /// `false`: this schedule's runs are never notified.
     pub notify: bool,
+    /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
+    pub steps: Option<String>,
 }
 
 /// A schedule about to be inserted (already validated).
@@ -55,6 +57,7 @@ pub struct NewSchedule {
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
     pub notify: bool,
+    pub steps: Option<String>,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -77,6 +80,7 @@ pub struct ScheduleChanges {
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
     pub notify: Option<bool>,
+    pub steps: Option<Option<String>>,
 }
 
 /// API.md's `Schedule`.
@@ -111,10 +115,14 @@ pub struct Schedule {
     pub next_run: Option<DateTime<Utc>>,
     /// `false`: no notification for this schedule's runs, whatever the channels want.
     pub notify: bool,
+    /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
+    /// first step's); `null` for a schedule of one target.
+    pub steps: Option<Vec<ChainStep>>,
 }
 
 impl From<ScheduleRow> for Schedule {
     fn from(r: ScheduleRow) -> Self {
+        let steps = r.chain();
         Schedule {
             id: r.id,
             host: r.host,
@@ -134,6 +142,7 @@ impl From<ScheduleRow> for Schedule {
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
             notify: r.notify,
+            steps,
         }
     }
 }
@@ -157,6 +166,11 @@ pub(super) fn not_found(id: ScheduleId) -> AppError {
 
 // The queries, on the StoreActor's connection.
 impl ScheduleRow {
+    /// A chain's steps; `None` for one target (or text this code did not write).
+    pub fn chain(&self) -> Option<Vec<ChainStep>> {
+        self.steps.as_deref().and_then(|text| serde_json::from_str(text).ok())
+    }
+
     pub(super) fn all(c: &mut SqliteConnection) -> Result<Vec<ScheduleRow>, AppError> {
         Ok(schedules::table.order(schedules::id).select(ScheduleRow::as_select()).load(c)?)
     }
@@ -308,6 +322,7 @@ pub(super) mod tests {
             updated_at: t(1),
             next_run: Some(t(2)),
             notify: true,
+            steps: None,
         }
     }
 

@@ -15,6 +15,7 @@ diesel::table! {
         requested_by -> Nullable<Text>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        run_id -> Nullable<Text>,
     }
 }
 
@@ -39,6 +40,7 @@ diesel::table! {
         legacy_id -> Nullable<Integer>,
         host -> Text,
         notify -> Bool,
+        steps -> Nullable<Text>,
     }
 }
 

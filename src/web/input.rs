@@ -90,6 +90,10 @@ pub mod not_null {
         notify,
         url,
         events,
+        stack,
+        steps,
+        wait,
+        timeout_s,
     );
 }
 

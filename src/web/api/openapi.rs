@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, channels, containers, cron, events, logs, schedules, stats, tokens, users};
+use super::{audit, channels, containers, cron, events, logs, schedules, stacks, stats, tokens, users};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -55,6 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         channels::delete_api,
         channels::test_api,
         channels::deliveries,
+        stacks::list,
+        stacks::act,
+        stacks::dependents,
+        stacks::restart_with_dependents,
     )
 )]
 struct ApiDoc;
