@@ -16,7 +16,7 @@ pub enum AppError {
     /// 409: another action on the same container is in flight.
     #[error("{0}")]
     Busy(String),
-    /// 409 with a code such as `dependency_cycle`: the request cannot be done as things stand.
+    /// 409 with a code such as `dependency_cycle`, `host_exists`, `host_in_use` or `swarm_task`.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     /// 409 `self`: Chrontainer will not stop or pause its own container; the message says why.
@@ -71,6 +71,10 @@ impl AppError {
 
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         AppError::NotFound { code, message: message.into() }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, message: message.into() }
     }
 
     /// The snake_case code of API.md.

@@ -19,7 +19,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
-use crate::docker::{DockerActor, NotifyAllowed};
+use crate::docker::{Hosts, NotifyAllowed};
 use crate::domain::{HostId, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -74,7 +74,8 @@ struct Job {
 pub struct NotifyActor {
     store: Store,
     metrics: Arc<Metrics>,
-    docker: Addr<DockerActor>,
+    /// Every host's DockerActor: a container's opt-out label is asked of its own host.
+    hosts: Hosts,
     bus: EventBus,
     settings: NotifySettings,
     http: Outbound,
@@ -88,14 +89,14 @@ impl NotifyActor {
     pub fn new(
         store: Store,
         metrics: Arc<Metrics>,
-        docker: Addr<DockerActor>,
+        hosts: Hosts,
         bus: EventBus,
         settings: NotifySettings,
     ) -> NotifyActor {
         NotifyActor {
             store,
             metrics,
-            docker,
+            hosts,
             bus,
             settings,
             http: Outbound::new(),
@@ -253,7 +254,8 @@ impl Handler<Notify> for NotifyActor {
     type Result = ();
 
     fn handle(&mut self, Notify(entry): Notify, ctx: &mut Context<Self>) {
-        let (store, docker, default_tz) = (self.store.clone(), self.docker.clone(), self.settings.default_tz);
+        let (store, default_tz) = (self.store.clone(), self.settings.default_tz);
+        let docker = self.hosts.get(&entry.host).ok();
         let event = entry.status.as_str();
         let container = entry.container_id.clone().unwrap_or_else(|| entry.container.clone());
         let schedule_id = entry.schedule_id;
@@ -272,8 +274,11 @@ impl Handler<Notify> for NotifyActor {
                     tz = schedule.timezone.parse().unwrap_or(default_tz);
                 }
             }
-            if !docker.send(NotifyAllowed(container)).await.unwrap_or(true) {
-                return Ok(None);
+            // a host removed since the run has no labels left to ask: notified
+            if let Some(docker) = docker {
+                if !docker.send(NotifyAllowed(container)).await.unwrap_or(true) {
+                    return Ok(None);
+                }
             }
             Ok::<_, AppError>(Some((channels, tz)))
         };

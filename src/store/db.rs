@@ -107,8 +107,19 @@ mod tests {
         assert_eq!(mode(&dir.join("chrontainer.db-wal")), 0o600);
     }
 
-    const TABLES: [&str; 8] =
-        ["api_tokens", "audit", "channels", "deliveries", "logs", "schedules", "sessions", "users"];
+    const TABLES: [&str; 11] = [
+        "api_tokens",
+        "audit",
+        "channels",
+        "deliveries",
+        "hosts",
+        "log_days",
+        "logs",
+        "schedules",
+        "service_replicas",
+        "sessions",
+        "users",
+    ];
 
     #[test]
     fn open_creates_both_tables_in_wal_mode() {

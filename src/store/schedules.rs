@@ -34,6 +34,8 @@ pub struct ScheduleRow {
     pub next_run: Option<NaiveDateTime>,
     /// `false`: this schedule's runs are never notified.
     pub notify: bool,
+    /// A Swarm service the schedule acts on (then `container_name` holds the same name).
+    pub service: Option<String>,
     /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
     pub steps: Option<String>,
 }
@@ -57,6 +59,7 @@ pub struct NewSchedule {
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
     pub notify: bool,
+    pub service: Option<String>,
     pub steps: Option<String>,
 }
 
@@ -65,6 +68,7 @@ pub struct NewSchedule {
 #[derive(Clone, Debug, Default, AsChangeset)]
 #[diesel(table_name = schedules)]
 pub struct ScheduleChanges {
+    pub host: Option<HostId>,
     pub container_name: Option<String>,
     pub container_id: Option<Option<String>>,
     pub compose_project: Option<Option<String>>,
@@ -80,6 +84,7 @@ pub struct ScheduleChanges {
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
     pub notify: Option<bool>,
+    pub service: Option<Option<String>>,
     pub steps: Option<Option<String>>,
 }
 
@@ -115,6 +120,8 @@ pub struct Schedule {
     pub next_run: Option<DateTime<Utc>>,
     /// `false`: no notification for this schedule's runs, whatever the channels want.
     pub notify: bool,
+    /// The Swarm service it acts on; `null` for a container (then `container` is that service's name too).
+    pub service: Option<String>,
     /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
     /// first step's); `null` for a schedule of one target.
     pub steps: Option<Vec<ChainStep>>,
@@ -142,6 +149,7 @@ impl From<ScheduleRow> for Schedule {
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
             notify: r.notify,
+            service: r.service,
             steps,
         }
     }
@@ -322,6 +330,7 @@ pub(super) mod tests {
             updated_at: t(1),
             next_run: Some(t(2)),
             notify: true,
+            service: None,
             steps: None,
         }
     }

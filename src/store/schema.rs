@@ -40,6 +40,7 @@ diesel::table! {
         legacy_id -> Nullable<Integer>,
         host -> Text,
         notify -> Bool,
+        service -> Nullable<Text>,
         steps -> Nullable<Text>,
     }
 }
@@ -109,6 +110,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    hosts (id) {
+        id -> Integer,
+        name -> Text,
+        url -> Text,
+        tls_ca -> Nullable<Text>,
+        tls_cert -> Nullable<Text>,
+        tls_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     deliveries (id) {
         id -> Integer,
         channel_id -> Integer,
@@ -123,3 +137,25 @@ diesel::table! {
 diesel::joinable!(deliveries -> channels (channel_id));
 
 diesel::allow_tables_to_appear_in_same_query!(channels, deliveries,);
+
+diesel::table! {
+    service_replicas (host, service) {
+        host -> Text,
+        service -> Text,
+        replicas -> BigInt,
+    }
+}
+
+diesel::table! {
+    log_days (day, host, schedule_id, container_name, action, trigger, status) {
+        day -> Text,
+        host -> Text,
+        schedule_id -> Integer,
+        container_name -> Text,
+        action -> Text,
+        trigger -> Text,
+        status -> Text,
+        runs -> BigInt,
+        last_at -> Timestamp,
+    }
+}

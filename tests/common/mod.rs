@@ -2,6 +2,7 @@
 //! real binary started on port 0 with a temporary data directory.
 #![allow(dead_code)]
 
+pub mod dockerd;
 pub mod sink;
 
 use std::io::{BufRead, BufReader};

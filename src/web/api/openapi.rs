@@ -8,7 +8,10 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, channels, containers, cron, events, logs, schedules, stacks, stats, tokens, users};
+use super::{
+    audit, channels, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks,
+    stats, tokens, users,
+};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -55,6 +58,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         channels::delete_api,
         channels::test_api,
         channels::deliveries,
+        hosts::list,
+        hosts::get,
+        hosts::create,
+        hosts::patch,
+        hosts::delete,
+        services::list,
+        services::act,
+        container_logs::get,
         stacks::list,
         stacks::act,
         stacks::dependents,
