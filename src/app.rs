@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
 use crate::actors::log_actor::LogActor;
+use crate::actors::notify::{NotifyActor, NotifySettings};
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
 use crate::actors::Actors;
@@ -53,10 +54,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     }
     let hosts = start_hosts(&config, &store, &bus, &metrics).await?;
     let docker = hosts.get(&HostId::local()).map_err(|e| StartError(e.to_string()))?;
+    let notify = {
+        let (store, metrics, hosts, bus) = (store.clone(), metrics.clone(), hosts.clone(), bus.clone());
+        let settings = NotifySettings {
+            public_url: config.public_url.clone(),
+            default_tz: config.timezone,
+            batch_window: config.notify_batch,
+        };
+        Supervisor::start(move |_| NotifyActor::new(store, metrics, hosts.clone(), bus, settings.clone()))
+    };
     let log = {
         let (store, bus, metrics, days) =
             (store.clone(), bus.clone(), metrics.clone(), config.log_retention_days);
-        Supervisor::start(move |_| LogActor::new(store, bus, metrics, days))
+        let notify = notify.clone();
+        Supervisor::start(move |_| LogActor::new(store, bus, metrics, days).with_notifier(notify.clone()))
     };
     let runner = Runner::new(hosts.clone(), log);
     let scheduler = {
@@ -69,7 +80,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
     let state = AppState {
         config: config.clone(),
-        actors: Actors { store: store.clone(), docker, hosts: hosts.clone(), scheduler, runner },
+        actors: Actors { store: store.clone(), docker, hosts: hosts.clone(), scheduler, runner, notify },
         bus,
         metrics,
         templates,

@@ -132,6 +132,20 @@ pub const SETTINGS: &[Setting] = &[
         "its own container, never stopped or paused (normally detected)",
     ),
     setting("log", "RUST_LOG", "FILTER", Some("info"), "log filter, e.g. debug or chrontainer=debug"),
+    setting(
+        "public-url",
+        "CHRONTAINER_PUBLIC_URL",
+        "URL",
+        None,
+        "the address people reach it by; notifications link to it",
+    ),
+    setting(
+        "notify-batch-seconds",
+        "CHRONTAINER_NOTIFY_BATCH_SECONDS",
+        "SECONDS",
+        Some("300"),
+        "repeats of one failure within this long become one message",
+    ),
 ];
 
 /// Variables `Config` reads that have no flag, and why.

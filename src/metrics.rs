@@ -20,6 +20,8 @@ pub struct Metrics {
     delay_buckets: [AtomicU64; DELAY_BUCKETS.len()],
     delay_count: AtomicU64,
     delay_sum_us: AtomicU64,
+    /// (channel, status) → notification attempts: sent, failed, retrying, dropped
+    notifications: Mutex<BTreeMap<(String, String), u64>>,
     /// Container log streams open to the Engine (`docker/logs.rs`).
     log_streams: AtomicU64,
 }
@@ -28,6 +30,13 @@ impl Metrics {
     pub fn count_action(&self, host: &str, action: &str, status: &str, trigger: &str) {
         if let Ok(mut map) = self.actions.lock() {
             *map.entry((host.into(), action.into(), status.into(), trigger.into())).or_default() += 1;
+        }
+    }
+
+    /// One notification attempt's outcome for `channel` (its name).
+    pub fn count_notification(&self, channel: &str, status: &str) {
+        if let Ok(mut map) = self.notifications.lock() {
+            *map.entry((channel.into(), status.into())).or_default() += 1;
         }
     }
 
@@ -118,6 +127,19 @@ impl Metrics {
             self.delay_sum_us.load(Ordering::Relaxed) as f64 / 1e6
         );
         let _ = writeln!(out, "chrontainer_fire_delay_seconds_count {count}");
+        out.push_str(
+            "# HELP chrontainer_notifications_total Notification attempts by channel and outcome.\n",
+        );
+        out.push_str("# TYPE chrontainer_notifications_total counter\n");
+        if let Ok(map) = self.notifications.lock() {
+            for ((channel, status), n) in map.iter() {
+                let channel = label_value(channel);
+                let _ = writeln!(
+                    out,
+                    "chrontainer_notifications_total{{channel=\"{channel}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "# HELP chrontainer_container_log_streams Container log streams open to the Docker Engine.\n# TYPE chrontainer_container_log_streams gauge\nchrontainer_container_log_streams {}",
@@ -125,6 +147,11 @@ impl Metrics {
         );
         out
     }
+}
+
+/// A Prometheus label value: backslash, quote and newline escaped (a channel's name is typed by a person).
+fn label_value(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -149,5 +176,9 @@ mod tests {
         assert!(text.contains("chrontainer_fire_delay_seconds_bucket{le=\"0.001\"} 0"));
         assert!(text.contains("chrontainer_fire_delay_seconds_bucket{le=\"0.002\"} 1"));
         assert!(text.contains("chrontainer_fire_delay_seconds_count 1"));
+        m.count_notification("my \"phone\"", "sent");
+        assert!(m
+            .render()
+            .contains("chrontainer_notifications_total{channel=\"my \\\"phone\\\"\",status=\"sent\"} 1"));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod log_actor;
+pub mod notify;
 pub mod runner;
 pub mod scheduler;
 
@@ -20,4 +21,5 @@ pub struct Actors {
     pub hosts: Hosts,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    pub notify: Addr<notify::NotifyActor>,
 }

@@ -524,6 +524,7 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_run: None,
         last_status: None,
         next_run: None,
+        notify: new.notify,
         service: None,
         steps: None,
     };

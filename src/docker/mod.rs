@@ -488,3 +488,32 @@ mod tests {
         }
     }
 }
+
+/// The label by which a container opts out of notifications (API.md): `chrontainer.notify=false`.
+pub const NOTIFY_LABEL: &str = "chrontainer.notify";
+
+/// Whether a container's labels let its notifications through: asked of Docker (one inspect, only
+/// for a result some channel wants). A container that is gone, or a Docker that does not answer,
+/// does not silence anything.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct NotifyAllowed(pub String);
+
+impl Handler<NotifyAllowed> for DockerActor {
+    type Result = ResponseFuture<bool>;
+
+    fn handle(&mut self, NotifyAllowed(container): NotifyAllowed, _: &mut Context<Self>) -> Self::Result {
+        let client = self.client().cloned();
+        Box::pin(async move {
+            let Some(client) = client else { return true };
+            match client.inspect_container(&container, None).await {
+                Ok(r) => r
+                    .config
+                    .and_then(|c| c.labels)
+                    .and_then(|labels| labels.get(NOTIFY_LABEL).cloned())
+                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false")),
+                Err(_) => true,
+            }
+        })
+    }
+}

@@ -107,24 +107,25 @@ mod tests {
         assert_eq!(mode(&dir.join("chrontainer.db-wal")), 0o600);
     }
 
+    const TABLES: [&str; 11] = [
+        "api_tokens",
+        "audit",
+        "channels",
+        "deliveries",
+        "hosts",
+        "log_days",
+        "logs",
+        "schedules",
+        "service_replicas",
+        "sessions",
+        "users",
+    ];
+
     #[test]
     fn open_creates_both_tables_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(
-            tables(&mut conn),
-            vec![
-                "api_tokens",
-                "audit",
-                "hosts",
-                "log_days",
-                "logs",
-                "schedules",
-                "service_replicas",
-                "sessions",
-                "users"
-            ]
-        );
+        assert_eq!(tables(&mut conn), TABLES);
 
         #[derive(QueryableByName)]
         struct Mode {
@@ -150,20 +151,7 @@ mod tests {
         conn.revert_all_migrations(MIGRATIONS).unwrap();
         assert!(tables(&mut conn).is_empty());
         conn.run_pending_migrations(MIGRATIONS).unwrap();
-        assert_eq!(
-            tables(&mut conn),
-            vec![
-                "api_tokens",
-                "audit",
-                "hosts",
-                "log_days",
-                "logs",
-                "schedules",
-                "service_replicas",
-                "sessions",
-                "users"
-            ]
-        );
+        assert_eq!(tables(&mut conn), TABLES);
         checkpoint(&mut conn).unwrap();
     }
 

@@ -8,9 +8,11 @@
 
 mod actor;
 pub mod audit;
+pub mod channels;
 mod columns;
 mod credentials;
 pub mod db;
+pub mod deliveries;
 pub mod hosts;
 pub mod legacy;
 pub mod logs;

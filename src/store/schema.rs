@@ -39,6 +39,7 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        notify -> Bool,
         service -> Nullable<Text>,
         steps -> Nullable<Text>,
     }
@@ -97,6 +98,18 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);
 
 diesel::table! {
+    channels (id) {
+        id -> Integer,
+        name -> Text,
+        url -> Text,
+        events -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     hosts (id) {
         id -> Integer,
         name -> Text,
@@ -108,6 +121,22 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    deliveries (id) {
+        id -> Integer,
+        channel_id -> Integer,
+        log_id -> Nullable<Integer>,
+        status -> Text,
+        attempts -> Integer,
+        error -> Nullable<Text>,
+        timestamp -> Timestamp,
+    }
+}
+
+diesel::joinable!(deliveries -> channels (channel_id));
+
+diesel::allow_tables_to_appear_in_same_query!(channels, deliveries,);
 
 diesel::table! {
     service_replicas (host, service) {

@@ -2,6 +2,7 @@
 //! `/api/…` path, so that the OpenAPI test can find each one in the source.
 
 pub mod audit;
+pub mod channels;
 pub mod container_logs;
 pub mod containers;
 pub mod cron;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(audit::configure)
         .configure(stats::configure)
+        .configure(channels::configure)
         .configure(hosts::configure)
         .configure(services::configure)
         .configure(stacks::configure)

@@ -70,6 +70,10 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// `false`: never notify this schedule's runs (default `true`: the channels decide).
+    #[serde(default, deserialize_with = "not_null::notify")]
+    #[schema(nullable = false)]
+    pub notify: Option<bool>,
     /// Instead of `container`: a compose project, restarted, stopped or started in dependency order.
     #[serde(default, deserialize_with = "not_null::stack")]
     #[schema(nullable = false, max_length = 256)]
@@ -341,6 +345,7 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
+        notify: body.notify.unwrap_or(true),
         service,
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
@@ -450,6 +455,7 @@ pub(super) async fn patch(
         (None, None) => {}
     }
     changes.enabled = body.enabled;
+    changes.notify = body.notify;
     if let Some(description) = body.description {
         changes.description = Some(optional_text(Some(description), "description", MAX_DESCRIPTION)?);
     }

@@ -689,6 +689,7 @@ mod tests {
             last_run: Some(now() - Duration::hours(20)),
             last_status: Some(RunStatus::Error),
             next_run: None,
+            notify: true,
             service: None,
             steps: None,
         }

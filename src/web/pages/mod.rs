@@ -13,6 +13,7 @@ mod format;
 mod hosts;
 mod login;
 mod logs;
+mod notifications;
 mod settings;
 mod sparkline;
 mod stats;
@@ -33,6 +34,7 @@ use crate::error::AppError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(login::configure)
         .configure(settings::configure)
+        .configure(notifications::configure)
         .configure(hosts::configure)
         .route("/", web::get().to(dashboard::page))
         .route("/logs", web::get().to(logs::page))
@@ -42,7 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(|req: HttpRequest| async move { not_found_page(&req) }));
 }
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("dashboard", include_str!("../../../templates/dashboard.hbs")),
     ("logs", include_str!("../../../templates/logs.hbs")),
@@ -50,6 +52,7 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("login", include_str!("../../../templates/login.hbs")),
     ("settings", include_str!("../../../templates/settings.hbs")),
     ("stats", include_str!("../../../templates/stats.hbs")),
+    ("notifications", include_str!("../../../templates/notifications.hbs")),
     ("hosts", include_str!("../../../templates/hosts.hbs")),
     ("container_logs", include_str!("../../../templates/container_logs.hbs")),
 ];
