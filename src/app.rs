@@ -81,6 +81,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         password_changes: Arc::default(),
         passwords: Arc::default(),
         streams: Arc::default(),
+        sso: config
+            .oidc
+            .clone()
+            .map(|o| Arc::new(crate::auth::oidc::Provider::new(o, &config.group_roles))),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);

@@ -11,11 +11,19 @@ use chrono_tz::Tz;
 
 use crate::docker::{DockerEndpoint, TlsFiles};
 
+pub use self::sso::{ForwardAuth, GroupRoles, OidcConfig};
+
+mod sso;
+
 /// Whether the dashboard and API ask for a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMode {
     Password,
     None,
+    /// Sign-in through the OpenID provider only: the password form is off (`auth::oidc`).
+    Oidc,
+    /// A reverse proxy signs people in and says who they are in headers (`ForwardAuth`).
+    Proxy,
 }
 
 #[derive(Clone)]
@@ -53,6 +61,15 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// env_logger's filter (`RUST_LOG`), e.g. `info` or `chrontainer=debug`.
     pub log_filter: String,
+    /// `CHRONTAINER_PUBLIC_URL`: where people reach Chrontainer (`https://chrontainer.example.org`,
+    /// no trailing slash): the OpenID redirect URL and links sent elsewhere are made from it.
+    pub public_url: Option<String>,
+    /// `CHRONTAINER_OIDC_*`: sign-in through an OpenID provider, when an issuer is set.
+    pub oidc: Option<OidcConfig>,
+    /// Which groups (of the OpenID claim or the forward-auth header) make an admin or a viewer.
+    pub group_roles: GroupRoles,
+    /// `CHRONTAINER_TRUSTED_PROXIES` and the forward-auth header names.
+    pub forward_auth: ForwardAuth,
 }
 
 impl fmt::Debug for Config {
@@ -75,6 +92,10 @@ impl fmt::Debug for Config {
             .field("min_interval", &self.min_interval)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("log_filter", &self.log_filter)
+            .field("public_url", &self.public_url)
+            .field("oidc", &self.oidc)
+            .field("group_roles", &self.group_roles)
+            .field("forward_auth", &self.forward_auth)
             .finish()
     }
 }
@@ -153,9 +174,11 @@ impl Config {
         let auth = match get("CHRONTAINER_AUTH").as_deref().map(str::trim) {
             None | Some("password") => AuthMode::Password,
             Some("none") => AuthMode::None,
+            Some("oidc") => AuthMode::Oidc,
+            Some("proxy") => AuthMode::Proxy,
             Some(other) => {
                 return Err(ConfigError(format!(
-                    "CHRONTAINER_AUTH={other} is not allowed: use password (the default) or none"
+                    "CHRONTAINER_AUTH={other} is not allowed: use password (the default), oidc, proxy or none"
                 )))
             }
         };
@@ -175,6 +198,10 @@ impl Config {
         let min_interval = seconds(&get, "CHRONTAINER_MIN_INTERVAL", 10, 1, 86400)?;
         let allowed_hosts = allowed_hosts(get("CHRONTAINER_ALLOWED_HOSTS"))?;
         let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
+        let public_url = sso::public_url(&get)?;
+        let oidc = sso::oidc(&get, &var, public_url.as_deref(), auth)?;
+        let group_roles = sso::group_roles(&get);
+        let forward_auth = sso::forward_auth(&get, auth)?;
 
         Ok(Config {
             listen,
@@ -194,6 +221,10 @@ impl Config {
             min_interval: Duration::from_secs(min_interval),
             allowed_hosts,
             log_filter,
+            public_url,
+            oidc,
+            group_roles,
+            forward_auth,
         })
     }
 

@@ -19,6 +19,8 @@ pub const TOTAL: usize = 64;
 enum Holder {
     Token(i32),
     Session(i32),
+    /// A user named by a trusted proxy's forward-auth headers.
+    Forwarded(crate::domain::UserId),
     /// `CHRONTAINER_AUTH=none`: nobody to tell apart, so only the total counts.
     Open,
 }
@@ -48,6 +50,7 @@ impl Streams {
         let holder = match who.credential {
             Credential::Token { token_id, .. } => Holder::Token(token_id),
             Credential::Session { session_id, .. } => Holder::Session(session_id),
+            Credential::Forwarded { user_id, .. } => Holder::Forwarded(user_id),
             Credential::Open => Holder::Open,
         };
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);

@@ -41,9 +41,10 @@ pub(super) async fn stream(
     req: HttpRequest,
     who: Identity,
 ) -> Result<HttpResponse, AppError> {
-    // the credentials as shown, to be looked up again; with authentication off there are none
+    // the credentials as shown, to be looked up again; with authentication off there are none,
+    // and behind forward auth the proxy checks each request, this one included
     let credential = match who.credential {
-        Credential::Open => None,
+        Credential::Open | Credential::Forwarded { .. } => None,
         _ => Some((identity::shown(&req)?.ok_or(AppError::Unauthorized)?, who.role)),
     };
     let slot = state.streams.open(&who)?;

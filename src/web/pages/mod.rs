@@ -11,6 +11,7 @@ mod error;
 mod format;
 mod login;
 mod logs;
+mod oidc;
 mod settings;
 mod stats;
 
