@@ -8,6 +8,7 @@ use actix::Supervisor;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
+use crate::outbound::Outbound;
 use crate::actors::log_actor::LogActor;
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
@@ -38,7 +39,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let bus = EventBus::default();
     let store = Store::start(db_path);
     match config.auth {
-        AuthMode::Password => store::users::ensure_first_admin(
+        AuthMode::Password | AuthMode::Oidc | AuthMode::Proxy => store::users::ensure_first_admin(
             &store,
             config.admin_password.clone(),
             &crate::auth::initial_password::path(&config.data_dir),
@@ -84,7 +85,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         sso: config
             .oidc
             .clone()
-            .map(|o| Arc::new(crate::auth::oidc::Provider::new(o, &config.group_roles))),
+            .map(|o| Arc::new(crate::auth::oidc::Provider::new(o, &config.group_roles, Outbound::new()))),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);

@@ -26,6 +26,7 @@ use self::pending::PendingSignIns;
 use self::verify::KeyLookup;
 use crate::auth::users::check_username;
 use crate::config::{GroupRoles, OidcConfig};
+use crate::outbound::Outbound;
 
 /// What discovery tells, of what this client uses.
 #[derive(Clone, Debug, Deserialize)]
@@ -55,6 +56,7 @@ pub struct SignedIn {
 /// One OpenID provider, its discovery and keys as last fetched, and the sign-ins under way.
 pub struct Provider {
     config: OidcConfig,
+    client: Outbound,
     groups_claim: String,
     discovery: RwLock<Option<Discovery>>,
     keys: RwLock<JwkSet>,
@@ -76,9 +78,10 @@ struct ErrorAnswer {
 }
 
 impl Provider {
-    pub fn new(config: OidcConfig, roles: &GroupRoles) -> Provider {
+    pub fn new(config: OidcConfig, roles: &GroupRoles, client: Outbound) -> Provider {
         Provider {
             config,
+            client,
             groups_claim: roles.claim.clone(),
             discovery: RwLock::new(None),
             keys: RwLock::new(JwkSet { keys: Vec::new() }),
@@ -97,11 +100,12 @@ impl Provider {
         }
         let base = self.config.issuer.trim_end_matches('/');
         let url = format!("{base}/.well-known/openid-configuration");
-        let (status, body) = http::get(&url, None).await?;
-        if status != 200 {
+        let reply = http::get(&self.client, &url, None).await?;
+        if reply.status != 200 {
+            let status = reply.status;
             return Err(OidcError::ProviderDown(format!("its discovery document {url} answered {status}")));
         }
-        let d: Discovery = serde_json::from_slice(&body).map_err(|e| {
+        let d: Discovery = serde_json::from_slice(&reply.body).map_err(|e| {
             OidcError::ProviderDown(format!("its discovery document {url} cannot be read ({e})"))
         })?;
         if d.issuer.trim_end_matches('/') != base {
@@ -188,7 +192,8 @@ impl Provider {
                 None
             }
         };
-        let (status, body) = http::post_form(&d.token_endpoint, basic.as_deref(), form.finish()).await?;
+        let reply = http::post_form(&self.client, &d.token_endpoint, basic.as_deref(), form.finish()).await?;
+        let (status, body) = (reply.status.as_u16(), reply.body);
         if status == 200 {
             return serde_json::from_slice(&body).map_err(|e| {
                 OidcError::ProviderDown(format!("its token endpoint answered something unreadable ({e})"))
@@ -226,7 +231,8 @@ impl Provider {
     }
 
     async fn fetch_keys(&self, jwks_uri: &str) -> Result<JwkSet, OidcError> {
-        let (status, body) = http::get(jwks_uri, None).await?;
+        let reply = http::get(&self.client, jwks_uri, None).await?;
+        let (status, body) = (reply.status.as_u16(), reply.body);
         if status != 200 {
             return Err(OidcError::ProviderDown(format!("its keys {jwks_uri} answered {status}")));
         }
@@ -242,7 +248,8 @@ impl Provider {
     }
 
     async fn userinfo(&self, endpoint: &str, token: &str, sub: &str) -> Result<Map<String, Value>, OidcError> {
-        let (status, body) = http::get(endpoint, Some(&format!("Bearer {token}"))).await?;
+        let reply = http::get(&self.client, endpoint, Some(&format!("Bearer {token}"))).await?;
+        let (status, body) = (reply.status.as_u16(), reply.body);
         if status != 200 {
             return Err(OidcError::ProviderDown(format!("its userinfo endpoint answered {status}")));
         }
