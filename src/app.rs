@@ -8,7 +8,6 @@ use actix::Supervisor;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
-use crate::outbound::Outbound;
 use crate::actors::log_actor::LogActor;
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
@@ -18,6 +17,7 @@ use crate::docker::{DockerActor, InFlight, OwnContainer};
 use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::outbound::Outbound;
 use crate::store::{self, db, Store};
 use crate::web::{self, AppState};
 

@@ -217,7 +217,10 @@ pub const SETTINGS: &[Setting] = &[
 pub const ENV_ONLY: &[(&str, &str)] = &[
     ("CHRONTAINER_ADMIN_PASSWORD", "the first admin's password (no flag: any user can read a command line)"),
     ("TZ", "the system's time zone, used without CHRONTAINER_TIMEZONE"),
-    ("CHRONTAINER_OIDC_CLIENT_SECRET", "the OpenID client's secret (no flag: any user can read a command line)"),
+    (
+        "CHRONTAINER_OIDC_CLIENT_SECRET",
+        "the OpenID client's secret (no flag: any user can read a command line)",
+    ),
 ];
 
 /// What to do.

@@ -102,9 +102,8 @@ fn import_legacy(config: Config, legacy: PathBuf, dry_run: bool, check_docker: b
 /// standard output, once, for the operator who ran the command; never to a log.
 fn reset_password(config: &Config, username: &str) -> ExitCode {
     let run = || -> Result<String, String> {
-        let _lock = chrontainer::store::db::lock_data_dir(&config.data_dir).map_err(|e| {
-            format!("{e}; stop the service first (e.g. `docker compose stop chrontainer`)")
-        })?;
+        let _lock = chrontainer::store::db::lock_data_dir(&config.data_dir)
+            .map_err(|e| format!("{e}; stop the service first (e.g. `docker compose stop chrontainer`)"))?;
         let path = config.database_path();
         let mut conn = chrontainer::store::db::open(&path)
             .map_err(|e| format!("cannot open {}: {}", path.display(), e.cause()))?;

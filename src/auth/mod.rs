@@ -207,7 +207,9 @@ impl Identity {
 
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.credential {
-            Credential::Session { csrf_token, .. } | Credential::Forwarded { csrf_token, .. } => Some(csrf_token),
+            Credential::Session { csrf_token, .. } | Credential::Forwarded { csrf_token, .. } => {
+                Some(csrf_token)
+            }
             _ => None,
         }
     }

@@ -142,7 +142,8 @@ pub(super) fn oidc(
 }
 
 pub(super) fn group_roles(get: &impl Fn(&str) -> Option<String>) -> GroupRoles {
-    let value = |name: &str, default: &str| get(name).map_or_else(|| default.to_string(), |v| v.trim().into());
+    let value =
+        |name: &str, default: &str| get(name).map_or_else(|| default.to_string(), |v| v.trim().into());
     GroupRoles {
         claim: value("CHRONTAINER_OIDC_GROUPS_CLAIM", "groups"),
         admin: value("CHRONTAINER_OIDC_ADMIN_GROUP", "chrontainer-admins"),

@@ -110,7 +110,8 @@ pub(super) fn record_on(
     detail: &str,
     now: chrono::NaiveDateTime,
 ) -> Result<(), AppError> {
-    let row = NewAudit { timestamp: now, actor: actor.map(clean), event: event.into(), detail: clean(detail) };
+    let row =
+        NewAudit { timestamp: now, actor: actor.map(clean), event: event.into(), detail: clean(detail) };
     AuditRow::insert(c, &row)
 }
 

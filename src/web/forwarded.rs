@@ -26,9 +26,8 @@ use crate::store::{self, audit};
 /// Who the trusted proxy says the request is from; `None` when it names nobody.
 pub async fn identify(req: &HttpRequest, state: &AppState) -> Result<Option<Identity>, AppError> {
     let fa = &state.config.forward_auth;
-    let header = |name: &str| {
-        req.headers().get(name).map(|v| v.to_str().map(str::trim).unwrap_or("").to_string())
-    };
+    let header =
+        |name: &str| req.headers().get(name).map(|v| v.to_str().map(str::trim).unwrap_or("").to_string());
     let (user, email) = (header(&fa.user_header), header(&fa.email_header));
     if user.is_none() && email.is_none() && header(&fa.groups_header).is_none() {
         return Ok(None);
@@ -47,10 +46,8 @@ pub async fn identify(req: &HttpRequest, state: &AppState) -> Result<Option<Iden
             fa.user_header
         )));
     }
-    let Some(username) = [user.as_deref(), email.as_deref()]
-        .into_iter()
-        .flatten()
-        .find_map(|name| check_username(name).ok())
+    let Some(username) =
+        [user.as_deref(), email.as_deref()].into_iter().flatten().find_map(|name| check_username(name).ok())
     else {
         return Err(AppError::Forbidden(format!(
             "The proxy's {} header names no valid user (1 to 64 of letters, digits and . _ @ -)",
@@ -62,7 +59,8 @@ pub async fn identify(req: &HttpRequest, state: &AppState) -> Result<Option<Iden
     let groups: Vec<&str> = groups.split([',', '|']).collect();
     let role = role_for(&state.config.group_roles, &groups)?;
     let who = Outsider { origin: Origin::Proxy, subject: username.clone(), username, role };
-    let (row, created) = store::users::sign_in_outsider(&state.actors.store, who, Utc::now().naive_utc()).await?;
+    let (row, created) =
+        store::users::sign_in_outsider(&state.actors.store, who, Utc::now().naive_utc()).await?;
     if created {
         let detail = format!("{} ({}) at their first forward-auth request", row.username, row.role.as_str());
         audit::record(&state.actors.store, None, "user_created", detail).await;

@@ -156,9 +156,9 @@ impl Provider {
         let pending = self.pending.finish(state, cookie, Instant::now())?;
         let d = self.discovery().await?;
         let answer = self.exchange(&d, code, &pending.verifier).await?;
-        let id_token = answer
-            .id_token
-            .ok_or_else(|| OidcError::BadToken("the token endpoint sent no ID token (is `openid` a scope?)".into()))?;
+        let id_token = answer.id_token.ok_or_else(|| {
+            OidcError::BadToken("the token endpoint sent no ID token (is `openid` a scope?)".into())
+        })?;
         let claims = self.verified(&d, &id_token, &pending.nonce).await?;
         let mut rest = claims.rest;
         let lacking = !rest.contains_key(&self.groups_claim) || !rest.contains_key("preferred_username");
@@ -202,17 +202,28 @@ impl Provider {
         let said = serde_json::from_slice::<ErrorAnswer>(&body)
             .map(|e| provider_words(&e.error, e.error_description.as_deref()));
         match said {
-            Ok(words) if status == 401 || words.starts_with("invalid_client") || words.starts_with("unauthorized_client") => {
+            Ok(words)
+                if status == 401
+                    || words.starts_with("invalid_client")
+                    || words.starts_with("unauthorized_client") =>
+            {
                 Err(OidcError::ClientRefused(words))
             }
-            Ok(words) => Err(OidcError::Denied(format!("the code was refused at its token endpoint: {words}"))),
+            Ok(words) => {
+                Err(OidcError::Denied(format!("the code was refused at its token endpoint: {words}")))
+            }
             Err(_) => Err(OidcError::ProviderDown(format!("its token endpoint answered {status}"))),
         }
     }
 
     /// The ID token's claims, once its signature and claims are good; the keys are fetched again
     /// when none has the token's `kid`.
-    async fn verified(&self, d: &Discovery, id_token: &str, nonce: &str) -> Result<verify::IdClaims, OidcError> {
+    async fn verified(
+        &self,
+        d: &Discovery,
+        id_token: &str,
+        nonce: &str,
+    ) -> Result<verify::IdClaims, OidcError> {
         let (kid, alg) = verify::header_of(id_token)?;
         let mut lookup = verify::key_for(&*self.keys.read().await, kid.as_deref())?;
         if matches!(lookup, KeyLookup::Unknown) {
@@ -223,7 +234,8 @@ impl Provider {
         let KeyLookup::Found(key) = lookup else {
             return Err(OidcError::BadToken(format!(
                 "it is signed with a key ({}) the provider does not publish",
-                kid.as_deref().map_or("without a kid".to_string(), |k| format!("kid {}", crate::text::clip(k, 80)))
+                kid.as_deref()
+                    .map_or("without a kid".to_string(), |k| format!("kid {}", crate::text::clip(k, 80)))
             )));
         };
         let now = chrono::Utc::now().timestamp();
@@ -247,7 +259,12 @@ impl Provider {
         Ok(JwkSet { keys })
     }
 
-    async fn userinfo(&self, endpoint: &str, token: &str, sub: &str) -> Result<Map<String, Value>, OidcError> {
+    async fn userinfo(
+        &self,
+        endpoint: &str,
+        token: &str,
+        sub: &str,
+    ) -> Result<Map<String, Value>, OidcError> {
         let reply = http::get(&self.client, endpoint, Some(&format!("Bearer {token}"))).await?;
         let (status, body) = (reply.status.as_u16(), reply.body);
         if status != 200 {
@@ -277,7 +294,11 @@ fn form_encode(s: &str) -> String {
 /// The name the user gets here: `preferred_username`, else `email`, else `sub`, the first that
 /// is a valid user name.
 fn username_of(claims: &Map<String, Value>, sub: &str) -> Result<String, OidcError> {
-    let candidates = [claims.get("preferred_username").and_then(Value::as_str), claims.get("email").and_then(Value::as_str), Some(sub)];
+    let candidates = [
+        claims.get("preferred_username").and_then(Value::as_str),
+        claims.get("email").and_then(Value::as_str),
+        Some(sub),
+    ];
     candidates.into_iter().flatten().find_map(|c| check_username(c).ok()).ok_or_else(|| {
         OidcError::NoUsableName(format!(
             "The identity provider names you {:?}, which cannot be a user name here (1 to 64 of letters, \
@@ -306,7 +327,8 @@ mod tests {
         let claims = |v: Value| v.as_object().unwrap().clone();
         assert_eq!(username_of(&claims(json!({"preferred_username": "ann"})), "s1").unwrap(), "ann");
         assert_eq!(
-            username_of(&claims(json!({"preferred_username": "Ann Smith", "email": "ann@x.org"})), "s1").unwrap(),
+            username_of(&claims(json!({"preferred_username": "Ann Smith", "email": "ann@x.org"})), "s1")
+                .unwrap(),
             "ann@x.org"
         );
         assert_eq!(username_of(&claims(json!({})), "248289761001").unwrap(), "248289761001");

@@ -37,8 +37,8 @@ pub enum KeyLookup {
 /// The token's header `kid` and algorithm; asymmetric algorithms only (an HMAC "signature"
 /// would be made with a secret the client knows, and proves nothing of the provider).
 pub fn header_of(id_token: &str) -> Result<(Option<String>, Algorithm), OidcError> {
-    let header = decode_header(id_token)
-        .map_err(|e| OidcError::BadToken(format!("it is not a signed JWT ({e})")))?;
+    let header =
+        decode_header(id_token).map_err(|e| OidcError::BadToken(format!("it is not a signed JWT ({e})")))?;
     match header.alg {
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Err(OidcError::BadToken(format!(
             "it is signed with {:?}, a shared secret; Chrontainer accepts only the provider's public keys \
@@ -87,9 +87,9 @@ pub fn check(
         ErrorKind::ImmatureSignature => OidcError::ClockSkew("is not valid yet".into()),
         ErrorKind::InvalidSignature => OidcError::BadToken("its signature does not verify".into()),
         ErrorKind::InvalidIssuer => OidcError::BadToken(format!("it was not issued by {issuer}")),
-        ErrorKind::InvalidAudience => OidcError::BadToken(format!(
-            "it was issued for another client, not {client_id} (its audience)"
-        )),
+        ErrorKind::InvalidAudience => {
+            OidcError::BadToken(format!("it was issued for another client, not {client_id} (its audience)"))
+        }
         ErrorKind::MissingRequiredClaim(claim) => OidcError::BadToken(format!("it has no {claim}")),
         other => OidcError::BadToken(format!("it cannot be read ({other:?})")),
     })?;
@@ -143,8 +143,12 @@ mod tests {
             c[k] = v;
             run(&token(c), now).unwrap_err()
         };
-        assert!(matches!(with("aud", json!("other")), OidcError::BadToken(m) if m.contains("another client")));
-        assert!(matches!(with("iss", json!("https://evil")), OidcError::BadToken(m) if m.contains("issued by")));
+        assert!(
+            matches!(with("aud", json!("other")), OidcError::BadToken(m) if m.contains("another client"))
+        );
+        assert!(
+            matches!(with("iss", json!("https://evil")), OidcError::BadToken(m) if m.contains("issued by"))
+        );
         assert!(matches!(with("nonce", json!("n2")), OidcError::BadToken(m) if m.contains("nonce")));
         assert!(matches!(with("azp", json!("other")), OidcError::BadToken(m) if m.contains("azp")));
         assert!(matches!(with("exp", json!(now - 600)), OidcError::ClockSkew(_)));

@@ -74,7 +74,10 @@ pub struct Me {
 }
 
 fn via_schema() -> Object {
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["session", "token", "proxy", "none"])).build()
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["session", "token", "proxy", "none"]))
+        .build()
 }
 
 #[utoipa::path(get, path = "/api/users/me", operation_id = "whoAmI", tag = "users",

@@ -55,10 +55,18 @@ struct SsoButton {
 }
 
 impl LoginView {
-    fn new(state: &AppState, next: String, error: Option<String>, first_sign_in: Option<FirstSignIn>) -> Self {
+    fn new(
+        state: &AppState,
+        next: String,
+        error: Option<String>,
+        first_sign_in: Option<FirstSignIn>,
+    ) -> Self {
         let sso = state.config.oidc.as_ref().map(|o| SsoButton {
             name: o.name.clone(),
-            href: format!("/login/oidc?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()),
+            href: format!(
+                "/login/oidc?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ),
         });
         let password_form = state.config.auth != AuthMode::Oidc;
         LoginView {

@@ -27,7 +27,8 @@ pub(super) struct BeginQuery {
 
 /// Sends the browser to the provider's authorization endpoint.
 pub(super) async fn begin(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let next = web::Query::<BeginQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().next);
+    let next =
+        web::Query::<BeginQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().next);
     let next = safe_next(next.as_deref());
     let Some(provider) = &state.sso else {
         let error = "Single sign-on is not set up here (CHRONTAINER_OIDC_ISSUER).".into();
@@ -84,13 +85,16 @@ pub(super) async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Ht
             return with_error(&state, StatusCode::FORBIDDEN, signed_in.next, e.to_string());
         }
     };
-    let who = Outsider { origin: Origin::Oidc, subject: signed_in.subject, username: signed_in.username, role };
-    let (user, created) = match store::users::sign_in_outsider(&state.actors.store, who, Utc::now().naive_utc()).await {
-        Ok(found) => found,
-        Err(e) => return with_error(&state, e.status_code(), signed_in.next, e.to_string()),
-    };
+    let who =
+        Outsider { origin: Origin::Oidc, subject: signed_in.subject, username: signed_in.username, role };
+    let (user, created) =
+        match store::users::sign_in_outsider(&state.actors.store, who, Utc::now().naive_utc()).await {
+            Ok(found) => found,
+            Err(e) => return with_error(&state, e.status_code(), signed_in.next, e.to_string()),
+        };
     if created {
-        let detail = format!("{} ({}) at their first sign-in through the provider", user.username, user.role.as_str());
+        let detail =
+            format!("{} ({}) at their first sign-in through the provider", user.username, user.role.as_str());
         audit::record(&state.actors.store, None, "user_created", detail).await;
     }
     let cookie = match start_session(&state, &req, user.id).await {
@@ -118,7 +122,11 @@ pub(super) async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Ht
 
 /// The login page naming what went wrong; logged for the operator with its kind.
 fn failed(state: &AppState, req: &HttpRequest, next: String, e: &OidcError) -> HttpResponse {
-    log::warn!("sign-in through the provider from {} failed ({}): {e}", client_text(req, &state.config), e.kind());
+    log::warn!(
+        "sign-in through the provider from {} failed ({}): {e}",
+        client_text(req, &state.config),
+        e.kind()
+    );
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut res = with_error(state, status, next, e.to_string());
     if let Err(err) = res.add_cookie(&oidc_state_removal(is_https(req, &state.config))) {
