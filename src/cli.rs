@@ -143,7 +143,7 @@ pub const SETTINGS: &[Setting] = &[
         "CHRONTAINER_PUBLIC_URL",
         "URL",
         None,
-        "where people reach it, e.g. https://ct.example.org (OpenID redirect, links)",
+        "where people reach it, e.g. https://ct.example.org",
     ),
     setting("oidc-issuer", "CHRONTAINER_OIDC_ISSUER", "URL", None, "OpenID provider: sign in with it"),
     setting("oidc-client-id", "CHRONTAINER_OIDC_CLIENT_ID", "ID", None, "the client registered there"),
@@ -217,10 +217,7 @@ pub const SETTINGS: &[Setting] = &[
 pub const ENV_ONLY: &[(&str, &str)] = &[
     ("CHRONTAINER_ADMIN_PASSWORD", "the first admin's password (no flag: any user can read a command line)"),
     ("TZ", "the system's time zone, used without CHRONTAINER_TIMEZONE"),
-    (
-        "CHRONTAINER_OIDC_CLIENT_SECRET",
-        "the OpenID client's secret (no flag: any user can read a command line)",
-    ),
+    ("CHRONTAINER_OIDC_CLIENT_SECRET", "the OpenID client's secret (no flag: a command line is public)"),
 ];
 
 /// What to do.
@@ -265,7 +262,7 @@ impl Topic {
 
     fn usage(self) -> &'static str {
         match self {
-            Topic::Program => "usage: chrontainer [COMMAND] [SETTINGS…]   (COMMAND: serve, healthcheck, import-legacy, reset-password, help)",
+            Topic::Program => "usage: chrontainer [COMMAND] [SETTINGS…]  (serve, healthcheck, import-legacy, reset-password, help)",
             Topic::Serve => "usage: chrontainer [serve] [SETTINGS…]",
             Topic::Healthcheck => "usage: chrontainer healthcheck [SETTINGS…]",
             Topic::ImportLegacy => {
