@@ -9,6 +9,7 @@
 mod actor;
 pub mod audit;
 mod columns;
+mod credentials;
 pub mod db;
 pub mod legacy;
 pub mod logs;
