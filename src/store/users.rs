@@ -157,6 +157,19 @@ impl UserRow {
             })
     }
 
+    /// The outside user `subject` of `origin`, if they signed in before.
+    fn find_outsider(
+        c: &mut SqliteConnection,
+        origin: Origin,
+        subject: &str,
+    ) -> Result<Option<UserRow>, AppError> {
+        Ok(users::table
+            .filter(users::origin.eq(origin).and(users::subject.eq(subject)))
+            .select(UserRow::as_select())
+            .first(c)
+            .optional()?)
+    }
+
     /// An outside user's sign-in: found by origin and subject, their role set to what their groups
     /// say now; created at the first one. A user of the same name who is not this outsider stays
     /// theirs: the sign-in is refused. Answers the user and whether they were created.
@@ -165,12 +178,7 @@ impl UserRow {
         who: &Outsider,
         now: NaiveDateTime,
     ) -> Result<(UserRow, bool), AppError> {
-        let found = users::table
-            .filter(users::origin.eq(who.origin).and(users::subject.eq(&who.subject)))
-            .select(UserRow::as_select())
-            .first(c)
-            .optional()?;
-        if let Some(user) = found {
+        if let Some(user) = UserRow::find_outsider(c, who.origin, &who.subject)? {
             if user.role == who.role {
                 return Ok((user, false));
             }
@@ -281,7 +289,13 @@ pub async fn sign_in_outsider(
     who: Outsider,
     now: NaiveDateTime,
 ) -> Result<(UserRow, bool), AppError> {
-    store.run(move |c| UserRow::sign_in_outsider(c, &who, now)).await
+    // the common case, the same role as last time, changes nothing and keeps the credentials cache
+    let (origin, subject) = (who.origin, who.subject.clone());
+    let found = store.run(move |c| UserRow::find_outsider(c, origin, &subject)).await?;
+    if let Some(user) = found.filter(|u| u.role == who.role) {
+        return Ok((user, false));
+    }
+    store.run_changing_credentials(move |c| UserRow::sign_in_outsider(c, &who, now)).await
 }
 
 /// Break-glass, on the database file with the service stopped: `username` gets `hash` as their
