@@ -350,7 +350,9 @@ fn a_provider_that_is_down_and_a_wrong_client_secret_are_named() {
     let reply = app.request("GET", "/login/oidc", &[], None);
     assert_eq!(reply.status, 502, "{}", reply.text);
     assert!(reply.text.contains("identity provider cannot be used right now"), "{}", reply.text);
-    assert!(app.output().contains("provider_down"), "{}", app.output());
+    common::wait_for("the failure in the log", Duration::from_secs(5), || {
+        app.output().contains("(provider_down)").then_some(())
+    });
     drop(app);
 
     let port = free_port();
