@@ -13,7 +13,7 @@ use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
-use crate::docker::{DockerActor, InFlight, OwnContainer};
+use crate::docker::{Hosts, InFlight, OwnContainer};
 use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
@@ -52,18 +52,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             config.listen
         ),
     }
-    let docker = {
-        let own = OwnContainer::detect(config.self_container.clone());
-        let (endpoint, bus, metrics, timeout) =
-            (config.docker.clone(), bus.clone(), metrics.clone(), config.stop_timeout);
-        Supervisor::start(move |_| DockerActor::new(HostId::local(), endpoint, own, bus, metrics, timeout))
-    };
+    let hosts = start_hosts(&config, &store, &bus, &metrics).await?;
+    let docker = hosts.get(&HostId::local()).map_err(|e| StartError(e.to_string()))?;
     let log = {
         let (store, bus, metrics, days) =
             (store.clone(), bus.clone(), metrics.clone(), config.log_retention_days);
         Supervisor::start(move |_| LogActor::new(store, bus, metrics, days))
     };
-    let runner = Runner::new(docker.clone(), log);
+    let runner = Runner::new(hosts.clone(), log);
     let scheduler = {
         let (store, runner, bus, metrics) = (store.clone(), runner.clone(), bus.clone(), metrics.clone());
         let grace = config.misfire_grace;
@@ -74,7 +70,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
     let state = AppState {
         config: config.clone(),
-        actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, runner },
+        actors: Actors { store: store.clone(), docker, hosts: hosts.clone(), scheduler, runner },
         bus,
         metrics,
         templates,
@@ -119,10 +115,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     log::info!("shutting down: no new requests; waiting for actions in flight");
     handle.stop(true).await;
     let deadline = Instant::now() + config.stop_timeout + Duration::from_secs(1);
-    while Instant::now() < deadline {
-        match docker.send(InFlight).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => actix_rt::time::sleep(Duration::from_millis(100)).await,
+    for (_, docker) in hosts.all() {
+        while Instant::now() < deadline {
+            match docker.send(InFlight).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => actix_rt::time::sleep(Duration::from_millis(100)).await,
+            }
         }
     }
     if let Err(e) = store::checkpoint(&store).await {
@@ -131,6 +129,28 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let _ = server_task.await;
     log::info!("stopped");
     Ok(())
+}
+
+/// One DockerActor per host: `local` from `DOCKER_HOST` (its row created at first start), then
+/// every host added in the UI or the API.
+async fn start_hosts(
+    config: &Config,
+    store: &Store,
+    bus: &EventBus,
+    metrics: &Arc<Metrics>,
+) -> Result<Hosts, StartError> {
+    let failed = |e: crate::error::AppError| StartError(format!("reading the hosts: {}", e.cause()));
+    store::hosts::ensure_local(store, config.docker.url.clone()).await.map_err(failed)?;
+    let own = OwnContainer::detect(config.self_container.clone());
+    let hosts = Hosts::new(own, bus.clone(), metrics.clone(), config.stop_timeout, store.clone());
+    hosts.start(HostId::local(), config.docker.clone());
+    for row in store::hosts::list(store).await.map_err(failed)? {
+        if row.name.as_str() != HostId::LOCAL {
+            let endpoint = web::api::hosts::endpoint_of(&row, &config.data_dir);
+            hosts.start(row.name, endpoint);
+        }
+    }
+    Ok(hosts)
 }
 
 /// The warning for sign-ins that will cross the network unencrypted: a password is asked for,

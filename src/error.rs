@@ -16,6 +16,9 @@ pub enum AppError {
     /// 409: another action on the same container is in flight.
     #[error("{0}")]
     Busy(String),
+    /// 409 with a code such as `dependency_cycle`, `host_exists`, `host_in_use` or `swarm_task`.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// 409 `self`: Chrontainer will not stop or pause its own container; the message says why.
     #[error("{0}")]
     OwnContainer(String),
@@ -66,10 +69,15 @@ impl AppError {
         AppError::NotFound { code, message: message.into() }
     }
 
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, message: message.into() }
+    }
+
     /// The snake_case code of API.md.
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Invalid { code, .. } | AppError::NotFound { code, .. } => code,
+            AppError::Conflict { code, .. } => code,
             AppError::Busy(_) => "container_busy",
             AppError::OwnContainer(_) => "self",
             AppError::Unauthorized => "unauthorized",
@@ -127,6 +135,7 @@ impl ResponseError for AppError {
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Busy(_) | AppError::OwnContainer(_) => StatusCode::CONFLICT,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

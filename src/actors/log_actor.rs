@@ -69,7 +69,12 @@ impl Handler<Record> for LogActor {
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
         Box::pin(async move {
-            metrics.count_action(new.action.as_str(), new.status.as_str(), new.trigger.as_str());
+            metrics.count_action(
+                new.host.as_str(),
+                new.action.as_str(),
+                new.status.as_str(),
+                new.trigger.as_str(),
+            );
             let (entry, schedule) = store::logs::record_run(&store, new).await?;
             bus.publish(Event::Log(entry.clone()));
             if let Some(schedule) = schedule {

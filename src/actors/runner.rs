@@ -6,8 +6,8 @@
 use actix::Addr;
 
 use super::log_actor::{LogActor, Record};
-use crate::docker::{DockerActor, RunAction};
-use crate::domain::{Action, RunFailure, RunResult, ScheduleId, Target, Trigger};
+use crate::docker::{Dependents, GetReadiness, Hosts, ListStacks, RunAction};
+use crate::domain::{Action, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger};
 use crate::error::AppError;
 use crate::store::{LogEntry, NewLog};
 
@@ -41,6 +41,9 @@ impl Outcome {
             Some(RunFailure::OwnContainer) => Err(AppError::OwnContainer(message)),
             Some(RunFailure::Docker) => Err(AppError::Docker(message)),
             Some(RunFailure::Unreachable) => Err(AppError::DockerUnreachable(message)),
+            Some(RunFailure::SwarmTask) => Err(AppError::conflict("swarm_task", message)),
+            Some(RunFailure::NotAManager) => Err(AppError::conflict("not_a_swarm_manager", message)),
+            Some(RunFailure::ServiceNotFound) => Err(AppError::not_found("service_not_found", message)),
         }
     }
 }
@@ -48,13 +51,13 @@ impl Outcome {
 /// Cheap to clone into handlers and actors.
 #[derive(Clone)]
 pub struct Runner {
-    docker: Addr<DockerActor>,
+    hosts: Hosts,
     log: Addr<LogActor>,
 }
 
 impl Runner {
-    pub fn new(docker: Addr<DockerActor>, log: Addr<LogActor>) -> Runner {
-        Runner { docker, log }
+    pub fn new(hosts: Hosts, log: Addr<LogActor>) -> Runner {
+        Runner { hosts, log }
     }
 
     /// Acts and records, whatever happened.
@@ -68,14 +71,50 @@ impl Runner {
     /// scheduler notes a late run); it must then `record` it.
     pub async fn act(&self, request: Request) -> Result<RunResult, AppError> {
         let Request { target, action, trigger, schedule_id, .. } = request;
-        Ok(self.docker.send(RunAction { target, action, trigger, schedule_id }).await?)
+        let docker = self.hosts.get(&target.host)?;
+        Ok(docker.send(RunAction { target, action, trigger, schedule_id }).await?)
     }
 
     /// Records a result: one log row and, for a schedule, its last run, in one transaction; then
     /// the live bus and the metrics.
     pub async fn record(&self, result: RunResult, requested_by: Option<String>) -> Result<Outcome, AppError> {
+        self.record_step(result, requested_by, None).await
+    }
+
+    /// Records a result as a step of the run `run_id` (a stack action, a chain: `chain.rs`).
+    pub async fn record_step(
+        &self,
+        result: RunResult,
+        requested_by: Option<String>,
+        run_id: Option<String>,
+    ) -> Result<Outcome, AppError> {
         let failure = result.failure.clone();
-        let entry = self.log.send(Record(NewLog::of_run(result, requested_by))).await??;
+        let new = NewLog { run_id, ..NewLog::of_run(result, requested_by) };
+        let entry = self.log.send(Record(new)).await??;
         Ok(Outcome { entry, failure })
+    }
+
+    /// A host's compose stacks, for the chains that act on them.
+    pub async fn stacks(&self, host: &HostId) -> Result<Vec<Stack>, AppError> {
+        self.hosts.get(host)?.send(ListStacks(host.clone())).await?
+    }
+
+    /// One of a host's compose stacks (404 `stack_not_found`).
+    pub async fn stack(&self, host: &HostId, name: &str) -> Result<Stack, AppError> {
+        crate::docker::stacks::named(self.stacks(host).await?, host, name)
+    }
+
+    /// A container's name and those that restart with it, in the order they start.
+    pub async fn dependents(
+        &self,
+        host: &HostId,
+        reference: &str,
+    ) -> Result<(String, Vec<String>), AppError> {
+        self.hosts.get(host)?.send(Dependents(host.clone(), reference.to_string())).await?
+    }
+
+    /// What a step's wait looks at now.
+    pub async fn readiness(&self, host: &HostId, reference: &str) -> Result<Readiness, AppError> {
+        self.hosts.get(host)?.send(GetReadiness(host.clone(), reference.to_string())).await?
     }
 }

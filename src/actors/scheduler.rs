@@ -12,11 +12,12 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
+use super::chain;
 use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
-    Action, ContainerRef, HostId, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger,
+    Action, ContainerRef, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
 };
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -78,6 +79,8 @@ struct Armed {
     timetable: Timetable,
     target: Target,
     action: Action,
+    /// A chain's steps, run instead of `action` on `target`.
+    steps: Option<Vec<Step>>,
 }
 
 /// One wake-up that fires (or logs a miss), decided by the timer maths and ready to apply.
@@ -92,6 +95,7 @@ struct Firing {
     once: bool,
     target: Target,
     action: Action,
+    steps: Option<Vec<Step>>,
 }
 
 /// What the operator allows: `CHRONTAINER_MAX_SCHEDULES` and `CHRONTAINER_MIN_INTERVAL`.
@@ -202,6 +206,7 @@ impl SchedulerActor {
             timetable: Timetable::of(row),
             target: target_of(row),
             action: row.action,
+            steps: steps_of(row),
         };
         self.armed.insert(id, armed);
         self.metrics.set_schedules(self.armed.len());
@@ -251,6 +256,7 @@ impl SchedulerActor {
             once,
             target: armed.target,
             action: armed.action,
+            steps: armed.steps,
         };
         self.fire(firing, ctx);
     }
@@ -304,6 +310,9 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
         metrics.observe_fire_delay(delay_us as f64 / 1e6);
         // read by the fire-delay benchmark
         log::debug!("schedule {} fire delay {delay_us} us", f.id);
+        if let Some(steps) = f.steps {
+            return run_chain(runner, steps, Trigger::Schedule, ScheduleId(f.id), None).await;
+        }
         let request = Request {
             target: f.target,
             action: f.action,
@@ -325,11 +334,33 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
     runner.record(missed_result(&f, count), None).await
 }
 
+/// A chain's steps under one run_id; the answer is its last entry (the failed one, if one failed).
+async fn run_chain(
+    runner: &Runner,
+    steps: Vec<Step>,
+    trigger: Trigger,
+    id: ScheduleId,
+    requested_by: Option<String>,
+) -> Result<Outcome, AppError> {
+    let run = chain::Run { steps, trigger, schedule_id: Some(id), requested_by };
+    let mut report = chain::run(runner, run).await?;
+    let entry =
+        report.log.pop().ok_or_else(|| AppError::Internal(format!("schedule {id}: a chain of no steps")))?;
+    Ok(Outcome { entry, failure: None })
+}
+
+fn steps_of(row: &ScheduleRow) -> Option<Vec<Step>> {
+    row.chain().map(|steps| steps.iter().map(|s| s.to_step(&row.host)).collect())
+}
+
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
 fn target_of(row: &ScheduleRow) -> Target {
+    if let Some(service) = &row.service {
+        return Target { host: row.host.clone(), kind: TargetKind::Service(service.clone()) };
+    }
     Target {
-        host: HostId::local(),
+        host: row.host.clone(),
         kind: TargetKind::Container(ContainerRef::Named {
             name: row.container_name.clone(),
             compose_project: row.compose_project.clone(),
@@ -493,6 +524,8 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_run: None,
         last_status: None,
         next_run: None,
+        service: None,
+        steps: None,
     };
     when_of(&probe)
 }
@@ -568,6 +601,9 @@ impl Handler<RunNow> for SchedulerActor {
         let runner = self.runner.clone();
         Box::pin(async move {
             let row = store::schedules::get(&store, ScheduleId(id)).await?;
+            if let Some(steps) = steps_of(&row) {
+                return run_chain(&runner, steps, Trigger::RunNow, ScheduleId(id), requested_by).await;
+            }
             let request = Request {
                 target: target_of(&row),
                 action: row.action,

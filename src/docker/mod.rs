@@ -17,13 +17,19 @@ mod endpoint;
 mod entry;
 mod filter;
 mod link;
+pub mod logs;
 mod own;
+mod registry;
 mod resolve;
 mod run;
+mod services;
+pub mod stacks;
 mod status;
 
 pub use endpoint::{DockerEndpoint, TlsFiles};
 pub use own::OwnContainer;
+pub use registry::Hosts;
+pub use services::{GetService, ListServices};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -31,10 +37,13 @@ use std::time::Duration;
 
 use actix::fut::{self, ActorFutureExt, LocalBoxActorFuture};
 use actix::prelude::*;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, watch, Semaphore};
 
-use crate::domain::{Action, Container, DockerHealth, HostId, RunResult, ScheduleId, Target, Trigger};
+use crate::domain::{
+    Action, Container, DockerHealth, HostId, HostState, RunResult, ScheduleId, Target, Trigger,
+};
+use crate::domain::{Readiness, Stack};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -89,6 +98,12 @@ pub struct DockerActor {
     sync_waiters: Vec<oneshot::Sender<()>>,
     /// True once the first connection attempt has ended, either way.
     settled: watch::Sender<bool>,
+    /// Where a Swarm service's replicas are remembered while it is scaled to 0.
+    store: Option<crate::store::Store>,
+    /// When the Engine last answered (a connection, an event, a resync).
+    last_seen: Option<DateTime<Utc>>,
+    /// The host was removed: the actor connects no more and ends once nobody holds its address.
+    retired: bool,
 }
 
 impl DockerActor {
@@ -123,7 +138,16 @@ impl DockerActor {
             retry: None,
             sync_waiters: Vec::new(),
             settled: watch::channel(false).0,
+            store: None,
+            last_seen: None,
+            retired: false,
         }
+    }
+
+    /// With a store to remember a Swarm service's replicas in while it is stopped.
+    pub fn with_store(mut self, store: crate::store::Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     fn client(&self) -> Option<&bollard::Docker> {
@@ -147,6 +171,23 @@ impl DockerActor {
                 engine_version: None,
                 error: Some(e.clone()),
             },
+        }
+    }
+
+    fn state(&self) -> HostState {
+        let health = self.health();
+        let swarm = match &self.link {
+            Link::Up(c) => c.swarm,
+            Link::Down(_) => None,
+        };
+        HostState {
+            status: health.status,
+            engine_version: health.engine_version,
+            api_version: health.api_version,
+            swarm,
+            containers: self.cache.entries().count(),
+            last_seen: self.last_seen,
+            error: health.error,
         }
     }
 
@@ -184,6 +225,10 @@ impl Actor for DockerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.retired {
+            // restarted by its Supervisor after `Retire`: stay idle until the last address is gone
+            return;
+        }
         ctx.run_interval(RESYNC_EVERY, |act, ctx| act.resync(ctx));
         self.connect(ctx);
     }
@@ -196,7 +241,7 @@ impl Supervised for DockerActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         log::warn!("Docker actor restarting; reconnecting");
         self.link = Link::Down("reconnecting after a restart of the Docker actor".into());
-        self.metrics.set_docker_up(false);
+        self.metrics.set_docker_up(&self.host, false);
         self.in_flight.clear();
         self.refreshing.clear();
         self.sync_waiters.clear();
@@ -246,6 +291,29 @@ impl Handler<GetContainer> for DockerActor {
     }
 }
 
+/// A container's output: the container (resolved as [`GetContainer`] does) and its log stream
+/// from the Engine, which lives beside the actor and ends when it is dropped.
+#[derive(Message)]
+#[rtype(result = "Result<(Container, logs::ContainerLogs), AppError>")]
+pub struct OpenLogs {
+    pub reference: String,
+    pub query: logs::LogQuery,
+}
+
+impl Handler<OpenLogs> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<(Container, logs::ContainerLogs), AppError>>;
+
+    fn handle(&mut self, m: OpenLogs, ctx: &mut Context<Self>) -> Self::Result {
+        let found = self.handle(GetContainer(m.reference), ctx);
+        Box::pin(found.map(move |found, act, _| {
+            let container = found?;
+            let client = act.client().ok_or_else(|| AppError::DockerUnreachable("not connected".into()))?;
+            let stream = logs::ContainerLogs::open(client, &container.id, &m.query, act.metrics.clone());
+            Ok((container, stream))
+        }))
+    }
+}
+
 /// Do `action` to `target` now. Never queued behind another action on the same container: that
 /// one is answered `Busy` at once.
 #[derive(Message)]
@@ -279,6 +347,36 @@ impl Handler<Health> for DockerActor {
     }
 }
 
+/// The live half of API.md's `Host`: the link, the Engine's versions, the Swarm role, the count.
+#[derive(Message)]
+#[rtype(result = "HostState")]
+pub struct HostStatus;
+
+impl Handler<HostStatus> for DockerActor {
+    type Result = ResponseActFuture<Self, HostState>;
+
+    fn handle(&mut self, _: HostStatus, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(|(), act, _| act.state()))
+    }
+}
+
+/// The host was removed: stop watching it. Later messages are answered "unreachable".
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+impl Handler<Retire> for DockerActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
+        log::info!("host {} removed: its Docker actor stops", self.host);
+        self.retired = true;
+        self.link = Link::Down(format!("the host {} was removed", self.host));
+        self.metrics.forget_host(&self.host);
+        ctx.stop();
+    }
+}
+
 /// How many actions are in flight (graceful shutdown waits for zero).
 #[derive(Message)]
 #[rtype(result = "usize")]
@@ -289,6 +387,84 @@ impl Handler<InFlight> for DockerActor {
 
     fn handle(&mut self, _: InFlight, _: &mut Context<Self>) -> usize {
         self.in_flight.len()
+    }
+}
+
+/// The host's compose stacks, from the cache (`stacks.rs`). 404 `host_not_found` for another host.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<Stack>, AppError>")]
+pub struct ListStacks(pub HostId);
+
+impl Handler<ListStacks> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<Vec<Stack>, AppError>>;
+
+    fn handle(&mut self, ListStacks(host): ListStacks, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(move |(), act, _| {
+            act.up_on(&host)?;
+            Ok(stacks::build(&act.host, act.cache.entries()))
+        }))
+    }
+}
+
+/// The containers that restart with one (`stacks::dependents`): its name and theirs, in the order
+/// they start again.
+#[derive(Message)]
+#[rtype(result = "Result<(String, Vec<String>), AppError>")]
+pub struct Dependents(pub HostId, pub String);
+
+impl Handler<Dependents> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<(String, Vec<String>), AppError>>;
+
+    fn handle(&mut self, Dependents(host, reference): Dependents, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(move |(), act, _| {
+            act.up_on(&host)?;
+            stacks::dependents(act.cache.entries(), &reference).ok_or_else(|| {
+                AppError::not_found(
+                    "container_not_found",
+                    format!("No container {:?}", crate::text::clip(&reference, 80)),
+                )
+            })
+        }))
+    }
+}
+
+/// What a step's wait looks at, from the cache.
+#[derive(Message)]
+#[rtype(result = "Result<Readiness, AppError>")]
+pub struct GetReadiness(pub HostId, pub String);
+
+impl Handler<GetReadiness> for DockerActor {
+    type Result = Result<Readiness, AppError>;
+
+    fn handle(&mut self, GetReadiness(host, reference): GetReadiness, _: &mut Context<Self>) -> Self::Result {
+        self.up_on(&host)?;
+        match resolve::by_ref(self.cache.entries(), &reference) {
+            resolve::Resolved::Found(e) => Ok(Readiness {
+                name: e.name.clone(),
+                state: e.state.clone(),
+                health: e.health.clone(),
+                exit_code: e.exit_code,
+            }),
+            resolve::Resolved::Missing(m) | resolve::Resolved::Ambiguous(m) => {
+                Err(AppError::not_found("container_not_found", m))
+            }
+        }
+    }
+}
+
+impl DockerActor {
+    /// Err unless `host` is this actor's and its Engine answers.
+    fn up_on(&self, host: &HostId) -> Result<(), AppError> {
+        if *host != self.host {
+            return Err(AppError::not_found(
+                "host_not_found",
+                format!("No host {:?}", crate::text::clip(host.as_str(), 80)),
+            ));
+        }
+        match &self.link {
+            Link::Down(e) => Err(AppError::DockerUnreachable(e.clone())),
+            Link::Up(_) => Ok(()),
+        }
     }
 }
 

@@ -5,10 +5,14 @@ mod action;
 mod container;
 mod ids;
 mod run;
+mod service;
+mod stack;
 mod target;
 
 pub use action::{Action, RunStatus, Trigger};
-pub use container::{Container, DockerHealth};
+pub use container::{Container, DockerHealth, HostState};
 pub use ids::{HostId, ScheduleId, UserId};
 pub use run::{RunFailure, RunResult};
+pub use service::{Service, STACK_LABEL};
+pub use stack::{ChainStep, Check, Condition, Dependency, Readiness, Stack, StackService, Step, Wait};
 pub use target::{ContainerRef, Target, TargetKind};

@@ -122,7 +122,20 @@ mod tests {
     fn open_creates_both_tables_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(
+            tables(&mut conn),
+            vec![
+                "api_tokens",
+                "audit",
+                "hosts",
+                "log_days",
+                "logs",
+                "schedules",
+                "service_replicas",
+                "sessions",
+                "users"
+            ]
+        );
 
         #[derive(QueryableByName)]
         struct Mode {
@@ -148,7 +161,20 @@ mod tests {
         conn.revert_all_migrations(MIGRATIONS).unwrap();
         assert!(tables(&mut conn).is_empty());
         conn.run_pending_migrations(MIGRATIONS).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(
+            tables(&mut conn),
+            vec![
+                "api_tokens",
+                "audit",
+                "hosts",
+                "log_days",
+                "logs",
+                "schedules",
+                "service_replicas",
+                "sessions",
+                "users"
+            ]
+        );
         checkpoint(&mut conn).unwrap();
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, HostId, RunStatus, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -32,6 +32,10 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    /// A Swarm service the schedule acts on (then `container_name` holds the same name).
+    pub service: Option<String>,
+    /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
+    pub steps: Option<String>,
 }
 
 /// A schedule about to be inserted (already validated).
@@ -52,6 +56,8 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub service: Option<String>,
+    pub steps: Option<String>,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -59,6 +65,7 @@ pub struct NewSchedule {
 #[derive(Clone, Debug, Default, AsChangeset)]
 #[diesel(table_name = schedules)]
 pub struct ScheduleChanges {
+    pub host: Option<HostId>,
     pub container_name: Option<String>,
     pub container_id: Option<Option<String>>,
     pub compose_project: Option<Option<String>>,
@@ -73,6 +80,8 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub service: Option<Option<String>>,
+    pub steps: Option<Option<String>>,
 }
 
 /// API.md's `Schedule`.
@@ -105,10 +114,16 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// The Swarm service it acts on; `null` for a container (then `container` is that service's name too).
+    pub service: Option<String>,
+    /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
+    /// first step's); `null` for a schedule of one target.
+    pub steps: Option<Vec<ChainStep>>,
 }
 
 impl From<ScheduleRow> for Schedule {
     fn from(r: ScheduleRow) -> Self {
+        let steps = r.chain();
         Schedule {
             id: r.id,
             host: r.host,
@@ -127,6 +142,8 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            service: r.service,
+            steps,
         }
     }
 }
@@ -150,6 +167,11 @@ pub(super) fn not_found(id: ScheduleId) -> AppError {
 
 // The queries, on the StoreActor's connection.
 impl ScheduleRow {
+    /// A chain's steps; `None` for one target (or text this code did not write).
+    pub fn chain(&self) -> Option<Vec<ChainStep>> {
+        self.steps.as_deref().and_then(|text| serde_json::from_str(text).ok())
+    }
+
     pub(super) fn all(c: &mut SqliteConnection) -> Result<Vec<ScheduleRow>, AppError> {
         Ok(schedules::table.order(schedules::id).select(ScheduleRow::as_select()).load(c)?)
     }
@@ -300,6 +322,8 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            service: None,
+            steps: None,
         }
     }
 

@@ -15,6 +15,7 @@ diesel::table! {
         requested_by -> Nullable<Text>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        run_id -> Nullable<Text>,
     }
 }
 
@@ -38,6 +39,8 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        service -> Nullable<Text>,
+        steps -> Nullable<Text>,
     }
 }
 
@@ -94,3 +97,38 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);
+
+diesel::table! {
+    hosts (id) {
+        id -> Integer,
+        name -> Text,
+        url -> Text,
+        tls_ca -> Nullable<Text>,
+        tls_cert -> Nullable<Text>,
+        tls_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_replicas (host, service) {
+        host -> Text,
+        service -> Text,
+        replicas -> BigInt,
+    }
+}
+
+diesel::table! {
+    log_days (day, host, schedule_id, container_name, action, trigger, status) {
+        day -> Text,
+        host -> Text,
+        schedule_id -> Integer,
+        container_name -> Text,
+        action -> Text,
+        trigger -> Text,
+        status -> Text,
+        runs -> BigInt,
+        last_at -> Timestamp,
+    }
+}

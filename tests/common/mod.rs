@@ -2,6 +2,8 @@
 //! real binary started on port 0 with a temporary data directory.
 #![allow(dead_code)]
 
+pub mod dockerd;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};

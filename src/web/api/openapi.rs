@@ -8,7 +8,10 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stats, tokens, users};
+use super::{
+    audit, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks, stats, tokens,
+    users,
+};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,6 +51,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        hosts::list,
+        hosts::get,
+        hosts::create,
+        hosts::patch,
+        hosts::delete,
+        services::list,
+        services::act,
+        container_logs::get,
+        stacks::list,
+        stacks::act,
+        stacks::dependents,
+        stacks::restart_with_dependents,
     )
 )]
 struct ApiDoc;

@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::schedule_steps::{self, StepBody};
 use super::LogResult;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
-use crate::docker::GetContainer;
+use crate::docker::{GetContainer, GetService};
 use crate::domain::Container;
-use crate::domain::{Action, HostId, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, ScheduleId};
 use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
@@ -32,13 +33,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `missing_field` error; unknown fields and `null` are refused.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(description = "On create, container, action and exactly one of cron or run_at are required; \
-                        PATCH takes any subset.")]
+#[schema(description = "On create, exactly one of container or service, action and exactly one of cron or \
+                        run_at are required; PATCH takes any subset.")]
 pub struct ScheduleBody {
     /// The container's name (or full ID, or a unique ID prefix); the schedule keeps its name.
     #[serde(default, deserialize_with = "not_null::container")]
     #[schema(nullable = false, max_length = 256)]
     pub container: Option<String>,
+    /// A Swarm service (name or ID) instead of a container: start, stop or restart only.
+    #[serde(default, deserialize_with = "not_null::service")]
+    #[schema(nullable = false, max_length = 256)]
+    pub service: Option<String>,
+    /// The host (by name) of the container or service; default `local`.
+    #[serde(default, deserialize_with = "not_null::host")]
+    #[schema(nullable = false, max_length = 63, example = "local")]
+    pub host: Option<String>,
     #[serde(default, deserialize_with = "not_null::action")]
     #[schema(value_type = Action)]
     pub action: Option<String>,
@@ -61,6 +70,68 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// Instead of `container`: a compose project, restarted, stopped or started in dependency order.
+    #[serde(default, deserialize_with = "not_null::stack")]
+    #[schema(nullable = false, max_length = 256)]
+    pub stack: Option<String>,
+    /// Instead of `container` and `action`: a chain of 1 to 20 steps, run in order under one
+    /// run_id; a failed step stops the chain.
+    #[serde(default, deserialize_with = "not_null::steps")]
+    #[schema(nullable = false)]
+    pub steps: Option<Vec<StepBody>>,
+}
+
+/// The target part of a body: one container (resolved later) and its action, or a chain.
+enum Aim {
+    Container(String, Action),
+    Service(String, Action),
+    Chain(Vec<ChainStep>),
+}
+
+fn conflicting() -> AppError {
+    AppError::invalid("conflicting_fields", Some("steps"), "Give one of container, stack and steps, not more")
+}
+
+/// `container` + `action`, `stack` + `action` (a chain of one stack step), or `steps`.
+async fn aim(
+    state: &AppState,
+    container: Option<String>,
+    action: Option<String>,
+    stack: Option<String>,
+    steps: Option<Vec<StepBody>>,
+) -> Result<Aim, AppError> {
+    let host = HostId::local();
+    match (container, stack, steps) {
+        (Some(name), None, None) => {
+            let name = required_text(Some(name), "container", MAX_NAME)?;
+            Ok(Aim::Container(name, required_text(action, "action", 40)?.parse::<Action>()?))
+        }
+        (None, Some(stack), None) => {
+            let step = StepBody { stack: Some(stack), action, ..Default::default() };
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, vec![step]).await?))
+        }
+        (None, None, Some(steps)) if action.is_none() => {
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?))
+        }
+        (None, None, Some(_)) => Err(AppError::invalid(
+            "conflicting_fields",
+            Some("action"),
+            "A chain's actions are in its steps: leave action out",
+        )),
+        (None, None, None) => Err(AppError::invalid(
+            "missing_field",
+            Some("container"),
+            "container is required (or stack, or steps for a chain)",
+        )),
+        _ => Err(conflicting()),
+    }
+}
+
+/// The columns of a chain: its steps, and its first step as the container and action.
+fn chain_columns(steps: &[ChainStep]) -> Result<(String, Action, String), AppError> {
+    let first = steps.first().ok_or_else(|| AppError::Internal("a chain of no steps".into()))?;
+    let name = first.container.clone().or_else(|| first.stack.clone()).unwrap_or_default();
+    Ok((name, first.action, schedule_steps::to_column(steps)?))
 }
 
 const MAX_NAME: usize = 256;
@@ -93,9 +164,71 @@ fn parse_run_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError
     Ok(at)
 }
 
-/// The container a schedule names; its compose labels let the schedule follow a re-created container.
-async fn resolve_container(state: &AppState, name: String) -> Result<Container, AppError> {
-    state.actors.docker.send(GetContainer(name)).await?
+/// What a schedule acts on, as its row keeps it.
+struct Found {
+    host: HostId,
+    name: String,
+    id: String,
+    compose_project: Option<String>,
+    compose_service: Option<String>,
+    service: Option<String>,
+}
+
+/// The container or service a schedule names on `host`; a container's compose labels let the
+/// schedule follow it when it is re-created.
+async fn resolve_target(
+    state: &AppState,
+    host: HostId,
+    container: Option<String>,
+    service: Option<String>,
+) -> Result<Found, AppError> {
+    let docker = state.actors.hosts.get(&host)?;
+    match (container, service) {
+        (Some(_), Some(_)) => Err(AppError::invalid(
+            "conflicting_fields",
+            Some("service"),
+            "Give either container or service, not both",
+        )),
+        (None, None) => {
+            Err(AppError::invalid("missing_field", Some("container"), "container is required (or service)"))
+        }
+        (Some(name), None) => {
+            let name = required_text(Some(name), "container", MAX_NAME)?;
+            let c: Container = docker.send(GetContainer(name)).await??;
+            Ok(Found {
+                host,
+                name: c.name,
+                id: c.id,
+                compose_project: c.compose_project,
+                compose_service: c.compose_service,
+                service: None,
+            })
+        }
+        (None, Some(name)) => {
+            let name = required_text(Some(name), "service", MAX_NAME)?;
+            let s = docker.send(GetService(name)).await??;
+            Ok(Found {
+                host,
+                name: s.name.clone(),
+                id: s.id,
+                compose_project: None,
+                compose_service: None,
+                service: Some(s.name),
+            })
+        }
+    }
+}
+
+/// A service schedule's action: pause and unpause mean nothing to a service.
+fn check_action(action: Action, service: bool) -> Result<Action, AppError> {
+    match service {
+        true => crate::web::api::services::service_action(action.as_str()),
+        false => Ok(action),
+    }
+}
+
+fn host_of(raw: Option<String>) -> Result<HostId, AppError> {
+    Ok(HostId(optional_text(raw, "host", 63)?.unwrap_or_else(|| HostId::LOCAL.to_string())))
 }
 
 #[utoipa::path(get, path = "/api/schedules", operation_id = "listSchedules", tag = "schedules",
@@ -126,9 +259,15 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
         (status = 201, description = "created", body = Schedule,
             headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
+            invalid_steps", body = ErrorBody),
+        (status = 404, description = "container_not_found: no container has that name; stack_not_found",
             body = ErrorBody),
-        (status = 404, description = "container_not_found: no container has that name", body = ErrorBody),
+        (status = 404, description = "container_not_found: no container has that name; service_not_found; \
+            host_not_found", body = ErrorBody),
+        (status = 409, description = "not_a_swarm_manager (a service on a host that is not a manager)",
+            body = ErrorBody),
+        (status = 502, description = "docker_error (listing the services)", body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),
     ))]
 pub(super) async fn create(
@@ -138,8 +277,17 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
-    let name = required_text(body.container, "container", MAX_NAME)?;
-    let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
+    let host = host_of(body.host)?;
+    let aim = match body.service {
+        Some(service) => {
+            if body.container.is_some() || body.stack.is_some() || body.steps.is_some() {
+                return Err(conflicting());
+            }
+            let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
+            Aim::Service(service, check_action(action, true)?)
+        }
+        None => aim(&state, body.container, body.action, body.stack, body.steps).await?,
+    };
     let timezone = match optional_text(body.timezone, "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
         None => state.config.timezone,
@@ -163,14 +311,28 @@ pub(super) async fn create(
         (None, Some(at)) => (None, Some(parse_run_at(&at, now)?)),
     };
     let description = optional_text(body.description, "description", MAX_DESCRIPTION)?;
-    let container = resolve_container(&state, name).await?;
+    let (container_name, container_id, compose_project, compose_service, action, steps, service) = match aim {
+        Aim::Container(name, action) => {
+            let c = resolve_target(&state, host.clone(), Some(name), None).await?;
+            (c.name, Some(c.id), c.compose_project, c.compose_service, action, None, None)
+        }
+        Aim::Service(name, action) => {
+            let s = resolve_target(&state, host.clone(), None, Some(name)).await?;
+            (s.name, Some(s.id), None, None, action, None, s.service)
+        }
+        Aim::Chain(steps) => {
+            let (name, action, column) = chain_columns(&steps)?;
+            (name, None, None, None, action, Some(column), None)
+        }
+    };
     let new = NewSchedule {
-        host: HostId::local(),
-        container_name: container.name,
-        container_id: Some(container.id),
-        compose_project: container.compose_project,
-        compose_service: container.compose_service,
+        host,
+        container_name,
+        container_id,
+        compose_project,
+        compose_service,
         action,
+        steps,
         cron_expression: cron,
         run_at: run_at.map(|t| t.naive_utc()),
         timezone: timezone.name().into(),
@@ -179,6 +341,7 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
+        service,
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
@@ -194,9 +357,15 @@ pub(super) async fn create(
     responses(
         (status = 200, description = "the schedule", body = Schedule),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
+            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
+            invalid_steps", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found or stack_not_found",
             body = ErrorBody),
-        (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found, service_not_found or \
+            host_not_found", body = ErrorBody),
+        (status = 409, description = "not_a_swarm_manager (a service on a host that is not a manager)",
+            body = ErrorBody),
+        (status = 502, description = "docker_error (listing the services)", body = ErrorBody),
         (status = 503, description = "docker_unreachable (a new container is looked up)", body = ErrorBody),
     ))]
 pub(super) async fn patch(
@@ -209,15 +378,55 @@ pub(super) async fn patch(
     let body = body.into_inner();
     let now = Utc::now();
     let mut changes = ScheduleChanges::default();
-    if let Some(name) = body.container {
-        let container = resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
-        changes.container_name = Some(container.name);
-        changes.container_id = Some(Some(container.id));
-        changes.compose_project = Some(container.compose_project);
-        changes.compose_service = Some(container.compose_service);
-    }
-    if let Some(action) = body.action {
-        changes.action = Some(action.parse::<Action>()?);
+    if body.stack.is_some() || body.steps.is_some() {
+        // a new chain replaces the target (and the action) as a whole
+        if body.container.is_some() || body.service.is_some() {
+            return Err(conflicting());
+        }
+        let Aim::Chain(steps) = aim(&state, None, body.action, body.stack, body.steps).await? else {
+            return Err(conflicting());
+        };
+        let (name, action, column) = chain_columns(&steps)?;
+        changes.container_name = Some(name);
+        changes.container_id = Some(None);
+        changes.compose_project = Some(None);
+        changes.compose_service = Some(None);
+        changes.action = Some(action);
+        changes.steps = Some(Some(column));
+        changes.service = Some(None);
+    } else {
+        let targets_changed = body.container.is_some() || body.service.is_some() || body.host.is_some();
+        if targets_changed || body.action.is_some() {
+            let current = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
+            let mut service = current.service.is_some();
+            if targets_changed {
+                let host = match body.host {
+                    Some(raw) => host_of(Some(raw))?,
+                    None => current.host.clone(),
+                };
+                // a new host alone re-resolves the schedule's container or service there
+                let (container, wanted_service) = match (body.container, body.service) {
+                    (None, None) if current.service.is_some() => (None, current.service.clone()),
+                    (None, None) => (Some(current.container_name.clone()), None),
+                    given => given,
+                };
+                let aim = resolve_target(&state, host, container, wanted_service).await?;
+                service = aim.service.is_some();
+                changes.host = Some(aim.host);
+                changes.container_name = Some(aim.name);
+                changes.container_id = Some(Some(aim.id));
+                changes.compose_project = Some(aim.compose_project);
+                changes.compose_service = Some(aim.compose_service);
+                changes.service = Some(aim.service);
+                // one target again: no chain any more
+                changes.steps = Some(None);
+            }
+            let action = match body.action {
+                Some(action) => action.parse::<Action>()?,
+                None => current.action,
+            };
+            changes.action = Some(check_action(action, service)?);
+        }
     }
     if let Some(tz) = body.timezone {
         changes.timezone = Some(parse_timezone(tz.trim())?.name().into());
@@ -272,8 +481,10 @@ pub(super) async fn delete(
     params(("id" = i32, Path, description = "schedule id")),
     responses(
         (status = 200, description = "the log entry (success, or skipped with the reason)", body = LogResult),
-        (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
-        (status = 409, description = "container_busy: another action on it is in flight", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found or service_not_found",
+            body = ErrorBody),
+        (status = 409, description = "container_busy: another action on it is in flight; swarm_task; \
+            not_a_swarm_manager", body = ErrorBody),
         (status = 502, description = "docker_error: the Engine refused (the failure is logged too)",
             body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),

@@ -22,6 +22,8 @@ pub struct LogsPage {
     timezone: String,
     container: String,
     schedule_id: String,
+    /// Only the steps of one run (a stack action, a chain).
+    run_id: String,
     limit: String,
     status_options: Vec<Choice>,
     action_options: Vec<Choice>,
@@ -42,6 +44,8 @@ struct LogView {
     time_title: String,
     container: String,
     container_href: String,
+    /// The container's output in the minutes around the action.
+    output_href: String,
     action: String,
     trigger: String,
     trigger_href: String,
@@ -50,6 +54,8 @@ struct LogView {
     failed: bool,
     message: String,
     duration: String,
+    /// The page of this entry's run with all its steps; empty for a single action.
+    run_href: String,
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -78,6 +84,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         ("action", text(&params.action)),
         ("trigger", text(&params.trigger)),
         ("limit", text(&params.limit)),
+        ("run_id", text(&params.run_id)),
     ];
     let link = |before: Option<i32>| {
         let before = before.map(|b| b.to_string()).unwrap_or_default();
@@ -92,6 +99,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         timezone: tz.name().to_string(),
         container: text(&params.container).to_string(),
         schedule_id: text(&params.schedule_id).to_string(),
+        run_id: text(&params.run_id).to_string(),
         limit: text(&params.limit).to_string(),
         status_options: Choice::list(
             &[
@@ -108,7 +116,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
             &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now")],
             text(&params.trigger),
         ),
-        filtered: filters[..5].iter().any(|(_, v)| !v.is_empty()),
+        filtered: filters[..5].iter().chain(&filters[6..]).any(|(_, v)| !v.is_empty()),
         entries: entries.into_iter().map(|e| log_view(e, tz)).collect(),
         first_page,
         newest_href: if first_page { String::new() } else { link(None) },
@@ -141,6 +149,7 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         time,
         time_title,
         container_href: format!("/logs?container={}", url_encode(&e.container)),
+        output_href: output_href(&e.container, e.timestamp),
         container: e.container,
         action: capitalize(e.action.as_str()),
         trigger: trigger.trim_end_matches([',', ' ']).to_string(),
@@ -150,7 +159,22 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         status_class,
         message: e.message,
         duration: duration_ms(e.duration_ms),
+        run_href: e.run_id.map(|r| format!("/logs?run_id={}", url_encode(&r))).unwrap_or_default(),
     }
+}
+
+/// How far around an action its "output" link reaches.
+const OUTPUT_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
+
+/// `/containers/{name}/logs` with the minutes around `at`: what did it print right before?
+fn output_href(container: &str, at: DateTime<Utc>) -> String {
+    let (since, until) =
+        (crate::time::rfc3339(&(at - OUTPUT_WINDOW)), crate::time::rfc3339(&(at + OUTPUT_WINDOW)));
+    format!(
+        "/containers/{}/logs{}",
+        url_encode(container),
+        query_string(&[("since", since.as_str()), ("until", until.as_str())])
+    )
 }
 
 #[cfg(test)]
@@ -173,6 +197,7 @@ mod tests {
             message: format!("Docker said {EVIL}"),
             duration_ms: 1234,
             requested_by: None,
+            run_id: None,
         }
     }
 
@@ -190,6 +215,11 @@ mod tests {
             "/logs?container=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"
         );
         assert_eq!(view.entries[1].duration, "1.2 s");
+        assert_eq!(
+            view.entries[0].output_href,
+            "/containers/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E/logs\
+             ?since=2026-07-05T02%3A58%3A12Z&until=2026-07-05T03%3A02%3A12Z"
+        );
 
         let hb = crate::web::pages::templates().unwrap();
         let html = hb.render("logs", &view).unwrap();
