@@ -18,6 +18,7 @@ use crate::docker::{Hosts, InFlight, OwnContainer};
 use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::outbound::Outbound;
 use crate::store::{self, db, Store};
 use crate::web::{self, AppState};
 
@@ -39,7 +40,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let bus = EventBus::default();
     let store = Store::start(db_path);
     match config.auth {
-        AuthMode::Password => store::users::ensure_first_admin(
+        AuthMode::Password | AuthMode::Oidc | AuthMode::Proxy => store::users::ensure_first_admin(
             &store,
             config.admin_password.clone(),
             &crate::auth::initial_password::path(&config.data_dir),
@@ -88,6 +89,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         password_changes: Arc::default(),
         passwords: Arc::default(),
         streams: Arc::default(),
+        sso: config
+            .oidc
+            .clone()
+            .map(|o| Arc::new(crate::auth::oidc::Provider::new(o, &config.group_roles, Outbound::new()))),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);

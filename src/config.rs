@@ -11,11 +11,19 @@ use chrono_tz::Tz;
 
 use crate::docker::{DockerEndpoint, TlsFiles};
 
+pub use self::sso::{ForwardAuth, GroupRoles, OidcConfig};
+
+mod sso;
+
 /// Whether the dashboard and API ask for a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMode {
     Password,
     None,
+    /// Sign-in through the OpenID provider only: the password form is off (`auth::oidc`).
+    Oidc,
+    /// A reverse proxy signs people in and says who they are in headers (`ForwardAuth`).
+    Proxy,
 }
 
 #[derive(Clone)]
@@ -59,6 +67,12 @@ pub struct Config {
     /// Identical failures of one schedule within this long after a notification are folded into
     /// one follow-up message with a count (`CHRONTAINER_NOTIFY_BATCH_SECONDS`).
     pub notify_batch: Duration,
+    /// `CHRONTAINER_OIDC_*`: sign-in through an OpenID provider, when an issuer is set.
+    pub oidc: Option<OidcConfig>,
+    /// Which groups (of the OpenID claim or the forward-auth header) make an admin or a viewer.
+    pub group_roles: GroupRoles,
+    /// `CHRONTAINER_TRUSTED_PROXIES` and the forward-auth header names.
+    pub forward_auth: ForwardAuth,
 }
 
 impl fmt::Debug for Config {
@@ -83,6 +97,9 @@ impl fmt::Debug for Config {
             .field("log_filter", &self.log_filter)
             .field("public_url", &self.public_url)
             .field("notify_batch", &self.notify_batch)
+            .field("oidc", &self.oidc)
+            .field("group_roles", &self.group_roles)
+            .field("forward_auth", &self.forward_auth)
             .finish()
     }
 }
@@ -161,9 +178,11 @@ impl Config {
         let auth = match get("CHRONTAINER_AUTH").as_deref().map(str::trim) {
             None | Some("password") => AuthMode::Password,
             Some("none") => AuthMode::None,
+            Some("oidc") => AuthMode::Oidc,
+            Some("proxy") => AuthMode::Proxy,
             Some(other) => {
                 return Err(ConfigError(format!(
-                    "CHRONTAINER_AUTH={other} is not allowed: use password (the default) or none"
+                    "CHRONTAINER_AUTH={other} is not allowed: use password (the default), oidc, proxy or none"
                 )))
             }
         };
@@ -185,6 +204,9 @@ impl Config {
         let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
         let public_url = public_url(get("CHRONTAINER_PUBLIC_URL"))?;
         let notify_batch = seconds(&get, "CHRONTAINER_NOTIFY_BATCH_SECONDS", 300, 1, 86400)?;
+        let oidc = sso::oidc(&get, &var, public_url.as_deref(), auth)?;
+        let group_roles = sso::group_roles(&get);
+        let forward_auth = sso::forward_auth(&get, auth)?;
 
         Ok(Config {
             listen,
@@ -206,6 +228,9 @@ impl Config {
             log_filter,
             public_url,
             notify_batch: Duration::from_secs(notify_batch),
+            oidc,
+            group_roles,
+            forward_auth,
         })
     }
 

@@ -74,6 +74,17 @@ mod tests {
     use super::*;
     use diesel::sql_types::{Integer, Text};
 
+    /// Reverts the newest migrations down to and including `version` (its date and number), so a
+    /// test of one migration does not depend on how many came after it.
+    fn revert_through(conn: &mut SqliteConnection, version: &str) {
+        loop {
+            let reverted = conn.revert_last_migration(MIGRATIONS).unwrap();
+            if reverted.to_string().replace('-', "").starts_with(&version.replace('-', "")) {
+                return;
+            }
+        }
+    }
+
     #[derive(QueryableByName)]
     struct Name {
         #[diesel(sql_type = Text)]
@@ -155,13 +166,6 @@ mod tests {
         checkpoint(&mut conn).unwrap();
     }
 
-    /// Reverts migrations until only the first `applied` are left, whatever came later.
-    fn revert_to(conn: &mut SqliteConnection, applied: usize) {
-        while conn.applied_migrations().unwrap().len() > applied {
-            conn.revert_last_migration(MIGRATIONS).unwrap();
-        }
-    }
-
     #[test]
     fn rows_written_before_the_host_migration_are_on_local_with_who_asked_kept() {
         #[derive(QueryableByName)]
@@ -175,8 +179,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000006, however many came after it
-        revert_to(&mut conn, 5);
+        revert_through(&mut conn, "2026-12-01-000006");
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -204,8 +207,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000007
-        revert_to(&mut conn, 6);
+        revert_through(&mut conn, "2026-12-01-000007");
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

@@ -89,6 +89,8 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        origin -> Text,
+        subject -> Nullable<Text>,
     }
 }
 

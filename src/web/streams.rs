@@ -25,6 +25,8 @@ pub const TOTAL: usize = 64;
 enum Holder {
     Token(i32),
     Session(i32),
+    /// A user named by a trusted proxy's forward-auth headers.
+    Forwarded(crate::domain::UserId),
     /// `CHRONTAINER_AUTH=none`: nobody to tell apart, so only the total counts.
     Open,
 }
@@ -54,6 +56,7 @@ impl Streams {
         let holder = match who.credential {
             Credential::Token { token_id, .. } => Holder::Token(token_id),
             Credential::Session { session_id, .. } => Holder::Session(session_id),
+            Credential::Forwarded { user_id, .. } => Holder::Forwarded(user_id),
             Credential::Open => Holder::Open,
         };
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
@@ -107,7 +110,7 @@ pub fn event_stream(events: impl Stream<Item = String> + 'static) -> HttpRespons
 
 /// The credentials a long-lived stream was opened with, to be looked up again on each tick.
 pub struct Recheck {
-    /// The credentials as shown and the role they had; `None` with authentication off.
+    /// The credentials as shown and the role they had; `None` with authentication off or forward auth.
     credential: Option<(Shown, Role)>,
     state: Arc<AppState>,
 }
@@ -115,7 +118,8 @@ pub struct Recheck {
 impl Recheck {
     pub fn new(req: &HttpRequest, who: &Identity, state: Arc<AppState>) -> Result<Recheck, AppError> {
         let credential = match who.credential {
-            Credential::Open => None,
+            // behind forward auth the proxy checks each request, this one included
+            Credential::Open | Credential::Forwarded { .. } => None,
             _ => Some((identity::shown(req)?.ok_or(AppError::Unauthorized)?, who.role)),
         };
         Ok(Recheck { credential, state })

@@ -14,6 +14,7 @@ mod hosts;
 mod login;
 mod logs;
 mod notifications;
+mod oidc;
 mod settings;
 mod sparkline;
 mod stats;
