@@ -14,6 +14,7 @@ pub mod events;
 pub mod import;
 pub mod labels;
 pub mod metrics;
+pub mod notify;
 pub mod outbound;
 pub mod store;
 pub mod text;

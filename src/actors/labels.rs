@@ -1,9 +1,12 @@
-//! LabelActor: keeps one schedule row (`origin = label`) per job that a host's containers define
-//! with `chrontainer.*` labels (the grammar is `crate::labels`).
+//! LabelActor: keeps one schedule row (`origin = label`) per job that the containers of every host
+//! define with `chrontainer.*` labels (the grammar is `crate::labels`). A label schedule belongs to
+//! the host whose container carries the labels.
 //!
-//! It reads the containers the DockerActor publishes on the live bus (created, started, changed,
-//! removed) and the whole list at start-up, and changes rows only through the SchedulerActor, so
-//! timers follow at once. One event is handled at a time (`ctx.wait`), so two events for one
+//! It reads the containers each host's DockerActor publishes on the live bus (created, started,
+//! changed, removed; a host that connects, at start-up or added later, publishes all of its own)
+//! and every host's list at start-up (`Hosts::list_all`, so a host that does not answer delays no
+//! other), and changes rows only through the SchedulerActor, so timers follow at once. A host that
+//! cannot be reached is logged once, and its label schedules are kept until it answers again. One event is handled at a time (`ctx.wait`), so two events for one
 //! container cannot create its job twice.
 //!
 //! A job is known by its identity on the host (`compose:<project>/<service>` for a compose service,
@@ -24,8 +27,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::runner::Runner;
 use super::scheduler::{Create, Delete, SchedulerActor, Update};
-use crate::docker::{DockerActor, ListContainers};
-use crate::domain::{Action, Container, HostId, Origin, RunResult, RunStatus, ScheduleId, Trigger};
+use crate::docker::Hosts;
+use crate::domain::{Action, Container, HostId, RunResult, RunStatus, ScheduleId, ScheduleOrigin, Trigger};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::labels::{self, quote, JobSpec, LabelError, Labels};
@@ -76,10 +79,12 @@ pub fn stored_spec(row: &ScheduleRow) -> Result<JobSpec, AppError> {
         .map_err(|e| AppError::Internal(format!("schedule {}: its label values cannot be read: {e}", row.id)))
 }
 
+/// A container on a host: its ID there (or an identity, for `missing`).
+type OnHost = (HostId, String);
+
 /// What the actor needs to act, cloned into each piece of work.
 #[derive(Clone)]
 struct Hands {
-    host: HostId,
     store: Store,
     scheduler: Addr<SchedulerActor>,
     runner: Runner,
@@ -90,6 +95,7 @@ impl Hands {
     /// One entry in the activity log, through the Runner like every result.
     async fn log(
         &self,
+        host: &HostId,
         schedule_id: Option<ScheduleId>,
         container: &str,
         action: Action,
@@ -97,7 +103,7 @@ impl Hands {
         message: String,
     ) {
         let result = RunResult {
-            host: self.host.clone(),
+            host: host.clone(),
             schedule_id,
             container_name: container.to_string(),
             container_id: None,
@@ -124,7 +130,7 @@ impl Hands {
             .unwrap_or(Action::Restart);
         let message = format!("label {} on container {} refused: {}", e.label, c.name, e.problem);
         log::warn!("{message}");
-        self.log(None, &c.name, action, RunStatus::Error, message).await;
+        self.log(&c.host, None, &c.name, action, RunStatus::Error, message).await;
     }
 
     /// Brings the rows of `c`'s jobs in step with its labels; answers the problems it logged.
@@ -139,7 +145,7 @@ impl Hands {
             self.log_refused(&c, e).await;
             logged.push(e.clone());
         }
-        let rows = match store::schedules::from_labels(&self.store, self.host.clone()).await {
+        let rows = match store::schedules::from_labels(&self.store, c.host.clone()).await {
             Ok(rows) => rows,
             Err(e) => {
                 log::warn!("labels: cannot read the label schedules: {e}");
@@ -184,7 +190,7 @@ impl Hands {
         let follow = follow_spec(spec, self.default_tz);
         let now = Utc::now().naive_utc();
         let new = NewSchedule {
-            host: self.host.clone(),
+            host: c.host.clone(),
             container_name: c.name.clone(),
             container_id: Some(c.id.clone()),
             compose_project: c.compose_project.clone(),
@@ -198,10 +204,14 @@ impl Hands {
             created_at: now,
             updated_at: now,
             next_run: None,
-            origin: Origin::Label,
+            origin: ScheduleOrigin::Label,
             label_key: Some(key),
             label_hash: Some(hash_of(&spec_json)),
             label_spec: Some(spec_json),
+            // `chrontainer.notify=false` is asked of the container when a result is notified
+            // (`labels::notify_allowed`), for every schedule alike
+            notify: true,
+            service: None,
             steps: None,
         };
         let schedule = self.scheduler.send(Create(new)).await??;
@@ -243,25 +253,27 @@ impl Hands {
         }
         let message = format!("label schedule #{} removed: {why}", row.id);
         log::info!("{message}");
-        self.log(Some(row.id), &row.container_name, row.action, RunStatus::Success, message).await;
+        self.log(&row.host, Some(row.id), &row.container_name, row.action, RunStatus::Success, message).await;
     }
 }
 
-/// The actor of one host.
+/// The one actor for every host.
 pub struct LabelActor {
     hands: Hands,
-    docker: Addr<DockerActor>,
+    hosts: Hosts,
     bus: EventBus,
     /// How long a job outlives its container (a re-created container comes back within it).
     grace: Duration,
-    /// Problems already logged, by container ID (until it is removed).
-    reported: HashMap<String, HashSet<LabelError>>,
-    /// The problems of each container's labels now, by container ID, for the dashboard.
-    problems: HashMap<String, Vec<String>>,
+    /// Problems already logged, by container (until it is removed).
+    reported: HashMap<OnHost, HashSet<LabelError>>,
+    /// The problems of each container's labels now, for the dashboard.
+    problems: HashMap<OnHost, Vec<String>>,
     /// Identities with label rows and no container, and since when.
-    missing: HashMap<String, Instant>,
-    /// The identity of each container seen, by ID, to know which went when one is removed.
-    identities: HashMap<String, String>,
+    missing: HashMap<OnHost, Instant>,
+    /// The identity of each container seen, to know which went when one is removed.
+    identities: HashMap<OnHost, String>,
+    /// Hosts whose containers could not be read at the last look (logged once, until they answer).
+    blind: HashSet<HostId>,
     subscribed: bool,
 }
 
@@ -276,39 +288,39 @@ pub struct Settings {
 
 impl LabelActor {
     pub fn new(
-        host: HostId,
         store: Store,
-        docker: Addr<DockerActor>,
+        hosts: Hosts,
         scheduler: Addr<SchedulerActor>,
         runner: Runner,
         bus: EventBus,
         Settings { default_tz, grace }: Settings,
     ) -> Self {
         LabelActor {
-            hands: Hands { host, store, scheduler, runner, default_tz },
-            docker,
+            hands: Hands { store, scheduler, runner, default_tz },
+            hosts,
             bus,
             grace,
             reported: HashMap::new(),
             problems: HashMap::new(),
             missing: HashMap::new(),
             identities: HashMap::new(),
+            blind: HashSet::new(),
             subscribed: false,
         }
     }
 
-    /// Forwards the host's container events from the bus into the mailbox.
+    /// Forwards every host's container events from the bus into the mailbox.
     fn subscribe(&mut self, ctx: &mut Context<Self>) {
         if std::mem::replace(&mut self.subscribed, true) {
             return;
         }
         let mut rx = self.bus.subscribe();
-        let (addr, host) = (ctx.address(), self.hands.host.clone());
+        let addr = ctx.address();
         actix_rt::spawn(async move {
             loop {
                 match rx.recv().await {
-                    Ok(Event::Container(c)) if c.host == host => addr.do_send(Seen(c)),
-                    Ok(Event::ContainerRemoved { host: h, id, .. }) if h == host => addr.do_send(Gone(id)),
+                    Ok(Event::Container(c)) => addr.do_send(Seen(c)),
+                    Ok(Event::ContainerRemoved { host, id, .. }) => addr.do_send(Gone(host, id)),
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => addr.do_send(Resync),
                     Err(RecvError::Closed) => break,
@@ -321,65 +333,97 @@ impl LabelActor {
         let parsed = labels::parse(c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let shown: Vec<String> =
             parsed.errors.iter().map(|e| format!("{}: {}", e.label, e.problem)).collect();
+        let at: OnHost = (c.host.clone(), c.id.clone());
         if shown.is_empty() {
-            self.problems.remove(&c.id);
+            self.problems.remove(&at);
         } else {
-            self.problems.insert(c.id.clone(), shown);
+            self.problems.insert(at.clone(), shown);
         }
-        self.missing.remove(&identity(&c));
-        self.identities.insert(c.id.clone(), identity(&c));
-        let reported = self.reported.get(&c.id).cloned().unwrap_or_default();
-        let id = c.id.clone();
+        self.missing.remove(&(c.host.clone(), identity(&c)));
+        self.identities.insert(at.clone(), identity(&c));
+        let reported = self.reported.get(&at).cloned().unwrap_or_default();
         let hands = self.hands.clone();
         ctx.wait(async move { hands.reconcile(c, parsed, reported).await }.into_actor(self).map(
             move |logged, act, _| {
                 if !logged.is_empty() {
-                    act.reported.entry(id).or_default().extend(logged);
+                    act.reported.entry(at).or_default().extend(logged);
                 }
             },
         ));
     }
 
+    /// Whether `host`'s containers could be read: an outage is logged once, and so is the return.
+    fn readable(&mut self, host: &HostId, listed: &Result<Vec<Container>, AppError>) -> bool {
+        match listed {
+            Ok(_) => {
+                if self.blind.remove(host) {
+                    log::info!(
+                        "labels: host {host} answers again; its label schedules follow its containers"
+                    );
+                }
+                true
+            }
+            Err(e) => {
+                if self.blind.insert(host.clone()) {
+                    log::warn!(
+                        "labels: the containers of host {host} cannot be read ({e}); its label schedules \
+                         are kept until it answers"
+                    );
+                }
+                false
+            }
+        }
+    }
+
     /// Removes the rows whose container has been gone for the grace; comes back for the others.
+    /// A host that cannot be read keeps its rows: it has not removed anything.
     fn sweep(&mut self, ctx: &mut Context<Self>) {
-        let (docker, hands) = (self.docker.clone(), self.hands.clone());
+        let (hosts, store) = (self.hosts.clone(), self.hands.store.clone());
         let look = async move {
-            let containers = docker.send(ListContainers).await??;
-            let rows = store::schedules::from_labels(&hands.store, hands.host.clone()).await?;
-            Ok::<_, AppError>((containers, rows))
+            let mut found = Vec::new();
+            for (host, listed) in hosts.list_all().await {
+                let rows = match &listed {
+                    Ok(_) => store::schedules::from_labels(&store, host.clone()).await,
+                    Err(_) => Ok(Vec::new()),
+                };
+                found.push((host, listed, rows));
+            }
+            found
         };
         ctx.wait(look.into_actor(self).then(|found, act, ctx| {
             let mut doomed = Vec::new();
-            match found {
-                // never while blind: a Docker that cannot be reached has not removed anything
-                Err(e) => log::debug!("labels: no sweep now: {e}"),
-                Ok((containers, rows)) => {
-                    let present: HashSet<String> = containers.iter().map(identity).collect();
-                    let now = Instant::now();
-                    act.missing.retain(|base, _| !present.contains(base));
-                    let mut again = None;
-                    for row in rows {
-                        let Some((base, _)) = row.label_key.as_deref().and_then(split_key) else { continue };
-                        if present.contains(base) {
-                            continue;
-                        }
-                        let since = *act.missing.entry(base.to_string()).or_insert(now);
-                        match act.grace.checked_sub(now - since) {
-                            Some(left) if !left.is_zero() => {
-                                again = Some(again.map_or(left, |a: Duration| a.min(left)))
-                            }
-                            _ => doomed.push(row),
-                        }
+            let mut again = None;
+            let now = Instant::now();
+            for (host, listed, rows) in found {
+                if !act.readable(&host, &listed) {
+                    continue;
+                }
+                let (Ok(containers), Ok(rows)) = (listed, rows.map_err(|e| log::warn!("labels: {e}"))) else {
+                    continue;
+                };
+                let present: HashSet<String> = containers.iter().map(identity).collect();
+                act.missing.retain(|(h, base), _| *h != host || !present.contains(base));
+                for row in rows {
+                    let Some((base, _)) = row.label_key.as_deref().and_then(split_key) else { continue };
+                    if present.contains(base) {
+                        continue;
                     }
-                    if let Some(left) = again {
-                        ctx.run_later(left + SWEEP_SLACK, |act, ctx| act.sweep(ctx));
+                    let since = *act.missing.entry((host.clone(), base.to_string())).or_insert(now);
+                    match act.grace.checked_sub(now - since) {
+                        Some(left) if !left.is_zero() => {
+                            again = Some(again.map_or(left, |a: Duration| a.min(left)))
+                        }
+                        _ => doomed.push(row),
                     }
                 }
+            }
+            if let Some(left) = again {
+                ctx.run_later(left + SWEEP_SLACK, |act, ctx| act.sweep(ctx));
             }
             let hands = act.hands.clone();
             async move {
                 for row in doomed {
-                    let why = format!("its container {} is gone", row.container_name);
+                    let why = format!("its container {} is gone from host {}", row.container_name, row.host);
                     hands.remove(&row, why).await;
                 }
             }
@@ -417,19 +461,20 @@ impl Handler<Seen> for LabelActor {
     }
 }
 
-/// A container was removed: its jobs go after the grace unless it comes back.
+/// A container was removed from a host: its jobs go after the grace unless it comes back.
 #[derive(Message)]
 #[rtype(result = "()")]
-struct Gone(String);
+struct Gone(HostId, String);
 
 impl Handler<Gone> for LabelActor {
     type Result = ();
 
-    fn handle(&mut self, Gone(id): Gone, ctx: &mut Context<Self>) {
-        self.reported.remove(&id);
-        self.problems.remove(&id);
-        if let Some(base) = self.identities.remove(&id) {
-            self.missing.entry(base).or_insert_with(Instant::now);
+    fn handle(&mut self, Gone(host, id): Gone, ctx: &mut Context<Self>) {
+        let at = (host, id);
+        self.reported.remove(&at);
+        self.problems.remove(&at);
+        if let Some(base) = self.identities.remove(&at) {
+            self.missing.entry((at.0, base)).or_insert_with(Instant::now);
         }
         ctx.run_later(self.grace + SWEEP_SLACK, |act, ctx| act.sweep(ctx));
     }
@@ -444,29 +489,24 @@ impl Handler<Resync> for LabelActor {
     type Result = ();
 
     fn handle(&mut self, _: Resync, ctx: &mut Context<Self>) {
-        let docker = self.docker.clone();
-        ctx.wait(async move { docker.send(ListContainers).await }.into_actor(self).map(
-            |listed, act, ctx| {
-                match listed {
-                    Ok(Ok(containers)) => {
-                        for c in containers {
-                            act.seen(c, ctx);
-                        }
+        let hosts = self.hosts.clone();
+        ctx.wait(async move { hosts.list_all().await }.into_actor(self).map(|listed, act, ctx| {
+            for (host, containers) in listed {
+                if act.readable(&host, &containers) {
+                    for c in containers.into_iter().flatten() {
+                        act.seen(c, ctx);
                     }
-                    Ok(Err(e)) => {
-                        log::info!("labels: containers not read yet ({e}); they are read when Docker answers")
-                    }
-                    Err(e) => log::warn!("labels: {e}"),
                 }
-                act.sweep(ctx);
-            },
-        ));
+            }
+            act.sweep(ctx);
+        }));
     }
 }
 
-/// The refused labels of each container now, by container ID (the dashboard's rows show them).
+/// The refused labels of each container now, by host and container ID (the dashboard's rows show
+/// them).
 #[derive(Message)]
-#[rtype(result = "HashMap<String, Vec<String>>")]
+#[rtype(result = "HashMap<(HostId, String), Vec<String>>")]
 pub struct Problems;
 
 impl Handler<Problems> for LabelActor {

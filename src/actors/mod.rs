@@ -4,20 +4,25 @@
 pub mod chain;
 pub mod labels;
 pub mod log_actor;
+pub mod notify;
 pub mod runner;
 pub mod scheduler;
 
 use actix::Addr;
 
-use crate::docker::DockerActor;
+use crate::docker::{DockerActor, Hosts};
 
 /// Addresses of the running actors; cheap to clone into handlers.
 #[derive(Clone)]
 pub struct Actors {
     pub store: crate::store::Store,
+    /// The `local` host's DockerActor (also in `hosts`); code that takes `?host=` uses `hosts`.
     pub docker: Addr<DockerActor>,
+    /// Every host's DockerActor, by name.
+    pub hosts: Hosts,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
-    /// The local host's label reader.
+    pub notify: Addr<notify::NotifyActor>,
+    /// The label reader of every host.
     pub labels: Addr<labels::LabelActor>,
 }

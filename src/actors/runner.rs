@@ -6,7 +6,7 @@
 use actix::Addr;
 
 use super::log_actor::{LogActor, Record};
-use crate::docker::{Dependents, DockerActor, GetReadiness, ListStacks, RunAction};
+use crate::docker::{Dependents, GetReadiness, Hosts, ListStacks, RunAction};
 use crate::domain::{Action, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger};
 use crate::error::AppError;
 use crate::store::{LogEntry, NewLog};
@@ -41,6 +41,9 @@ impl Outcome {
             Some(RunFailure::OwnContainer) => Err(AppError::OwnContainer(message)),
             Some(RunFailure::Docker) => Err(AppError::Docker(message)),
             Some(RunFailure::Unreachable) => Err(AppError::DockerUnreachable(message)),
+            Some(RunFailure::SwarmTask) => Err(AppError::conflict("swarm_task", message)),
+            Some(RunFailure::NotAManager) => Err(AppError::conflict("not_a_swarm_manager", message)),
+            Some(RunFailure::ServiceNotFound) => Err(AppError::not_found("service_not_found", message)),
         }
     }
 }
@@ -48,13 +51,13 @@ impl Outcome {
 /// Cheap to clone into handlers and actors.
 #[derive(Clone)]
 pub struct Runner {
-    docker: Addr<DockerActor>,
+    hosts: Hosts,
     log: Addr<LogActor>,
 }
 
 impl Runner {
-    pub fn new(docker: Addr<DockerActor>, log: Addr<LogActor>) -> Runner {
-        Runner { docker, log }
+    pub fn new(hosts: Hosts, log: Addr<LogActor>) -> Runner {
+        Runner { hosts, log }
     }
 
     /// Acts and records, whatever happened.
@@ -68,7 +71,8 @@ impl Runner {
     /// scheduler notes a late run); it must then `record` it.
     pub async fn act(&self, request: Request) -> Result<RunResult, AppError> {
         let Request { target, action, trigger, schedule_id, .. } = request;
-        Ok(self.docker.send(RunAction { target, action, trigger, schedule_id }).await?)
+        let docker = self.hosts.get(&target.host)?;
+        Ok(docker.send(RunAction { target, action, trigger, schedule_id }).await?)
     }
 
     /// Records a result: one log row and, for a schedule, its last run, in one transaction; then
@@ -92,7 +96,7 @@ impl Runner {
 
     /// A host's compose stacks, for the chains that act on them.
     pub async fn stacks(&self, host: &HostId) -> Result<Vec<Stack>, AppError> {
-        self.docker.send(ListStacks(host.clone())).await?
+        self.hosts.get(host)?.send(ListStacks(host.clone())).await?
     }
 
     /// One of a host's compose stacks (404 `stack_not_found`).
@@ -106,11 +110,11 @@ impl Runner {
         host: &HostId,
         reference: &str,
     ) -> Result<(String, Vec<String>), AppError> {
-        self.docker.send(Dependents(host.clone(), reference.to_string())).await?
+        self.hosts.get(host)?.send(Dependents(host.clone(), reference.to_string())).await?
     }
 
     /// What a step's wait looks at now.
     pub async fn readiness(&self, host: &HostId, reference: &str) -> Result<Readiness, AppError> {
-        self.docker.send(GetReadiness(host.clone(), reference.to_string())).await?
+        self.hosts.get(host)?.send(GetReadiness(host.clone(), reference.to_string())).await?
     }
 }

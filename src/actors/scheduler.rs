@@ -17,7 +17,7 @@ use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
-    Action, ContainerRef, HostId, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
+    Action, ContainerRef, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
 };
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -356,8 +356,11 @@ fn steps_of(row: &ScheduleRow) -> Option<Vec<Step>> {
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
 fn target_of(row: &ScheduleRow) -> Target {
+    if let Some(service) = &row.service {
+        return Target { host: row.host.clone(), kind: TargetKind::Service(service.clone()) };
+    }
     Target {
-        host: HostId::local(),
+        host: row.host.clone(),
         kind: TargetKind::Container(ContainerRef::Named {
             name: row.container_name.clone(),
             compose_project: row.compose_project.clone(),

@@ -350,6 +350,7 @@ mod tests {
             exit_code: 0,
             labels: Default::default(),
             links: Box::new(Links::read(Some(depends_on), Some(network))),
+            swarm_service: None,
         }
     }
 

@@ -25,7 +25,7 @@ use crate::error::AppError;
 )]
 #[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
-pub enum Origin {
+pub enum ScheduleOrigin {
     /// Made in the dashboard or through the API.
     #[default]
     Ui,
@@ -33,22 +33,22 @@ pub enum Origin {
     Label,
 }
 
-impl Origin {
+impl ScheduleOrigin {
     pub fn as_str(self) -> &'static str {
         match self {
-            Origin::Ui => "ui",
-            Origin::Label => "label",
+            ScheduleOrigin::Ui => "ui",
+            ScheduleOrigin::Label => "label",
         }
     }
 }
 
-impl FromStr for Origin {
+impl FromStr for ScheduleOrigin {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
         match s {
-            "ui" => Ok(Origin::Ui),
-            "label" => Ok(Origin::Label),
+            "ui" => Ok(ScheduleOrigin::Ui),
+            "label" => Ok(ScheduleOrigin::Label),
             other => Err(AppError::Internal(format!(
                 "origin {:?} is not ui or label",
                 crate::text::clip(other, 20)

@@ -8,21 +8,19 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::transfer::{self, HostEntry, Mode, Report, Step};
+use super::transfer::{self, Mode, Report, Step};
 use crate::config::Config;
 use crate::domain::HostId;
 use crate::error::AppError;
 use crate::store::{self, db, Store};
 
-fn hosts(config: &Config) -> Vec<HostEntry> {
-    vec![HostEntry { name: HostId::LOCAL.into(), url: config.docker.url.clone() }]
-}
-
 /// Writes the backup document of the database in `config.data_dir` to `out`.
 pub async fn export(config: &Config, out: &mut impl Write) -> Result<(), String> {
     let store = open(config)?;
     let rows = store::schedules::list(&store).await.map_err(|e| e.cause())?;
-    let doc = transfer::export(&rows, hosts(config), Utc::now());
+    let hosts = store::hosts::list(&store).await.map_err(|e| e.cause())?;
+    let channels = store::channels::list(&store).await.map_err(|e| e.cause())?;
+    let doc = transfer::export(&rows, &hosts, &channels, false, Utc::now());
     let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
     writeln!(out, "{text}").map_err(|e| e.to_string())
 }
@@ -36,7 +34,12 @@ pub async fn import(config: &Config, path: &Path, dry_run: bool, mode: Mode) -> 
     let doc = transfer::read(value).map_err(|e| e.to_string())?;
     let store = open(config)?;
     let rows = store::schedules::list(&store).await.map_err(|e| e.cause())?;
-    let (steps, mut report) = transfer::plan(&doc, &rows, &[HostId::local()], mode, Utc::now());
+    let mut hosts: Vec<HostId> =
+        store::hosts::list(&store).await.map_err(|e| e.cause())?.into_iter().map(|h| h.name).collect();
+    if !hosts.contains(&HostId::local()) {
+        hosts.push(HostId::local());
+    }
+    let (steps, mut report) = transfer::plan(&doc, &rows, &hosts, mode, Utc::now());
     report.dry_run = dry_run;
     if dry_run {
         return Ok(report);

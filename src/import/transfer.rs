@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::cron::{parse_timezone, CronExpr};
-use crate::domain::{Action, ChainStep, HostId, Origin, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, ScheduleId, ScheduleOrigin};
 use crate::error::AppError;
+use crate::store::channels::ChannelRow;
+use crate::store::hosts::HostRow;
 use crate::store::{NewSchedule, ScheduleChanges, ScheduleRow};
 use crate::time::{rfc3339, to_utc};
 
@@ -44,18 +46,41 @@ pub struct Document {
     pub hosts: Vec<HostEntry>,
     #[serde(default)]
     pub schedules: Vec<ScheduleEntry>,
-    /// Notification channels (name and events; their URLs only with `?secrets=true`).
+    /// Notification channels (name and events; their URLs only with `?secrets=true`). Written
+    /// for the record: an import does not create channels yet.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub channels: Vec<serde_json::Value>,
+    pub channels: Vec<ChannelEntry>,
 }
 
+/// A Docker host by name and URL; its TLS files only in a backup with secrets. An import does not
+/// add hosts (they are added on the hosts page, where their connection is checked): a schedule
+/// on a host that is not here is skipped with that reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostEntry {
     pub name: String,
     #[schema(example = "unix:///var/run/docker.sock")]
     pub url: String,
+    /// PEM texts, only with `?secrets=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<String>,
+}
+
+/// A notification channel: its URL (which holds its secrets) only with `?secrets=true`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelEntry {
+    pub name: String,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// One schedule, by host and container name.
@@ -84,10 +109,16 @@ pub struct ScheduleEntry {
     pub description: Option<String>,
     /// `label` rows are skipped on import: they come back with their containers' labels.
     #[serde(default)]
-    pub origin: Origin,
-    /// A chain's steps (API.md `steps`); `null` for one target.
+    pub origin: ScheduleOrigin,
+    /// A chain's steps (API.md `steps`, a stack's too); `null` for one target.
     #[serde(default)]
     pub steps: Option<Vec<ChainStep>>,
+    /// A Swarm service target (then `container` is the same name).
+    #[serde(default)]
+    pub service: Option<String>,
+    /// `false`: its runs are never notified.
+    #[serde(default = "yes")]
+    pub notify: bool,
 }
 
 fn local() -> HostId {
@@ -162,15 +193,40 @@ impl Report {
     }
 }
 
-/// The document of every schedule in `rows`, on `hosts` (name and URL).
-pub fn export(rows: &[ScheduleRow], hosts: Vec<HostEntry>, now: DateTime<Utc>) -> Document {
+/// The document of every schedule in `rows`, with `hosts` and `channels` (their secrets only
+/// when `secrets`).
+pub fn export(
+    rows: &[ScheduleRow],
+    hosts: &[HostRow],
+    channels: &[ChannelRow],
+    secrets: bool,
+    now: DateTime<Utc>,
+) -> Document {
+    let secret = |text: &Option<String>| text.clone().filter(|_| secrets);
     Document {
         format: FORMAT.into(),
         version: VERSION,
         exported_at: Some(rfc3339(&now)),
-        hosts,
+        hosts: hosts
+            .iter()
+            .map(|h| HostEntry {
+                name: h.name.to_string(),
+                url: h.url.clone(),
+                tls_ca: secret(&h.tls_ca),
+                tls_cert: secret(&h.tls_cert),
+                tls_key: secret(&h.tls_key),
+            })
+            .collect(),
         schedules: rows.iter().map(entry_of).collect(),
-        channels: Vec::new(),
+        channels: channels
+            .iter()
+            .map(|c| ChannelEntry {
+                name: c.name.clone(),
+                events: c.events(),
+                enabled: c.enabled,
+                url: secrets.then(|| c.url.clone()),
+            })
+            .collect(),
     }
 }
 
@@ -188,6 +244,8 @@ fn entry_of(r: &ScheduleRow) -> ScheduleEntry {
         description: r.description.clone(),
         origin: r.origin,
         steps: r.chain(),
+        service: r.service.clone(),
+        notify: r.notify,
     }
 }
 
@@ -225,6 +283,7 @@ fn same(r: &ScheduleRow, new: &NewSchedule) -> bool {
         && r.cron_expression == new.cron_expression
         && r.run_at == new.run_at
         && r.steps == new.steps
+        && r.service == new.service
 }
 
 /// What importing `doc` into `existing` does. `hosts` are the hosts there are here.
@@ -248,7 +307,7 @@ pub fn plan(
             run_at: entry.run_at.as_deref().map(|c| crate::text::clip(c, 40)),
         };
         let skip = |reason: &str| Skipped { item: item.clone(), reason: reason.to_string() };
-        if entry.origin == Origin::Label {
+        if entry.origin == ScheduleOrigin::Label {
             report.skipped.push(skip(
                 "it comes from container labels: it comes back with its container's chrontainer.* labels",
             ));
@@ -277,7 +336,7 @@ pub fn plan(
             continue;
         }
         seen.push(new.clone());
-        match existing.iter().find(|r| r.origin == Origin::Ui && same(r, &new)) {
+        match existing.iter().find(|r| r.origin == ScheduleOrigin::Ui && same(r, &new)) {
             Some(row) => {
                 matched.insert(row.id);
                 match changes_to(row, &new) {
@@ -295,7 +354,7 @@ pub fn plan(
         }
     }
     if mode == Mode::Replace {
-        for row in existing.iter().filter(|r| r.origin == Origin::Ui && !matched.contains(&r.id)) {
+        for row in existing.iter().filter(|r| r.origin == ScheduleOrigin::Ui && !matched.contains(&r.id)) {
             let item = Item {
                 host: row.host.clone(),
                 container: row.container_name.clone(),
@@ -311,8 +370,8 @@ pub fn plan(
 }
 
 fn same_new(a: &NewSchedule, b: &NewSchedule) -> bool {
-    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at, &a.steps)
-        == (&b.host, &b.container_name, b.action, &b.cron_expression, b.run_at, &b.steps)
+    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at, &a.steps, &a.service)
+        == (&b.host, &b.container_name, b.action, &b.cron_expression, b.run_at, &b.steps, &b.service)
 }
 
 /// The columns of `row` that differ from the file's; `None` when none do.
@@ -325,6 +384,10 @@ fn changes_to(row: &ScheduleRow, new: &NewSchedule) -> Option<ScheduleChanges> {
     }
     if row.enabled != new.enabled {
         c.enabled = Some(new.enabled);
+        any = true;
+    }
+    if row.notify != new.notify {
+        c.notify = Some(new.notify);
         any = true;
     }
     if row.description != new.description {
@@ -348,6 +411,16 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
             "invalid_parameter",
             Some("container"),
             "container: a container name, 1 to 256 characters",
+        ));
+    }
+    if e.service.as_deref().is_some_and(|s| {
+        let s = s.trim();
+        s.is_empty() || s.chars().count() > MAX_NAME || s.chars().any(char::is_control)
+    }) {
+        return Err(AppError::invalid(
+            "invalid_parameter",
+            Some("service"),
+            "service: a Swarm service name, 1 to 256 characters",
         ));
     }
     let timezone = parse_timezone(&e.timezone)?.name().to_string();
@@ -403,10 +476,12 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
         created_at: at,
         updated_at: at,
         next_run: None,
-        origin: Origin::Ui,
+        origin: ScheduleOrigin::Ui,
         label_key: None,
         label_spec: None,
         label_hash: None,
+        notify: e.notify,
+        service: e.service.as_deref().map(str::trim).map(str::to_string),
         steps,
     }))
 }
@@ -421,7 +496,7 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 5, 3, 0, 0).unwrap()
     }
 
-    fn row(id: i32, container: &str, cron: &str, origin: Origin) -> ScheduleRow {
+    fn row(id: i32, container: &str, cron: &str, origin: ScheduleOrigin) -> ScheduleRow {
         let t = now().naive_utc();
         ScheduleRow {
             id: ScheduleId(id),
@@ -447,6 +522,8 @@ mod tests {
             label_spec: None,
             label_hash: None,
             label_changed: false,
+            notify: true,
+            service: None,
             steps: None,
         }
     }
@@ -457,8 +534,11 @@ mod tests {
 
     #[test]
     fn an_export_read_back_into_the_same_rows_changes_nothing() {
-        let rows = vec![row(1, "web", "0 3 * * *", Origin::Ui), row(2, "db", "0 4 * * *", Origin::Label)];
-        let doc = export(&rows, vec![], now());
+        let rows = vec![
+            row(1, "web", "0 3 * * *", ScheduleOrigin::Ui),
+            row(2, "db", "0 4 * * *", ScheduleOrigin::Label),
+        ];
+        let doc = export(&rows, &[], &[], false, now());
         let text = serde_json::to_value(&doc).unwrap();
         assert_eq!((text["format"].as_str(), text["version"].as_u64()), (Some("chrontainer"), Some(1)));
         assert!(text["schedules"][0].get("id").is_none(), "never IDs: {text}");
@@ -472,17 +552,17 @@ mod tests {
 
     #[test]
     fn into_an_empty_database_everything_is_created_and_replace_removes_the_rest() {
-        let doc = export(&[row(1, "web", "0 3 * * *", Origin::Ui)], vec![], now());
+        let doc = export(&[row(1, "web", "0 3 * * *", ScheduleOrigin::Ui)], &[], &[], false, now());
         let (steps, report) = plan(&doc, &[], &hosts(), Mode::Merge, now());
         assert_eq!(report.created.len(), 1);
         assert!(
-            matches!(&steps[0], Step::Create(_, new) if new.container_name == "web" && new.origin == Origin::Ui)
+            matches!(&steps[0], Step::Create(_, new) if new.container_name == "web" && new.origin == ScheduleOrigin::Ui)
         );
 
         let here = vec![
-            row(7, "web", "0 3 * * *", Origin::Ui),
-            row(8, "other", "0 5 * * *", Origin::Ui),
-            row(9, "lab", "0 5 * * *", Origin::Label),
+            row(7, "web", "0 3 * * *", ScheduleOrigin::Ui),
+            row(8, "other", "0 5 * * *", ScheduleOrigin::Ui),
+            row(9, "lab", "0 5 * * *", ScheduleOrigin::Label),
         ];
         let mut edited = doc.clone();
         edited.schedules[0].enabled = false;
@@ -516,6 +596,56 @@ mod tests {
         assert!(
             reasons[0].contains("passed") && reasons[1].contains("elsewhere") && reasons[2].contains("twice")
         );
+    }
+
+    #[test]
+    fn hosts_and_channels_carry_their_secrets_only_when_asked_and_a_service_is_its_own_target() {
+        let t = now().naive_utc();
+        let host = HostRow {
+            id: 2,
+            name: HostId("pi".into()),
+            url: "tcp://pi.lan:2376".into(),
+            tls_ca: Some("CA".into()),
+            tls_cert: Some("CERT".into()),
+            tls_key: Some("KEY".into()),
+            created_at: t,
+            updated_at: t,
+        };
+        let channel = ChannelRow {
+            id: 1,
+            name: "phone".into(),
+            url: "ntfy://:token@ntfy.sh/topic".into(),
+            events: "error,missed".into(),
+            enabled: true,
+            created_at: t,
+            updated_at: t,
+        };
+        let mut svc = row(3, "web", "0 3 * * *", ScheduleOrigin::Ui);
+        svc.service = Some("web".into());
+        svc.notify = false;
+        let plain =
+            serde_json::to_string(&export(&[svc.clone()], &[host.clone()], &[channel.clone()], false, now()))
+                .unwrap();
+        for secret in ["KEY", "CERT", "token"] {
+            assert!(!plain.contains(secret), "{secret} in {plain}");
+        }
+        assert!(plain.contains("tcp://pi.lan:2376") && plain.contains("\"phone\""), "{plain}");
+        let full = export(&[svc.clone()], &[host], &[channel], true, now());
+        assert_eq!(full.hosts[0].tls_key.as_deref(), Some("KEY"));
+        assert_eq!(full.channels[0].url.as_deref(), Some("ntfy://:token@ntfy.sh/topic"));
+
+        let doc = read(serde_json::from_str(&plain).unwrap()).unwrap();
+        let (steps, report) = plan(&doc, &[], &hosts(), Mode::Merge, now());
+        assert!(report.skipped.is_empty() && report.created.len() == 1, "{report:?}");
+        assert!(
+            matches!(&steps[0], Step::Create(_, new) if new.service.as_deref() == Some("web") && !new.notify)
+        );
+        // the container schedule of the same name is another schedule
+        let (_, report) =
+            plan(&doc, &[row(4, "web", "0 3 * * *", ScheduleOrigin::Ui)], &hosts(), Mode::Merge, now());
+        assert_eq!(report.created.len(), 1);
+        let (steps, report) = plan(&doc, &[svc], &hosts(), Mode::Merge, now());
+        assert!(steps.is_empty() && report.unchanged.len() == 1, "{report:?}");
     }
 
     #[test]

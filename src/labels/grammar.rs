@@ -178,6 +178,13 @@ fn job_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a container's `chrontainer.notify` value (if any) lets its notifications through: the
+/// one reading of that label, for the NotifyActor's question and for `parse`. Only `false` (any
+/// case, spaces around) silences; a bad value is reported by `parse` and silences nothing.
+pub fn notify_allowed(value: Option<&str>) -> bool {
+    value.is_none_or(|v| boolean(v.trim()) != Ok(false))
+}
+
 fn boolean(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "true" => Ok(true),

@@ -7,7 +7,7 @@ mod grammar;
 #[cfg(test)]
 mod tests;
 
-pub use grammar::parse;
+pub use grammar::{notify_allowed, parse};
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,8 @@ use crate::domain::Action;
 
 /// The prefix of every label this grammar reads; others are ignored.
 pub const PREFIX: &str = "chrontainer.";
+/// The label by which a container opts out of notifications (API.md): `chrontainer.notify=false`.
+pub const NOTIFY: &str = "chrontainer.notify";
 /// A key longer than this is refused (Docker allows far more).
 pub const MAX_KEY: usize = 128;
 /// A value longer than this is refused.

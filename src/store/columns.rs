@@ -8,8 +8,8 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::Sqlite;
 
-use crate::auth::Role;
-use crate::domain::{Action, HostId, Origin, RunStatus, ScheduleId, Trigger, UserId};
+use crate::auth::{Origin, Role};
+use crate::domain::{Action, HostId, RunStatus, ScheduleId, ScheduleOrigin, Trigger, UserId};
 use crate::error::AppError;
 
 /// Text columns holding one of an enum's names.
@@ -36,8 +36,9 @@ macro_rules! named_column {
 named_column!(Action, Action::as_str, str::parse);
 named_column!(Trigger, Trigger::as_str, str::parse);
 named_column!(RunStatus, RunStatus::as_str, str::parse);
-named_column!(Origin, Origin::as_str, str::parse);
+named_column!(ScheduleOrigin, ScheduleOrigin::as_str, str::parse);
 named_column!(Role, Role::as_str, Role::parse_user_role);
+named_column!(Origin, Origin::as_str, Origin::parse);
 
 /// Integer columns holding a typed id.
 macro_rules! id_column {

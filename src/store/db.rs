@@ -74,6 +74,17 @@ mod tests {
     use super::*;
     use diesel::sql_types::{Integer, Text};
 
+    /// Reverts the newest migrations down to and including `version` (its date and number), so a
+    /// test of one migration does not depend on how many came after it.
+    fn revert_through(conn: &mut SqliteConnection, version: &str) {
+        loop {
+            let reverted = conn.revert_last_migration(MIGRATIONS).unwrap();
+            if reverted.to_string().replace('-', "").starts_with(&version.replace('-', "")) {
+                return;
+            }
+        }
+    }
+
     #[derive(QueryableByName)]
     struct Name {
         #[diesel(sql_type = Text)]
@@ -107,11 +118,25 @@ mod tests {
         assert_eq!(mode(&dir.join("chrontainer.db-wal")), 0o600);
     }
 
+    const TABLES: [&str; 11] = [
+        "api_tokens",
+        "audit",
+        "channels",
+        "deliveries",
+        "hosts",
+        "log_days",
+        "logs",
+        "schedules",
+        "service_replicas",
+        "sessions",
+        "users",
+    ];
+
     #[test]
     fn open_creates_both_tables_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(tables(&mut conn), TABLES);
 
         #[derive(QueryableByName)]
         struct Mode {
@@ -137,15 +162,8 @@ mod tests {
         conn.revert_all_migrations(MIGRATIONS).unwrap();
         assert!(tables(&mut conn).is_empty());
         conn.run_pending_migrations(MIGRATIONS).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(tables(&mut conn), TABLES);
         checkpoint(&mut conn).unwrap();
-    }
-
-    /// Reverts migrations until only the first `applied` are left, whatever came later.
-    fn revert_to(conn: &mut SqliteConnection, applied: usize) {
-        while conn.applied_migrations().unwrap().len() > applied {
-            conn.revert_last_migration(MIGRATIONS).unwrap();
-        }
     }
 
     #[test]
@@ -161,8 +179,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000006, however many came after it
-        revert_to(&mut conn, 5);
+        revert_through(&mut conn, "2026-12-01-000006");
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -190,8 +207,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000007
-        revert_to(&mut conn, 6);
+        revert_through(&mut conn, "2026-12-01-000007");
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

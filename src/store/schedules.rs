@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, ChainStep, HostId, Origin, RunStatus, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, RunStatus, ScheduleId, ScheduleOrigin};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -32,7 +32,11 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
-    pub origin: Origin,
+    /// `false`: this schedule's runs are never notified.
+    pub notify: bool,
+    /// A Swarm service the schedule acts on (then `container_name` holds the same name).
+    pub service: Option<String>,
+    pub origin: ScheduleOrigin,
     pub overridden: bool,
     pub label_key: Option<String>,
     pub label_spec: Option<String>,
@@ -60,7 +64,9 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
-    pub origin: Origin,
+    pub notify: bool,
+    pub service: Option<String>,
+    pub origin: ScheduleOrigin,
     /// A label schedule's job (`store::schedules::LabelFields`); `None` for a person's.
     pub label_key: Option<String>,
     pub label_spec: Option<String>,
@@ -73,6 +79,7 @@ pub struct NewSchedule {
 #[derive(Clone, Debug, Default, AsChangeset)]
 #[diesel(table_name = schedules)]
 pub struct ScheduleChanges {
+    pub host: Option<HostId>,
     pub container_name: Option<String>,
     pub container_id: Option<Option<String>>,
     pub compose_project: Option<Option<String>>,
@@ -87,6 +94,8 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub notify: Option<bool>,
+    pub service: Option<Option<String>>,
     pub overridden: Option<bool>,
     pub label_spec: Option<Option<String>>,
     pub label_hash: Option<Option<String>>,
@@ -124,8 +133,12 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// `false`: no notification for this schedule's runs, whatever the channels want.
+    pub notify: bool,
+    /// The Swarm service it acts on; `null` for a container (then `container` is that service's name too).
+    pub service: Option<String>,
     /// Read-only: `ui` (made by a person) or `label` (from the container's `chrontainer.*` labels).
-    pub origin: Origin,
+    pub origin: ScheduleOrigin,
     /// A label schedule whose values a person changed: the labels no longer move it.
     pub overridden: bool,
     /// An overridden label schedule whose labels changed since; `revert` takes the new values.
@@ -156,6 +169,8 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            notify: r.notify,
+            service: r.service,
             origin: r.origin,
             overridden: r.overridden,
             label_changed: r.label_changed,
@@ -196,7 +211,7 @@ impl ScheduleRow {
     pub(super) fn from_labels(c: &mut SqliteConnection, host: &HostId) -> Result<Vec<ScheduleRow>, AppError> {
         Ok(schedules::table
             .filter(schedules::host.eq(host.clone()))
-            .filter(schedules::origin.eq(Origin::Label))
+            .filter(schedules::origin.eq(ScheduleOrigin::Label))
             .order(schedules::id)
             .select(ScheduleRow::as_select())
             .load(c)?)
@@ -353,7 +368,9 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
-            origin: Origin::Ui,
+            notify: true,
+            service: None,
+            origin: ScheduleOrigin::Ui,
             label_key: None,
             label_spec: None,
             label_hash: None,

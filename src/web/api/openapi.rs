@@ -8,7 +8,10 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stacks, stats, tokens, transfer, users};
+use super::{
+    audit, channels, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks,
+    stats, tokens, transfer, users,
+};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,6 +52,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        channels::list,
+        channels::get,
+        channels::create_api,
+        channels::update_api,
+        channels::delete_api,
+        channels::test_api,
+        channels::deliveries,
+        hosts::list,
+        hosts::get,
+        hosts::create,
+        hosts::patch,
+        hosts::delete,
+        services::list,
+        services::act,
+        container_logs::get,
         stacks::list,
         stacks::act,
         stacks::dependents,
@@ -384,8 +402,10 @@ mod tests {
                 assert!(ids.insert(id.to_string()), "{id} twice");
                 let responses = op["responses"].as_object().unwrap();
                 assert!(responses.contains_key("401") && responses.contains_key("500"), "{method} {path}");
-                // GET /api/audit is for admins, and so is GET /api/export?secrets=true
-                let admin_get = path == "/api/audit" || path == "/api/export";
+                // GET routes for admins only document their 403 themselves (GET /api/export for
+                // ?secrets=true)
+                let admin_get = ["/api/audit", "/api/deliveries", "/api/export"].contains(&path.as_str())
+                    || path.starts_with("/api/channels");
                 assert_eq!(responses.contains_key("403"), method != "get" || admin_get, "{method} {path}");
                 if op.get("requestBody").is_some() {
                     assert!(

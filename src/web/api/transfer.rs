@@ -10,7 +10,7 @@ use crate::actors::scheduler::{Create, Delete, Update};
 use crate::auth::Identity;
 use crate::domain::HostId;
 use crate::error::{AppError, ErrorBody};
-use crate::import::transfer::{self, Document, HostEntry, Mode, Report, Step};
+use crate::import::transfer::{self, Document, Mode, Report, Step};
 use crate::store::{self, audit};
 use crate::web::input::JsonBody;
 use crate::web::AppState;
@@ -51,13 +51,8 @@ fn flag(raw: Option<&str>, name: &'static str) -> Result<bool, AppError> {
     }
 }
 
-/// The hosts a backup names: only `local` until hosts can be added.
-fn hosts(state: &AppState) -> Vec<HostEntry> {
-    vec![HostEntry { name: HostId::LOCAL.into(), url: state.config.docker.url.clone() }]
-}
-
 #[utoipa::path(get, path = "/api/export", operation_id = "exportBackup", tag = "backup",
-    summary = "The versioned JSON backup: hosts by name and URL, schedules by host and container name",
+    summary = "The versioned JSON backup: hosts by name and URL, schedules by host and target name, channels",
     params(ExportParams),
     responses(
         (status = 200, description = "the backup document", body = Document),
@@ -69,11 +64,14 @@ pub(super) async fn export(
     who: Identity,
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, AppError> {
-    if flag(params.secrets.as_deref(), "secrets")? {
+    let secrets = flag(params.secrets.as_deref(), "secrets")?;
+    if secrets {
         who.require_admin()?;
     }
-    let rows = store::schedules::list(&state.actors.store).await?;
-    let doc = transfer::export(&rows, hosts(&state), Utc::now());
+    let store = &state.actors.store;
+    let (rows, hosts, channels) =
+        tokio::join!(store::schedules::list(store), store::hosts::list(store), store::channels::list(store));
+    let doc = transfer::export(&rows?, &hosts?, &channels?, secrets, Utc::now());
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", "attachment; filename=\"chrontainer-backup.json\""))
         .json(doc))
@@ -110,7 +108,8 @@ pub(super) async fn import(
     let dry_run = flag(params.dry_run.as_deref(), "dry_run")?;
     let doc = transfer::read(body.into_inner())?;
     let rows = store::schedules::list(&state.actors.store).await?;
-    let (steps, mut report) = transfer::plan(&doc, &rows, &[HostId::local()], mode, Utc::now());
+    let hosts: Vec<HostId> = state.actors.hosts.all().into_iter().map(|(h, _)| h).collect();
+    let (steps, mut report) = transfer::plan(&doc, &rows, &hosts, mode, Utc::now());
     report.dry_run = dry_run;
     if dry_run {
         return Ok(crate::web::json(&report));
