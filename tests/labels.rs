@@ -1,7 +1,8 @@
 //! Schedules from container labels, and the JSON backup, against the real binary and the real
 //! Engine: a label schedule fires, follows a re-created container, keeps an override, cannot be
 //! deleted, goes with its container; hostile labels are one error each and stay escaped; a scaled
-//! service is one job. A backup made on one instance restores onto a fresh one, twice without
+//! service is one job. On two hosts each host's containers give that host's schedules, and a host
+//! that cannot be reached keeps its label schedules while another host's go. A backup made on one instance restores onto a fresh one, twice without
 //! change, with `replace`, and a dry run writes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test says what failed by panicking
 
@@ -11,6 +12,7 @@ use std::io::{Read, Write};
 use std::process::Command;
 use std::time::Duration;
 
+use common::dockerd::PrivateDockerd;
 use common::{test_image, unique_name, wait_for, App, TestContainer, SLEEPER};
 use serde_json::{json, Value};
 
@@ -292,6 +294,42 @@ fn a_scaled_compose_service_gives_one_job() {
 }
 
 /// The file's schedules on `container` (a test instance also sees other tests' labelled containers).
+#[test]
+fn each_host_has_its_label_schedules_and_an_unreachable_host_keeps_them() {
+    let mut b = PrivateDockerd::unix();
+    b.load_test_image();
+    let name = unique_name("lbl-hosts");
+    let labels = [("chrontainer.restart.schedule", "0 3 * * *")];
+    let on_local = container(&name, &labels, true);
+    b.run_sleeper(&name, &["--label", "chrontainer.restart.schedule=0 3 * * *"]);
+    let app = start();
+    let host = unique_name("lb");
+    let (status, added) = app.post("/api/hosts", json!({"name": host, "url": b.socket()}));
+    assert_eq!(status, 201, "{added}");
+    let rows = wait_for("a label schedule on each host", Duration::from_secs(30), || {
+        let rows = label_schedules(&app, &name);
+        (rows.len() == 2).then_some(rows)
+    });
+    let mut hosts: Vec<&str> = rows.iter().map(|s| s["host"].as_str().unwrap()).collect();
+    hosts.sort();
+    let mut expected = vec!["local", host.as_str()];
+    expected.sort();
+    assert_eq!(hosts, expected, "{rows:?}");
+
+    // B stops answering; local's container goes: the sweep that removes local's schedule keeps B's
+    b.stop();
+    wait_for("B reported unreachable", Duration::from_secs(20), || {
+        (app.get(&format!("/api/hosts/{host}")).1["status"] == "unreachable").then_some(())
+    });
+    drop(on_local);
+    let left = wait_for("local's label schedule to go with its container", Duration::from_secs(30), || {
+        let rows = label_schedules(&app, &name);
+        rows.iter().all(|s| s["host"] != "local").then_some(rows)
+    });
+    assert_eq!(left.len(), 1, "B's label schedule is kept while B cannot be reached: {left:?}");
+    assert_eq!(left[0]["host"], host.as_str());
+}
+
 fn ours<'a>(items: &'a Value, container: &str) -> Vec<&'a Value> {
     items.as_array().unwrap().iter().filter(|i| i["container"] == container).collect()
 }

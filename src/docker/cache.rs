@@ -25,8 +25,12 @@ impl Clock {
 /// A change worth telling live subscribers about.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
-    Updated(Entry),
-    Removed { id: String, name: String },
+    /// Boxed: an entry is large beside a removal.
+    Updated(Box<Entry>),
+    Removed {
+        id: String,
+        name: String,
+    },
 }
 
 /// What a list (plus inspects) found. `present` is every ID the list returned; `inspected` the
@@ -85,7 +89,7 @@ impl Cache {
         let slot = Slot { entry: entry.clone(), seen_at };
         match self.slots.insert(entry.id.clone(), slot) {
             Some(old) if old.entry == entry => None,
-            _ => Some(Change::Updated(entry)),
+            _ => Some(Change::Updated(Box::new(entry))),
         }
     }
 
@@ -159,7 +163,7 @@ mod tests {
         let t = cache.tick();
         assert_eq!(
             cache.observe(entry("a", "web", "running"), t),
-            Some(Change::Updated(entry("a", "web", "running")))
+            Some(Change::Updated(Box::new(entry("a", "web", "running"))))
         );
         let t = cache.tick();
         assert_eq!(cache.observe(entry("a", "web", "running"), t), None);

@@ -623,9 +623,14 @@ mod tests {
         let mut svc = row(3, "web", "0 3 * * *", ScheduleOrigin::Ui);
         svc.service = Some("web".into());
         svc.notify = false;
-        let plain =
-            serde_json::to_string(&export(&[svc.clone()], &[host.clone()], &[channel.clone()], false, now()))
-                .unwrap();
+        let plain = serde_json::to_string(&export(
+            &[svc.clone()],
+            std::slice::from_ref(&host),
+            std::slice::from_ref(&channel),
+            false,
+            now(),
+        ))
+        .unwrap();
         for secret in ["KEY", "CERT", "token"] {
             assert!(!plain.contains(secret), "{secret} in {plain}");
         }
