@@ -4,6 +4,7 @@
 pub mod log_actor;
 pub mod runner;
 pub mod scheduler;
+pub mod watch;
 
 use actix::Addr;
 
@@ -16,4 +17,5 @@ pub struct Actors {
     pub docker: Addr<DockerActor>,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    pub watch: Addr<watch::WatchActor>,
 }

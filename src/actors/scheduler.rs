@@ -16,7 +16,7 @@ use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
-    Action, ContainerRef, HostId, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger,
+    Action, ContainerRef, Guard, HostId, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger,
 };
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -78,6 +78,7 @@ struct Armed {
     timetable: Timetable,
     target: Target,
     action: Action,
+    guard: Guard,
 }
 
 /// One wake-up that fires (or logs a miss), decided by the timer maths and ready to apply.
@@ -92,6 +93,7 @@ struct Firing {
     once: bool,
     target: Target,
     action: Action,
+    guard: Guard,
 }
 
 /// What the operator allows: `CHRONTAINER_MAX_SCHEDULES` and `CHRONTAINER_MIN_INTERVAL`.
@@ -190,6 +192,10 @@ impl SchedulerActor {
         let id = row.id.0;
         self.disarm(id, ctx);
         let (Some(intended), true) = (intended, row.enabled) else { return };
+        // a window's row: the WatchActor keeps it (its cron is only the window's opening)
+        if row.time_window.is_some() {
+            return;
+        }
         // parsed once here to refuse a schedule that cannot fire; kept as text (see Timetable)
         if let Err(e) = when_of(row) {
             log::error!("schedule {} cannot be armed: {e}", row.id);
@@ -202,6 +208,7 @@ impl SchedulerActor {
             timetable: Timetable::of(row),
             target: target_of(row),
             action: row.action,
+            guard: row.guard(),
         };
         self.armed.insert(id, armed);
         self.metrics.set_schedules(self.armed.len());
@@ -251,6 +258,7 @@ impl SchedulerActor {
             once,
             target: armed.target,
             action: armed.action,
+            guard: armed.guard,
         };
         self.fire(firing, ctx);
     }
@@ -311,7 +319,7 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
             schedule_id: Some(ScheduleId(f.id)),
             requested_by: None,
         };
-        let mut result = runner.act(request).await?;
+        let mut result = runner.act_guarded(request, f.guard).await?;
         if f.late > chrono::Duration::seconds(1) {
             result.message = format!(
                 "{} (ran {} s late; it was due at {})",
@@ -327,7 +335,7 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
 
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
-fn target_of(row: &ScheduleRow) -> Target {
+pub(super) fn target_of(row: &ScheduleRow) -> Target {
     Target {
         host: HostId::local(),
         kind: TargetKind::Container(ContainerRef::Named {
@@ -493,6 +501,9 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_run: None,
         last_status: None,
         next_run: None,
+        only_if: None,
+        respect_manual: true,
+        time_window: None,
     };
     when_of(&probe)
 }

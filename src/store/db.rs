@@ -80,6 +80,33 @@ mod tests {
         name: String,
     }
 
+    const TABLES: [&str; 9] = [
+        "api_tokens",
+        "audit",
+        "autoheal_containers",
+        "autoheal_settings",
+        "logs",
+        "schedules",
+        "sessions",
+        "users",
+        "window_marks",
+    ];
+
+    /// Reverts migrations until the newest one applied is older than `version` (its digits,
+    /// `20261201000006`), however many came after it.
+    pub(super) fn revert_to_before(conn: &mut SqliteConnection, version: &str) {
+        loop {
+            let applied = conn.applied_migrations().unwrap();
+            let newest = applied.iter().map(|v| v.to_string().replace('-', "")).max();
+            match newest {
+                Some(v) if v.as_str() >= version => {
+                    conn.revert_last_migration(MIGRATIONS).unwrap();
+                }
+                _ => break,
+            }
+        }
+    }
+
     fn tables(conn: &mut SqliteConnection) -> Vec<String> {
         diesel::sql_query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY name",
@@ -111,7 +138,7 @@ mod tests {
     fn open_creates_both_tables_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(tables(&mut conn), TABLES);
 
         #[derive(QueryableByName)]
         struct Mode {
@@ -137,7 +164,7 @@ mod tests {
         conn.revert_all_migrations(MIGRATIONS).unwrap();
         assert!(tables(&mut conn).is_empty());
         conn.run_pending_migrations(MIGRATIONS).unwrap();
-        assert_eq!(tables(&mut conn), vec!["api_tokens", "audit", "logs", "schedules", "sessions", "users"]);
+        assert_eq!(tables(&mut conn), TABLES);
         checkpoint(&mut conn).unwrap();
     }
 
@@ -154,10 +181,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000006 (000007 is the token owner, 000008 the stats index)
-        for _ in 0..3 {
-            conn.revert_last_migration(MIGRATIONS).unwrap();
-        }
+        revert_to_before(&mut conn, "20261201000006");
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -185,9 +209,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000007 (000008 is the stats index)
-        conn.revert_last_migration(MIGRATIONS).unwrap();
-        conn.revert_last_migration(MIGRATIONS).unwrap();
+        revert_to_before(&mut conn, "20261201000007");
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \
@@ -236,5 +258,42 @@ mod tests {
         let nested = dir.path().join("a/b");
         lock_data_dir(&nested).unwrap();
         assert!(nested.join("chrontainer.lock").exists());
+    }
+}
+
+#[cfg(test)]
+mod rules_migration_tests {
+    use super::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        trigger: String,
+        #[diesel(sql_type = Text)]
+        status: String,
+    }
+
+    /// 000011 rebuilds `logs` without the CHECKs on trigger and status; its down goes back to them.
+    #[test]
+    fn the_log_takes_the_rules_words_and_keeps_its_rows_across_the_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        let insert = |conn: &mut SqliteConnection, trigger: &str, status: &str| {
+            diesel::sql_query(format!(
+                "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp) \
+                 VALUES ('web', 'restart', '{trigger}', '{status}', '2026-01-05 01:00:00')"
+            ))
+            .execute(conn)
+        };
+        insert(&mut conn, "health", "gave_up").unwrap();
+        insert(&mut conn, "schedule", "success").unwrap();
+        super::tests::revert_to_before(&mut conn, "20261202000011");
+        let rows = diesel::sql_query("SELECT \"trigger\", status FROM logs").load::<Row>(&mut conn).unwrap();
+        let rows: Vec<_> = rows.iter().map(|r| (r.trigger.as_str(), r.status.as_str())).collect();
+        assert_eq!(rows, [("schedule", "success")], "the rows the old CHECKs refuse go, the rest stay");
+        assert!(insert(&mut conn, "window", "success").is_err(), "the old CHECK is back");
+        conn.run_pending_migrations(MIGRATIONS).unwrap();
+        insert(&mut conn, "window", "success").unwrap();
     }
 }

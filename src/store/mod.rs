@@ -8,6 +8,7 @@
 
 mod actor;
 pub mod audit;
+pub mod autoheal;
 mod columns;
 pub mod db;
 pub mod legacy;
@@ -18,6 +19,7 @@ pub mod sessions;
 pub mod stats;
 pub mod tokens;
 pub mod users;
+pub mod window_marks;
 
 pub use actor::Store;
 pub use logs::{LogEntry, LogPage, LogQuery, NewLog};

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, HostId, RunStatus, ScheduleId};
+use crate::domain::{Action, Guard, HostId, OnlyIf, RunStatus, ScheduleId, Window, WindowJson};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -32,6 +32,18 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    pub only_if: Option<OnlyIf>,
+    pub respect_manual: bool,
+    /// A window schedule's window; its `cron_expression` is then only the window's opening
+    /// (migration 000011), and the WatchActor acts on it.
+    pub time_window: Option<Window>,
+}
+
+impl ScheduleRow {
+    /// What must hold when it fires.
+    pub fn guard(&self) -> Guard {
+        Guard { only_if: self.only_if, respect_manual: self.respect_manual }
+    }
 }
 
 /// A schedule about to be inserted (already validated).
@@ -52,6 +64,9 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub only_if: Option<OnlyIf>,
+    pub respect_manual: bool,
+    pub time_window: Option<Window>,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -73,6 +88,9 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub only_if: Option<Option<OnlyIf>>,
+    pub respect_manual: Option<bool>,
+    pub time_window: Option<Option<Window>>,
 }
 
 /// API.md's `Schedule`.
@@ -102,13 +120,21 @@ pub struct Schedule {
     #[serde(with = "crate::time::serde_utc::option")]
     pub last_run: Option<DateTime<Utc>>,
     pub last_status: Option<RunStatus>,
-    /// `null` when disabled, or when a one-time schedule has run.
+    /// `null` when disabled, or when a one-time schedule has run. For a window, its next opening.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// The state the container must be in when it fires; not met, the run is `skipped`.
+    pub only_if: Option<OnlyIf>,
+    /// Leave alone a container someone stopped or paused outside Chrontainer: its scheduled
+    /// start, restart and unpause are `skipped` until a person starts it again (default `true`).
+    pub respect_manual: bool,
+    /// A time window instead of a cron: the container is kept in `state` from `from` to `to`.
+    pub window: Option<WindowJson>,
 }
 
 impl From<ScheduleRow> for Schedule {
     fn from(r: ScheduleRow) -> Self {
+        let window = r.time_window.map(|w| w.to_json(&r.timezone));
         Schedule {
             id: r.id,
             host: r.host,
@@ -117,7 +143,7 @@ impl From<ScheduleRow> for Schedule {
             compose_project: r.compose_project,
             compose_service: r.compose_service,
             action: r.action,
-            cron: r.cron_expression,
+            cron: if window.is_some() { None } else { r.cron_expression },
             run_at: r.run_at.map(to_utc),
             timezone: r.timezone,
             enabled: r.enabled,
@@ -127,6 +153,9 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            only_if: r.only_if,
+            respect_manual: r.respect_manual,
+            window,
         }
     }
 }
@@ -135,6 +164,9 @@ impl Schedule {
     /// The schedule in one line for the audit trail: `#3 restart web at "0 3 * * *" (Europe/Berlin)`.
     pub fn describe(&self) -> String {
         let when = match (&self.cron, &self.run_at) {
+            _ if self.window.is_some() => {
+                self.window.as_ref().map(|w| format!("{} {}-{}", w.state.as_str(), w.from, w.to)).unwrap_or_default()
+            }
             (Some(cron), _) => format!("at {cron:?}"),
             (None, Some(at)) => format!("once at {}", crate::time::rfc3339(at)),
             (None, None) => String::new(),
@@ -300,6 +332,9 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            only_if: None,
+            respect_manual: true,
+            time_window: None,
         }
     }
 

@@ -38,6 +38,9 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        only_if -> Nullable<Text>,
+        respect_manual -> Bool,
+        time_window -> Nullable<Text>,
     }
 }
 
@@ -92,3 +95,31 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);
+
+diesel::table! {
+    window_marks (schedule_id) {
+        schedule_id -> Integer,
+        changed -> Bool,
+        overridden_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    autoheal_settings (id) {
+        id -> Integer,
+        enabled -> Bool,
+        after_s -> Integer,
+        max_restarts -> Integer,
+        per_minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    autoheal_containers (host, container) {
+        host -> Text,
+        container -> Text,
+        enabled -> Bool,
+        after_s -> Nullable<Integer>,
+        max_restarts -> Nullable<Integer>,
+    }
+}

@@ -2,6 +2,7 @@
 //! `/api/…` path, so that the OpenAPI test can find each one in the source.
 
 pub mod audit;
+pub mod autoheal;
 pub mod containers;
 pub mod cron;
 pub mod events;
@@ -11,6 +12,7 @@ pub mod schedules;
 pub mod stats;
 pub mod tokens;
 pub mod users;
+pub mod windows;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(audit::configure)
         .configure(stats::configure)
+        .configure(autoheal::configure)
+        .configure(windows::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

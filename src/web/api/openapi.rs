@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, containers, cron, events, logs, schedules, stats, tokens, users};
+use super::{audit, autoheal, containers, cron, events, logs, schedules, stats, tokens, users, windows};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,6 +48,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         tokens::revoke_api,
         audit::list,
         stats::get,
+        autoheal::get,
+        autoheal::put,
+        windows::preview,
     )
 )]
 struct ApiDoc;

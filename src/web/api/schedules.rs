@@ -13,7 +13,7 @@ use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::GetContainer;
 use crate::domain::Container;
-use crate::domain::{Action, HostId, ScheduleId};
+use crate::domain::{Action, HostId, OnlyIf, ScheduleId, Window, WindowState};
 use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
@@ -32,8 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `missing_field` error; unknown fields and `null` are refused.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(description = "On create, container, action and exactly one of cron or run_at are required; \
-                        PATCH takes any subset.")]
+#[schema(description = "On create, container and exactly one of cron, run_at or window are required, \
+                        and action unless it is a window; PATCH takes any subset.")]
 pub struct ScheduleBody {
     /// The container's name (or full ID, or a unique ID prefix); the schedule keeps its name.
     #[serde(default, deserialize_with = "not_null::container")]
@@ -61,6 +61,69 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// The state the container must be in when the schedule fires; not met, the run is
+    /// `skipped`, naming the state found. `null` for no condition.
+    #[serde(default, deserialize_with = "crate::web::input::nullable")]
+    #[schema(value_type = Option<OnlyIf>)]
+    pub only_if: Option<Option<String>>,
+    /// Leave alone a container that someone stopped or paused outside Chrontainer (seen on
+    /// Docker's events): its scheduled start, restart and unpause are `skipped` until a person
+    /// starts it again. Default `true`.
+    #[serde(default, deserialize_with = "not_null::respect_manual")]
+    #[schema(nullable = false)]
+    pub respect_manual: Option<bool>,
+    /// A time window instead of `cron` or `run_at`: the container is kept in `state` from
+    /// `from` to `to` (which may wrap midnight), on `days`. Its action is `stop` or `pause`.
+    #[serde(default, deserialize_with = "not_null::window")]
+    #[schema(nullable = false)]
+    pub window: Option<WindowBody>,
+}
+
+/// A time window (API.md "Schedules, phase two").
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowBody {
+    #[schema(value_type = WindowState)]
+    pub state: String,
+    /// `HH:MM` (or `HH:MM:SS`), wall clock in the zone.
+    #[schema(max_length = 8, example = "23:00")]
+    pub from: String,
+    #[schema(max_length = 8, example = "07:00")]
+    pub to: String,
+    /// The days a period starts on: `Mon-Fri`, `Sat,Sun`, `*`; left out, every day.
+    #[serde(default)]
+    #[schema(max_length = 64, example = "Mon-Fri")]
+    pub days: Option<String>,
+    /// An IANA zone; left out, the schedule's `timezone`.
+    #[serde(default)]
+    #[schema(max_length = 64, example = "Europe/Berlin")]
+    pub timezone: Option<String>,
+}
+
+impl WindowBody {
+    /// The window, and its zone if it names one.
+    fn parse(&self) -> Result<(Window, Option<String>), AppError> {
+        let days = optional_text(self.days.clone(), "window.days", 64)?;
+        let window = Window::parse(&self.state, &self.from, &self.to, days.as_deref())?;
+        let tz = match optional_text(self.timezone.clone(), "window.timezone", 64)? {
+            Some(tz) => Some(parse_timezone(&tz)?.name().to_string()),
+            None => None,
+        };
+        Ok((window, tz))
+    }
+}
+
+fn window_conflict() -> AppError {
+    AppError::invalid(
+        "conflicting_fields",
+        Some("window"),
+        "Give a window, or cron (repeating) or run_at (one time), not both",
+    )
+}
+
+/// `only_if` as given: left out, `null`, or a state.
+fn parse_only_if(raw: Option<Option<String>>) -> Result<Option<Option<OnlyIf>>, AppError> {
+    raw.map(|o| o.map(|s| s.trim().parse::<OnlyIf>()).transpose()).transpose()
 }
 
 const MAX_NAME: usize = 256;
@@ -126,8 +189,8 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
         (status = 201, description = "created", body = Schedule,
             headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
-            body = ErrorBody),
+            invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
+            too_long, invalid_characters, too_frequent", body = ErrorBody),
         (status = 404, description = "container_not_found: no container has that name", body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),
     ))]
@@ -139,12 +202,27 @@ pub(super) async fn create(
     let body = body.into_inner();
     let now = Utc::now();
     let name = required_text(body.container, "container", MAX_NAME)?;
-    let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
-    let timezone = match optional_text(body.timezone, "timezone", 64)? {
+    let window = body.window.as_ref().map(WindowBody::parse).transpose()?;
+    let action = match (&window, body.action) {
+        (Some((w, _)), Some(a)) if a.trim().parse::<Action>()? != w.state.action() => {
+            return Err(AppError::invalid(
+                "conflicting_fields",
+                Some("action"),
+                format!("A window kept {} acts with {}; leave action out", w.state.as_str(), w.state.action()),
+            ))
+        }
+        (Some((w, _)), _) => w.state.action(),
+        (None, action) => required_text(action, "action", 40)?.parse::<Action>()?,
+    };
+    let window_tz = window.as_ref().and_then(|(_, tz)| tz.clone());
+    let timezone = match optional_text(window_tz.or(body.timezone), "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
         None => state.config.timezone,
     };
+    let only_if = parse_only_if(body.only_if)?.flatten();
     let (cron, run_at) = match (optional_text(body.cron, "cron", 256)?, body.run_at) {
+        (Some(_), _) | (_, Some(_)) if window.is_some() => return Err(window_conflict()),
+        (None, None) if window.is_some() => (window.as_ref().map(|(w, _)| w.opening_cron()), None),
         (Some(_), Some(_)) => {
             return Err(AppError::invalid(
                 "conflicting_fields",
@@ -179,6 +257,9 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
+        only_if,
+        respect_manual: body.respect_manual.unwrap_or(true),
+        time_window: window.map(|(w, _)| w),
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
@@ -194,8 +275,8 @@ pub(super) async fn create(
     responses(
         (status = 200, description = "the schedule", body = Schedule),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters",
-            body = ErrorBody),
+            invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
+            too_long, invalid_characters, too_frequent", body = ErrorBody),
         (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
         (status = 503, description = "docker_unreachable (a new container is looked up)", body = ErrorBody),
     ))]
@@ -222,6 +303,21 @@ pub(super) async fn patch(
     if let Some(tz) = body.timezone {
         changes.timezone = Some(parse_timezone(tz.trim())?.name().into());
     }
+    changes.only_if = parse_only_if(body.only_if)?;
+    changes.respect_manual = body.respect_manual;
+    if let Some(window) = &body.window {
+        if body.cron.is_some() || body.run_at.is_some() {
+            return Err(window_conflict());
+        }
+        let (window, tz) = window.parse()?;
+        changes.action = Some(window.state.action());
+        changes.cron_expression = Some(Some(window.opening_cron()));
+        changes.run_at = Some(None);
+        changes.time_window = Some(Some(window));
+        if let Some(tz) = tz {
+            changes.timezone = Some(tz);
+        }
+    }
     match (body.cron, body.run_at) {
         (Some(_), Some(_)) => {
             return Err(AppError::invalid(
@@ -233,10 +329,12 @@ pub(super) async fn patch(
         (Some(cron), None) => {
             changes.cron_expression = Some(Some(CronExpr::parse(&cron)?.as_str().to_string()));
             changes.run_at = Some(None);
+            changes.time_window = Some(None);
         }
         (None, Some(at)) => {
             changes.run_at = Some(Some(parse_run_at(&at, now)?.naive_utc()));
             changes.cron_expression = Some(None);
+            changes.time_window = Some(None);
         }
         (None, None) => {}
     }

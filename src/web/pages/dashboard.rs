@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
 use crate::cron::{parse_timezone, CronExpr};
-use crate::docker::{Health, ListContainers};
+use crate::actors::watch::RuleTexts;
+use crate::docker::{Health, ListContainers, StoppedByHand};
 use crate::domain::Action;
 use crate::domain::RunStatus;
 use crate::domain::{Container, DockerHealth};
@@ -103,6 +104,9 @@ pub struct Input {
     pub default_tz: Tz,
     pub q: String,
     pub state: String,
+    /// The rules on each container, in words ("stopped nightly 23:00–07:00", "stopped by hand:
+    /// schedules paused"), by name.
+    pub rules: HashMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -185,6 +189,8 @@ struct ContainerView {
     uptime: String,
     uptime_title: String,
     next: Option<NextAction>,
+    /// Its rules in words: windows, autoheal, stopped by hand.
+    rules: Vec<String>,
     search: String,
     hidden: bool,
     buttons: Vec<Button>,
@@ -239,12 +245,19 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, containers, schedules, failures) = tokio::join!(
+    let (health, containers, schedules, failures, rules, by_hand) = tokio::join!(
         state.actors.docker.send(Health),
         state.actors.docker.send(ListContainers),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
+        state.actors.watch.send(RuleTexts),
+        state.actors.docker.send(StoppedByHand),
     );
+    let mut rules: HashMap<String, Vec<String>> =
+        rules?.into_iter().map(|r| (r.container, r.lines)).collect();
+    for name in by_hand? {
+        rules.entry(name).or_default().push("stopped by hand: schedules paused".into());
+    }
     let input = Input {
         health: health?,
         containers: containers?,
@@ -253,6 +266,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         default_tz: state.config.timezone,
         q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
         state: query.state.unwrap_or_default(),
+        rules,
     };
     Ok(build(input, Utc::now()))
 }
@@ -289,7 +303,8 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     };
     let mut projects: BTreeMap<Option<String>, Vec<ContainerView>> = BTreeMap::new();
     for c in &containers {
-        let view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
+        let mut view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
+        view.rules = input.rules.get(&c.name).cloned().unwrap_or_default();
         match view.category {
             "running" => counts.running += 1,
             "paused" => counts.paused += 1,
@@ -506,6 +521,7 @@ fn container_view(
         next: next
             .get(c.name.as_str())
             .map(|(t, action)| NextAction { action: action.to_string(), time: TimeView::new(*t, tz, now) }),
+        rules: Vec::new(),
         search,
         hidden,
         buttons: actions_for(&c.state)
@@ -521,6 +537,9 @@ fn container_view(
 
 /// "at 03:00, Monday through Friday" or "once, on Mon 5 Jan 2026 at 03:00".
 fn when(s: &Schedule, tz: Tz) -> String {
+    if let Some(window) = s.window.as_ref().and_then(|w| w.to_window().ok()) {
+        return format!("and keeps it {}", window.describe());
+    }
     match (&s.cron, s.run_at) {
         (Some(cron), _) => match crate::cron::describe_cached(cron) {
             Ok(description) => {
@@ -614,6 +633,9 @@ mod tests {
             last_run: Some(now() - Duration::hours(20)),
             last_status: Some(RunStatus::Error),
             next_run: None,
+            only_if: None,
+            respect_manual: true,
+            window: None,
         }
     }
 
@@ -631,6 +653,7 @@ mod tests {
             default_tz: chrono_tz::Europe::Lisbon,
             q: String::new(),
             state: String::new(),
+            rules: HashMap::from([("nextcloud".to_string(), vec![format!("stopped nightly {EVIL}")])]),
         }
     }
 
