@@ -153,8 +153,15 @@ impl WatchActor {
             }
             (Some(spec), None) => {
                 let mark = mark.unwrap_or(WindowMark::new(schedule.id));
-                let rule =
-                    WindowRule { spec, mark, timer: None, next: None, busy: false, again: false, seen_held: false };
+                let rule = WindowRule {
+                    spec,
+                    mark,
+                    timer: None,
+                    next: None,
+                    busy: false,
+                    again: false,
+                    seen_held: false,
+                };
                 self.windows.insert(id, rule);
                 self.evaluate(id, ctx);
             }
@@ -366,7 +373,9 @@ impl WatchActor {
 
     /// The container has been unhealthy for its delay: restart it, or give up.
     fn heal(&mut self, name: String, ctx: &mut Context<Self>) {
-        let (Some(c), Some(limits)) = (self.containers.get(&name).cloned(), self.limits(&name)) else { return };
+        let (Some(c), Some(limits)) = (self.containers.get(&name).cloned(), self.limits(&name)) else {
+            return;
+        };
         let Some(heal) = self.heals.get_mut(&name) else { return };
         heal.timer = None;
         if c.state != "running" || c.health.as_deref() != Some("unhealthy") {
@@ -430,7 +439,8 @@ impl WatchActor {
         for name in self.containers.keys() {
             let Some(limits) = self.limits(name) else { continue };
             let heal = self.heals.get(name);
-            let recent = heal.map_or(0, |h| h.restarts.iter().filter(|t| now - **t < limits.period()).count());
+            let recent =
+                heal.map_or(0, |h| h.restarts.iter().filter(|t| now - **t < limits.period()).count());
             let period = match limits.per_minutes {
                 60 => "the last hour".to_string(),
                 m => format!("the last {m} minutes"),
@@ -471,12 +481,6 @@ fn gave_up(c: &Container, restarts: usize, limits: &AutohealLimits) -> RunResult
     }
 }
 
-/// One item of the bus, or word that some were lost.
-enum Seen {
-    Event(Event),
-    Lagged,
-}
-
 impl Actor for WatchActor {
     type Context = Context<Self>;
 
@@ -484,8 +488,8 @@ impl Actor for WatchActor {
         let events = futures_util::stream::unfold(self.bus.subscribe(), |mut rx| async move {
             use tokio::sync::broadcast::error::RecvError;
             match rx.recv().await {
-                Ok(event) => Some((Seen::Event(event), rx)),
-                Err(RecvError::Lagged(_)) => Some((Seen::Lagged, rx)),
+                Ok(event) => Some((Some(event), rx)),
+                Err(RecvError::Lagged(_)) => Some((None, rx)),
                 Err(RecvError::Closed) => None,
             }
         });
@@ -503,7 +507,8 @@ impl Actor for WatchActor {
                 Err(e) => return log::error!("watch: cannot load windows and autoheal rules: {e}"),
             };
             act.autoheal = autoheal;
-            let mut marks: HashMap<ScheduleId, WindowMark> = marks.into_iter().map(|m| (m.schedule_id, m)).collect();
+            let mut marks: HashMap<ScheduleId, WindowMark> =
+                marks.into_iter().map(|m| (m.schedule_id, m)).collect();
             for row in rows.into_iter().filter(|r| r.time_window.is_some()) {
                 let mark = marks.remove(&row.id);
                 act.upsert(&Schedule::from(row), mark, ctx);
@@ -524,19 +529,20 @@ impl Supervised for WatchActor {
     }
 }
 
-impl StreamHandler<Seen> for WatchActor {
-    fn handle(&mut self, seen: Seen, ctx: &mut Context<Self>) {
+/// An item of the bus, or `None` when some were lost (this actor fell behind).
+impl StreamHandler<Option<Event>> for WatchActor {
+    fn handle(&mut self, seen: Option<Event>, ctx: &mut Context<Self>) {
         match seen {
-            Seen::Event(Event::Container(c)) => self.on_container(c, ctx),
-            Seen::Event(Event::ContainerRemoved { host, name, .. }) if host == HostId::local() => {
+            Some(Event::Container(c)) => self.on_container(c, ctx),
+            Some(Event::ContainerRemoved { host, name, .. }) if host == HostId::local() => {
                 self.containers.remove(&name);
                 if let Some(handle) = self.heals.remove(&name).and_then(|h| h.timer) {
                     ctx.cancel_future(handle);
                 }
             }
-            Seen::Event(Event::Schedule(s)) => self.upsert(&s, None, ctx),
-            Seen::Event(Event::ScheduleDeleted { id }) => self.release(id, ctx),
-            Seen::Event(Event::Docker(health)) => {
+            Some(Event::Schedule(s)) => self.upsert(&s, None, ctx),
+            Some(Event::ScheduleDeleted { id }) => self.release(id, ctx),
+            Some(Event::Docker(health)) => {
                 let up = health.status == "ok";
                 // back after being unreachable: what the windows say may have been missed
                 if up && self.docker_up == Some(false) {
@@ -544,8 +550,8 @@ impl StreamHandler<Seen> for WatchActor {
                 }
                 self.docker_up = Some(up);
             }
-            Seen::Event(_) => {}
-            Seen::Lagged => self.evaluate_all(ctx),
+            Some(_) => {}
+            None => self.evaluate_all(ctx),
         }
     }
 

@@ -39,7 +39,9 @@ impl Hands {
     }
 
     fn ours_at(&self, id: &str, at: DateTime<Utc>) -> bool {
-        self.ours.get(id).is_some_and(|&(start, end)| at >= start - SLACK && end.is_none_or(|e| at <= e + SLACK))
+        self.ours
+            .get(id)
+            .is_some_and(|&(start, end)| at >= start - SLACK && end.is_none_or(|e| at <= e + SLACK))
     }
 
     /// One container event (`action` as Docker names it, `at` when Docker says it happened).

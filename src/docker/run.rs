@@ -69,14 +69,12 @@ impl DockerActor {
                 TargetKind::Container(ContainerRef::Named { .. }) => true,
             };
         match self.resolve(&m.target, &report) {
-            Ok((id, name)) => {
-                Box::pin(self.act_on(id, name, m.action, m.guard, report.clone()).then(move |result, act, ctx| {
-                    match result.failure {
-                        Some(RunFailure::NotFound) if !retried => retry(act, m, report, ctx),
-                        _ => Box::pin(fut::ready(result)),
-                    }
-                }))
-            }
+            Ok((id, name)) => Box::pin(self.act_on(id, name, m.action, m.guard, report.clone()).then(
+                move |result, act, ctx| match result.failure {
+                    Some(RunFailure::NotFound) if !retried => retry(act, m, report, ctx),
+                    _ => Box::pin(fut::ready(result)),
+                },
+            )),
             Err(result) if result.failure == Some(RunFailure::NotFound) && !retried && worth_a_sync => {
                 retry(self, m, report, ctx)
             }

@@ -12,7 +12,7 @@ mod window;
 pub use action::{Action, RunStatus, Trigger};
 pub use container::{Container, DockerHealth};
 pub use ids::{HostId, ScheduleId, UserId};
+pub use rule::{AutohealContainer, AutohealLimits, AutohealRules, Guard, OnlyIf};
 pub use run::{RunFailure, RunResult};
 pub use target::{ContainerRef, Target, TargetKind};
-pub use rule::{AutohealContainer, AutohealLimits, AutohealRules, Guard, OnlyIf};
 pub use window::{Days, Period, Transition, Window, WindowJson, WindowState};

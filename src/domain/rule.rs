@@ -18,7 +18,17 @@ use crate::error::AppError;
 /// The state a schedule's container must be in when it fires (`only_if`); otherwise the run is
 /// `skipped`, naming the state found.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, AsExpression, FromSqlRow, utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    AsExpression,
+    FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
@@ -105,7 +115,13 @@ impl Guard {
 
     /// Why `action` must not happen to a container in `state` with `health`; `by_hand` says
     /// whether its last stop or pause was made outside Chrontainer.
-    pub fn refusal(&self, action: Action, state: &str, health: Option<&str>, by_hand: bool) -> Option<String> {
+    pub fn refusal(
+        &self,
+        action: Action,
+        state: &str,
+        health: Option<&str>,
+        by_hand: bool,
+    ) -> Option<String> {
         let wakes = matches!(action, Action::Start | Action::Restart | Action::Unpause);
         if self.respect_manual && by_hand && wakes {
             let how = if state == "paused" { "paused" } else { "stopped" };

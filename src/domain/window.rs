@@ -6,7 +6,9 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;
@@ -78,10 +80,9 @@ impl Days {
             return Ok(Days::ALL);
         }
         let day = |s: &str| {
-            DAY_NAMES
-                .iter()
-                .position(|d| d.eq_ignore_ascii_case(s.trim()))
-                .ok_or_else(|| format!("{:?} is not a day (Mon, Tue, … Sun)", crate::text::clip(s.trim(), 20)))
+            DAY_NAMES.iter().position(|d| d.eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+                format!("{:?} is not a day (Mon, Tue, … Sun)", crate::text::clip(s.trim(), 20))
+            })
         };
         let mut bits = 0u8;
         for part in raw.split(',') {
@@ -108,10 +109,8 @@ impl Days {
         if self == Days::ALL {
             return "*".into();
         }
-        let days: Vec<String> = (0..7u32)
-            .filter(|n| self.0 & (1 << ((n + 6) % 7)) != 0)
-            .map(|n| n.to_string())
-            .collect();
+        let days: Vec<String> =
+            (0..7u32).filter(|n| self.0 & (1 << ((n + 6) % 7)) != 0).map(|n| n.to_string()).collect();
         days.join(",")
     }
 }
@@ -228,7 +227,10 @@ impl Window {
         let from = parse_time(from, "window.from")?;
         let to = parse_time(to, "window.to")?;
         if from == to {
-            return Err(bad("window.to", format!("window.to: the window starts and ends at {}", show_time(to))));
+            return Err(bad(
+                "window.to",
+                format!("window.to: the window starts and ends at {}", show_time(to)),
+            ));
         }
         let days = match days {
             None => Days::ALL,
@@ -347,7 +349,9 @@ mod tests {
     }
 
     fn show(ts: &[Transition]) -> Vec<String> {
-        ts.iter().map(|t| format!("{}{}", if t.starts { "+" } else { "-" }, crate::time::rfc3339(&t.at))).collect()
+        ts.iter()
+            .map(|t| format!("{}{}", if t.starts { "+" } else { "-" }, crate::time::rfc3339(&t.at)))
+            .collect()
     }
 
     fn nightly() -> Window {

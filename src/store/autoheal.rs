@@ -43,7 +43,8 @@ fn load_rules(c: &mut SqliteConnection) -> Result<AutohealRules, AppError> {
     let settings: Option<SettingsRow> =
         autoheal_settings::table.select(SettingsRow::as_select()).first(c).optional()?;
     let containers: Vec<ContainerRow> = autoheal_containers::table
-        .order((autoheal_containers::host, autoheal_containers::container))
+        // in the order they were given (the rows are rewritten whole on each save)
+        .order(diesel::dsl::sql::<diesel::sql_types::Integer>("rowid"))
         .select(ContainerRow::as_select())
         .load(c)?;
     let (enabled, default) = match settings {

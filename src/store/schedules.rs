@@ -164,9 +164,11 @@ impl Schedule {
     /// The schedule in one line for the audit trail: `#3 restart web at "0 3 * * *" (Europe/Berlin)`.
     pub fn describe(&self) -> String {
         let when = match (&self.cron, &self.run_at) {
-            _ if self.window.is_some() => {
-                self.window.as_ref().map(|w| format!("{} {}-{}", w.state.as_str(), w.from, w.to)).unwrap_or_default()
-            }
+            _ if self.window.is_some() => self
+                .window
+                .as_ref()
+                .map(|w| format!("{} {}-{}", w.state.as_str(), w.from, w.to))
+                .unwrap_or_default(),
             (Some(cron), _) => format!("at {cron:?}"),
             (None, Some(at)) => format!("once at {}", crate::time::rfc3339(at)),
             (None, None) => String::new(),

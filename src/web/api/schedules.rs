@@ -208,7 +208,11 @@ pub(super) async fn create(
             return Err(AppError::invalid(
                 "conflicting_fields",
                 Some("action"),
-                format!("A window kept {} acts with {}; leave action out", w.state.as_str(), w.state.action()),
+                format!(
+                    "A window kept {} acts with {}; leave action out",
+                    w.state.as_str(),
+                    w.state.action()
+                ),
             ))
         }
         (Some((w, _)), _) => w.state.action(),

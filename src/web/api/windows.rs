@@ -65,7 +65,10 @@ pub struct WindowPreview {
         (status = 400, description = "missing_field, invalid_window, invalid_timezone, invalid_parameter",
             body = ErrorBody),
     ))]
-pub async fn preview(query: web::Query<WindowQuery>, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn preview(
+    query: web::Query<WindowQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     Ok(crate::web::json(&preview_response(&query.into_inner(), state.config.timezone, Utc::now())?))
 }
 
@@ -84,7 +87,11 @@ fn rename_field(e: AppError) -> AppError {
     }
 }
 
-pub fn preview_response(q: &WindowQuery, default_tz: Tz, now: DateTime<Utc>) -> Result<WindowPreview, AppError> {
+pub fn preview_response(
+    q: &WindowQuery,
+    default_tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<WindowPreview, AppError> {
     let required = |v: &Option<String>, field: &'static str| {
         given(v.as_deref()).map(str::to_string).ok_or_else(|| {
             AppError::invalid("missing_field", Some(field), format!("{field} is required (HH:MM)"))

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
-use crate::cron::{parse_timezone, CronExpr};
 use crate::actors::watch::RuleTexts;
+use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::{Health, ListContainers, StoppedByHand};
 use crate::domain::Action;
 use crate::domain::RunStatus;
