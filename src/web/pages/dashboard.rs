@@ -222,6 +222,13 @@ struct ScheduleView {
     timezone: String,
     cron: String,
     run_at: String,
+    /// A window's parts, for the form (empty for a cron or one-time schedule).
+    window_state: String,
+    window_from: String,
+    window_to: String,
+    window_days: String,
+    only_if: String,
+    respect_manual: bool,
     description: String,
     enabled: bool,
     next: Option<TimeView>,
@@ -573,6 +580,16 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         when,
         timezone: s.timezone.clone(),
         run_at: s.run_at.map(|t| crate::time::rfc3339(&t)).unwrap_or_default(),
+        window_state: s.window.as_ref().map(|w| w.state.as_str().to_string()).unwrap_or_default(),
+        window_from: s.window.as_ref().map(|w| w.from.clone()).unwrap_or_default(),
+        window_to: s.window.as_ref().map(|w| w.to.clone()).unwrap_or_default(),
+        window_days: s
+            .window
+            .as_ref()
+            .map(|w| w.days.clone().unwrap_or_else(|| "*".into()))
+            .unwrap_or_default(),
+        only_if: s.only_if.map(|o| o.as_str().to_string()).unwrap_or_default(),
+        respect_manual: s.respect_manual,
         cron,
         description,
         enabled: s.enabled,
