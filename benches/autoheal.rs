@@ -1,6 +1,7 @@
 //! Autoheal's reaction time: from the Engine's `health_status: unhealthy` event (plus `after_s`)
 //! to the restart reaching Docker (its `kill` event), both read from Docker's own event stream
-//! with Docker's timestamps, for containers with a real HEALTHCHECK that fails at once.
+//! with Docker's timestamps, for containers with a real HEALTHCHECK turned unhealthy with
+//! `docker exec` once autoheal follows them.
 //!
 //! `cargo bench --bench autoheal` (needs a Docker Engine and the test image). Containers are
 //! made unhealthy in batches, each restarted once, and removed at the end.
@@ -49,8 +50,10 @@ fn main() {
                     &[
                         "--label",
                         &label,
+                        "--tmpfs",
+                        "/tmp",
                         "--health-cmd",
-                        "false",
+                        "test ! -f /tmp/bad",
                         "--health-interval",
                         "1s",
                         "--health-retries",
@@ -73,6 +76,12 @@ fn main() {
             Some(body.to_string().as_bytes()),
         );
         assert_eq!(reply.status, 200, "{}", reply.text);
+        // healthy so far; now each turns unhealthy (its restart empties /tmp, so healthy again)
+        for c in &batch {
+            let out =
+                Command::new("docker").args(["exec", &c.id, "sh", "-c", "echo > /tmp/bad"]).output().unwrap();
+            assert!(out.status.success(), "docker exec: {}", String::from_utf8_lossy(&out.stderr));
+        }
         // the first unhealthy event and the first kill after it, per container
         let ids: HashMap<&str, usize> = batch.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let mut unhealthy: Vec<Option<i64>> = vec![None; PER_BATCH];
