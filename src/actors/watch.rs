@@ -177,6 +177,8 @@ impl WatchActor {
             ctx.cancel_future(handle);
         }
         if rule.mark.changed && !rule.busy {
+            // a window disabled now and enabled later starts afresh (a deleted one's mark is gone)
+            self.save_mark(WindowMark::new(rule.mark.schedule_id), ctx);
             let request = Request {
                 target: rule.spec.target.clone(),
                 action: rule.spec.window.state.undo(),
