@@ -184,11 +184,22 @@ fn an_expired_session_no_longer_signs_in() {
     use diesel::RunQueryDsl;
     let app = App::start_secured(&[]);
     let session = app.login("admin", ADMIN_PASSWORD);
-    assert_eq!(app.as_browser(&session, "GET", "/api/schedules", None).status, 200);
-    // the process holds the data directory's lock, not the database: SQLite lets us in beside it
-    let mut conn = chrontainer::store::db::open(&app.data_dir.path().join("chrontainer.db")).unwrap();
-    diesel::sql_query("UPDATE sessions SET expires_at = '2020-01-01 00:00:00'").execute(&mut conn).unwrap();
+    // The session is made to end five seconds from now, behind the process's back, so the
+    // process starts again to forget what its cache of live sessions holds. Its first use after
+    // that is cached, and the cached session must still end on time.
+    let dir = app.data_dir.clone();
+    assert_eq!(app.terminate(), Some(0));
+    let mut conn = chrontainer::store::db::open(&dir.path().join("chrontainer.db")).unwrap();
+    diesel::sql_query("UPDATE sessions SET expires_at = datetime('now', '+5 seconds')")
+        .execute(&mut conn)
+        .unwrap();
     drop(conn);
+    let ends = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let app = App::start_in(dir, &[("CHRONTAINER_AUTH", "password")]);
+    assert_eq!(app.as_browser(&session, "GET", "/api/schedules", None).status, 200);
+    std::thread::sleep(
+        ends.saturating_duration_since(std::time::Instant::now()) + std::time::Duration::from_millis(1100),
+    );
     assert_eq!(app.as_browser(&session, "GET", "/api/schedules", None).status, 401);
     let page = app.as_browser(&session, "GET", "/", None);
     assert_eq!(page.status, 303);

@@ -7,11 +7,13 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
+use super::credentials::Credentials;
 use super::db;
 use crate::error::AppError;
 
@@ -61,6 +63,8 @@ impl<R: Send + 'static> Handler<Query<R>> for StoreActor {
 #[derive(Clone)]
 pub struct Store {
     addr: Addr<StoreActor>,
+    /// Live sessions and tokens, so authenticated requests skip this thread (`credentials.rs`).
+    pub(in crate::store) credentials: Arc<Credentials>,
 }
 
 impl Store {
@@ -68,7 +72,7 @@ impl Store {
     /// actor; call [`db::open`] first at start-up to fail early with a clear message.
     pub fn start(path: PathBuf) -> Store {
         let addr = SyncArbiter::start(1, move || StoreActor { path: path.clone(), conn: None });
-        Store { addr }
+        Store { addr, credentials: Arc::default() }
     }
 
     /// Runs `job` on the store's connection, in one transaction.
@@ -78,6 +82,18 @@ impl Store {
         F: FnOnce(&mut SqliteConnection) -> Result<R, AppError> + Send + 'static,
     {
         self.addr.send(Query(Box::new(job))).await?
+    }
+
+    /// [`run`](Self::run) for a job that changes users, sessions or tokens: the credentials
+    /// cache is emptied once it has committed (or failed), so the change holds from the next request.
+    pub(in crate::store) async fn run_changing_credentials<R, F>(&self, job: F) -> Result<R, AppError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<R, AppError> + Send + 'static,
+    {
+        let result = self.run(job).await;
+        self.credentials.changed();
+        result
     }
 }
 

@@ -10,6 +10,7 @@ mod actor;
 pub mod audit;
 pub mod autoheal;
 mod columns;
+mod credentials;
 pub mod db;
 pub mod legacy;
 pub mod logs;

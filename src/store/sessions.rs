@@ -118,12 +118,21 @@ pub async fn find_live(
     token_hash: String,
     now: NaiveDateTime,
 ) -> Result<Option<(SessionRow, UserRow)>, AppError> {
-    store.run(move |c| SessionRow::find_live(c, &token_hash, now)).await
+    if let Some(hit) = store.credentials.session(&token_hash, now) {
+        return Ok(Some(hit));
+    }
+    let generation = store.credentials.generation();
+    let hash = token_hash.clone();
+    let found = store.run(move |c| SessionRow::find_live(c, &hash, now)).await?;
+    if let Some(live) = &found {
+        store.credentials.keep_session(generation, token_hash, live.clone(), now);
+    }
+    Ok(found)
 }
 
 /// Ends a session (signing out, or signing in again); ending one that is gone is harmless.
 pub async fn delete(store: &Store, id: i32) -> Result<(), AppError> {
-    store.run(move |c| SessionRow::delete(c, id)).await
+    store.run_changing_credentials(move |c| SessionRow::delete(c, id)).await
 }
 
 #[cfg(test)]

@@ -238,7 +238,16 @@ pub async fn find_live(
     token_hash: String,
     now: NaiveDateTime,
 ) -> Result<Option<LiveToken>, AppError> {
-    store.run(move |c| TokenRow::find_live(c, &token_hash, now)).await
+    if let Some(hit) = store.credentials.token(&token_hash, now) {
+        return Ok(Some(hit));
+    }
+    let generation = store.credentials.generation();
+    let hash = token_hash.clone();
+    let found = store.run(move |c| TokenRow::find_live(c, &hash, now)).await?;
+    if let Some(live) = &found {
+        store.credentials.keep_token(generation, token_hash, live.clone(), now);
+    }
+    Ok(found)
 }
 
 /// Every token, revoked ones included, by id.
@@ -259,7 +268,7 @@ pub async fn insert(store: &Store, new: NewToken) -> Result<TokenRow, AppError> 
 
 /// Revokes a token; 404 `token_not_found` when there is none.
 pub async fn revoke(store: &Store, id: i32, now: NaiveDateTime) -> Result<TokenRow, AppError> {
-    store.run(move |c| TokenRow::revoke(c, id, now)).await
+    store.run_changing_credentials(move |c| TokenRow::revoke(c, id, now)).await
 }
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ pub async fn edit(
     now: NaiveDateTime,
 ) -> Result<(UserRow, usize), AppError> {
     store
-        .run(move |c| {
+        .run_changing_credentials(move |c| {
             let mut row = UserRow::find(c, id)?;
             if let Some(role) = edit.role {
                 row = UserRow::set_role(c, id, role, now)?;
@@ -245,13 +245,15 @@ pub async fn set_password(
     keep_session: Option<i32>,
     now: NaiveDateTime,
 ) -> Result<(UserRow, usize), AppError> {
-    store.run(move |c| UserRow::set_password(c, id, &password_hash, keep_session, now)).await
+    store
+        .run_changing_credentials(move |c| UserRow::set_password(c, id, &password_hash, keep_session, now))
+        .await
 }
 
 /// Deletes a user, never the last admin (400 `last_admin`), and revokes their API tokens;
 /// answers the deleted row.
 pub async fn delete(store: &Store, id: UserId, now: NaiveDateTime) -> Result<UserRow, AppError> {
-    store.run(move |c| UserRow::delete(c, id, now)).await
+    store.run_changing_credentials(move |c| UserRow::delete(c, id, now)).await
 }
 
 /// At first start with authentication on, creates the user `admin` with `given`
