@@ -103,6 +103,7 @@ fn main() {
         all.extend(batch);
     }
     let _ = events.kill();
+    let _ = events.wait();
     delays_ms.sort_by(|a, b| a.total_cmp(b));
     let pick = |q: f64| delays_ms[((delays_ms.len() - 1) as f64 * q).round() as usize];
     println!(
