@@ -145,7 +145,11 @@ fn a_window_stops_at_its_start_restarts_at_its_end_and_leaves_what_was_already_s
     let other = create(&app, window(&stopped));
     wait_state(&running, "exited", "the window to stop it");
     wait_state(&running, "running", "the window's end to start it again");
-    let entries = logs(&app, &format!("schedule_id={}&trigger=window", s["id"]));
+    // the container moves a moment before its log row is written
+    let entries = wait_for("both window actions logged", Duration::from_secs(10), || {
+        let e = logs(&app, &format!("schedule_id={}&trigger=window", s["id"]));
+        (e.len() >= 2).then_some(e)
+    });
     let seen: Vec<(&str, &str)> = entries
         .iter()
         .rev()
@@ -172,6 +176,8 @@ fn a_restart_inside_a_window_applies_it_again_and_a_persons_start_is_respected()
         json!({"container": c.name, "window": {"state": "stopped", "from": clock_in(1), "to": clock_in(90), "timezone": "UTC"}}),
     );
     wait_state(&c, "exited", "the window to stop it");
+    let stops = || logs(&app, &format!("schedule_id={}&trigger=window&status=success", s["id"])).len();
+    wait_for("the stop to be logged", Duration::from_secs(10), || (stops() == 1).then_some(()));
     let data = app.data_dir.clone();
     app.kill();
     // it ran all night while Chrontainer was down
