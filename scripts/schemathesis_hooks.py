@@ -27,6 +27,8 @@ USER_ID = int(os.environ["ST_USER_ID"])
 ABSENT_ID = 2_000_000_000
 HEX = re.compile(r"[0-9a-f]+")
 
+# no compose project has this name (the run's containers have no compose labels)
+ABSENT_STACK = "st-absent-stack"
 _foreign = {"at": 0.0, "names": frozenset(), "ids": ()}
 
 
@@ -83,6 +85,17 @@ def before_call(context, case, kwargs):
         params["ref"] = own_container(params["ref"])
     if isinstance(case.body, dict) and reaches_foreign(case.body.get("container")):
         case.body["container"] = own_container(case.body["container"])
+    # a stack action acts on every container of a compose project: never on one found on the Engine
+    if params and path.startswith("/api/stacks/") and "name" in params:
+        params["name"] = ABSENT_STACK
+    if isinstance(case.body, dict) and "stack" in case.body:
+        case.body["stack"] = ABSENT_STACK
+    steps = case.body.get("steps") if isinstance(case.body, dict) else None
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict) and reaches_foreign(step.get("container")):
+            step["container"] = own_container(step["container"])
+        if isinstance(step, dict) and "stack" in step:
+            step["stack"] = ABSENT_STACK
     if params and path == "/api/tokens/{id}" and method == "DELETE" and same_id(params.get("id"), TOKEN_ID):
         params["id"] = ABSENT_ID
     if params and path == "/api/users/{id}" and method in ("DELETE", "PATCH") and same_id(params.get("id"), USER_ID):

@@ -16,6 +16,9 @@ pub enum AppError {
     /// 409: another action on the same container is in flight.
     #[error("{0}")]
     Busy(String),
+    /// 409 with a code such as `dependency_cycle`: the request cannot be done as things stand.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// 409 `self`: Chrontainer will not stop or pause its own container; the message says why.
     #[error("{0}")]
     OwnContainer(String),
@@ -70,6 +73,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Invalid { code, .. } | AppError::NotFound { code, .. } => code,
+            AppError::Conflict { code, .. } => code,
             AppError::Busy(_) => "container_busy",
             AppError::OwnContainer(_) => "self",
             AppError::Unauthorized => "unauthorized",
@@ -127,6 +131,7 @@ impl ResponseError for AppError {
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Busy(_) | AppError::OwnContainer(_) => StatusCode::CONFLICT,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

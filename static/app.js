@@ -81,8 +81,18 @@
 
   // ---- confirmation: resolves true when the user confirms
   function confirmAction(title, text, okLabel) {
+    return choose(title, text, okLabel).then((choice) => choice === "ok");
+  }
+
+  // A question with a second way to say yes (moreLabel): resolves "ok", "more" or "cancel".
+  function choose(title, text, okLabel, moreLabel) {
     const dialog = $("#confirm-dialog");
-    if (!dialog || !dialog.showModal) return Promise.resolve(window.confirm(`${title}\n${text}`));
+    if (!dialog || !dialog.showModal) return Promise.resolve(window.confirm(`${title}\n${text}`) ? "ok" : "cancel");
+    const more = $("#confirm-more", dialog);
+    if (more) {
+      more.hidden = !moreLabel;
+      more.textContent = moreLabel || "";
+    }
     const opener = document.activeElement;
     const openerId = opener && opener.id;
     $("#confirm-title", dialog).textContent = title;
@@ -95,7 +105,7 @@
         "close",
         () => {
           refocus(opener, openerId);
-          resolve(dialog.returnValue === "ok");
+          resolve(dialog.returnValue || "cancel");
         },
         { once: true },
       );
@@ -249,5 +259,5 @@
   });
   connect();
 
-  window.Chrontainer = { api, announce, confirmAction, refresh, refocus, relative, afterRefresh };
+  window.Chrontainer = { api, announce, confirmAction, choose, refresh, refocus, relative, afterRefresh };
 })();

@@ -84,7 +84,16 @@
         restart: "The container stops and starts again; its service is briefly unavailable.",
         pause: "Every process in the container is frozen until it is unpaused.",
       }[action];
-      if (!(await C.confirmAction(`${cap(action)} ${name}?`, text, cap(action)))) return;
+      // a restart may take along those that share its network or need it (restart: true)
+      const d = action === "restart" ? await C.api("GET", `/api/containers/${encodeURIComponent(id)}/dependents`) : null;
+      const deps = d && d.ok && d.data ? d.data.dependents : [];
+      if (deps.length) {
+        const n = deps.length;
+        const more = `${n} container${n > 1 ? "s" : ""} depend${n > 1 ? "" : "s"} on it (${deps.join(", ")}).`;
+        const choice = await C.choose(`${cap(action)} ${name}?`, `${text} ${more}`, cap(action), `Also restart ${n} dependent${n > 1 ? "s" : ""}`);
+        if (choice === "more") return void restartWithDependents(row, id, name);
+        if (choice !== "ok") return;
+      } else if (!(await C.confirmAction(`${cap(action)} ${name}?`, text, cap(action)))) return;
     }
     inFlight.add(id);
     markBusy();
@@ -101,10 +110,54 @@
     }
     C.refresh(0);
   }
+  // one run: the dependents stop, the container restarts, the dependents start
+  async function restartWithDependents(row, id, name) {
+    inFlight.add(id);
+    markBusy();
+    const note = C.announce(`Restarting ${name} and its dependents…`);
+    const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/dependents/restart`);
+    inFlight.delete(id);
+    markBusy();
+    announceRun(r, `Restart ${name} with its dependents`, note);
+    C.refresh(0);
+  }
+  function announceRun(r, what, note) {
+    if (r.ok && r.data && r.data.log) {
+      const steps = r.data.log;
+      const last = steps[steps.length - 1];
+      if (r.data.status === "success") C.announce(`${what}: ${steps.length} steps done in order`, "ok", note);
+      else C.announce(`${what} stopped at ${last ? last.container : "a step"}: ${last ? last.message : ""}`, "bad", note);
+    } else {
+      C.announce(`${what} failed: ${r.error ? r.error.message : "no answer"}`, "bad", note);
+    }
+  }
+
+  // ---- stack actions: the whole compose project in dependency order, as one run
+  const stacksInFlight = new Set();
+  async function stackAction(group, action) {
+    const name = group.getAttribute("data-stack");
+    if (stacksInFlight.has(name)) return;
+    const text = {
+      restart: "Its containers stop in reverse dependency order, then start in order, each waiting for what it depends on.",
+      stop: "Its containers stop in reverse dependency order and stay stopped until started again.",
+      start: "Its containers start in dependency order, each waiting for what it depends on.",
+    }[action];
+    if (!(await C.confirmAction(`${cap(action)} the stack ${name}?`, text, `${cap(action)} in order`))) return;
+    stacksInFlight.add(name);
+    for (const b of $$("button[data-stack-act]", group)) b.disabled = true;
+    const note = C.announce(`${DOING[action]} ${name} in dependency order…`);
+    const r = await C.api("POST", `/api/stacks/${encodeURIComponent(name)}/${action}`);
+    stacksInFlight.delete(name);
+    for (const b of $$("button[data-stack-act]", group)) b.disabled = false;
+    announceRun(r, `${cap(action)} ${name} in dependency order`, note);
+    C.refresh(0);
+  }
   const containers = $("#containers");
   if (containers) {
     containers.addEventListener("click", (e) => {
       const button = e.target.closest("button");
+      const group = button && button.hasAttribute("data-stack-act") && button.closest("[data-stack]");
+      if (group) return void stackAction(group, button.getAttribute("data-stack-act"));
       const row = button && button.closest(".ctr");
       if (!row) return;
       if (button.hasAttribute("data-act")) containerAction(row, button.getAttribute("data-act"));

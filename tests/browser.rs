@@ -554,3 +554,46 @@ fn the_login_page_says_where_the_first_password_is_until_someone_signs_in() {
         b.quit().await;
     });
 }
+
+#[test]
+fn a_stack_restart_from_its_header_is_one_run_whose_steps_the_log_shows() {
+    browser_test(|| async {
+        let project = common::unique_name("br-stack");
+        let labels = |service: &str, depends_on: &str| {
+            [
+                format!("com.docker.compose.project={project}"),
+                format!("com.docker.compose.service={service}"),
+                format!("com.docker.compose.depends_on={depends_on}"),
+            ]
+        };
+        let run = |service: &str, depends_on: &str| {
+            let l = labels(service, depends_on);
+            TestContainer::run(service, &["--label", &l[0], "--label", &l[1], "--label", &l[2]])
+        };
+        let db = run("db", "");
+        let api = run("api", "db:service_started:false");
+        let web = run("web", "api:service_started:false");
+        let app = App::start();
+        let b = Browser::start(&app).await;
+        b.open("/").await;
+        let button = format!("[data-stack=\"{project}\"] button[data-stack-act=restart]");
+        b.click(&button).await;
+        let question = b.confirm(&project).await;
+        assert!(question.starts_with("Restart the stack"), "{question}");
+        b.toast(&format!("Restart {project} in dependency order: 6 steps done in order")).await;
+        let (_, log) = app.get(&format!("/api/logs?container={}", web.name));
+        let run_id = log["items"][0]["run_id"].as_str().expect("a run_id").to_string();
+        // the log page shows the run as its steps, each linking to the whole run
+        b.open(&format!("/logs?run_id={run_id}")).await;
+        let rows = b
+            .wait("the run's steps", "const r = document.querySelectorAll('table.log tbody tr'); return r.length == 6 ? r.length : null;")
+            .await;
+        assert_eq!(rows, json!(6));
+        let names = b
+            .wait("the steps' containers", "return [...document.querySelectorAll('table.log tbody tr td[data-label=Container]')].map(t => t.textContent.trim());")
+            .await;
+        let n = |c: &TestContainer| json!(c.name);
+        assert_eq!(names, json!([n(&web), n(&api), n(&db), n(&db), n(&api), n(&web)]), "newest first");
+        b.quit().await;
+    });
+}

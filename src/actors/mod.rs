@@ -1,6 +1,7 @@
 //! The actors and the one path every action takes: a trigger asks the [`runner::Runner`], which
 //! has the host's DockerActor act and the LogActor record the result.
 
+pub mod chain;
 pub mod log_actor;
 pub mod runner;
 pub mod scheduler;

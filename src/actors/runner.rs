@@ -7,8 +7,10 @@
 use actix::Addr;
 
 use super::log_actor::{LogActor, Record};
-use crate::docker::{DockerActor, RunAction};
-use crate::domain::{Action, Guard, RunFailure, RunResult, ScheduleId, Target, Trigger};
+use crate::docker::{Dependents, DockerActor, GetReadiness, ListStacks, RunAction};
+use crate::domain::{
+    Action, Guard, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger,
+};
 use crate::error::AppError;
 use crate::store::{LogEntry, NewLog};
 
@@ -86,8 +88,43 @@ impl Runner {
     /// Records a result: one log row and, for a schedule, its last run, in one transaction; then
     /// the live bus and the metrics.
     pub async fn record(&self, result: RunResult, requested_by: Option<String>) -> Result<Outcome, AppError> {
+        self.record_step(result, requested_by, None).await
+    }
+
+    /// Records a result as a step of the run `run_id` (a stack action, a chain: `chain.rs`).
+    pub async fn record_step(
+        &self,
+        result: RunResult,
+        requested_by: Option<String>,
+        run_id: Option<String>,
+    ) -> Result<Outcome, AppError> {
         let failure = result.failure.clone();
-        let entry = self.log.send(Record(NewLog::of_run(result, requested_by))).await??;
+        let new = NewLog { run_id, ..NewLog::of_run(result, requested_by) };
+        let entry = self.log.send(Record(new)).await??;
         Ok(Outcome { entry, failure })
+    }
+
+    /// A host's compose stacks, for the chains that act on them.
+    pub async fn stacks(&self, host: &HostId) -> Result<Vec<Stack>, AppError> {
+        self.docker.send(ListStacks(host.clone())).await?
+    }
+
+    /// One of a host's compose stacks (404 `stack_not_found`).
+    pub async fn stack(&self, host: &HostId, name: &str) -> Result<Stack, AppError> {
+        crate::docker::stacks::named(self.stacks(host).await?, host, name)
+    }
+
+    /// A container's name and those that restart with it, in the order they start.
+    pub async fn dependents(
+        &self,
+        host: &HostId,
+        reference: &str,
+    ) -> Result<(String, Vec<String>), AppError> {
+        self.docker.send(Dependents(host.clone(), reference.to_string())).await?
+    }
+
+    /// What a step's wait looks at now.
+    pub async fn readiness(&self, host: &HostId, reference: &str) -> Result<Readiness, AppError> {
+        self.docker.send(GetReadiness(host.clone(), reference.to_string())).await?
     }
 }

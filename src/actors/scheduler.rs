@@ -12,11 +12,12 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
+use super::chain;
 use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
-    Action, ContainerRef, Guard, HostId, RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger,
+    Action, ContainerRef, Guard, HostId, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
 };
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -79,6 +80,8 @@ struct Armed {
     target: Target,
     action: Action,
     guard: Guard,
+    /// A chain's steps, run instead of `action` on `target`.
+    steps: Option<Vec<Step>>,
 }
 
 /// One wake-up that fires (or logs a miss), decided by the timer maths and ready to apply.
@@ -94,6 +97,7 @@ struct Firing {
     target: Target,
     action: Action,
     guard: Guard,
+    steps: Option<Vec<Step>>,
 }
 
 /// What the operator allows: `CHRONTAINER_MAX_SCHEDULES` and `CHRONTAINER_MIN_INTERVAL`.
@@ -209,6 +213,7 @@ impl SchedulerActor {
             target: target_of(row),
             action: row.action,
             guard: row.guard(),
+            steps: steps_of(row),
         };
         self.armed.insert(id, armed);
         self.metrics.set_schedules(self.armed.len());
@@ -259,6 +264,7 @@ impl SchedulerActor {
             target: armed.target,
             action: armed.action,
             guard: armed.guard,
+            steps: armed.steps,
         };
         self.fire(firing, ctx);
     }
@@ -312,6 +318,9 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
         metrics.observe_fire_delay(delay_us as f64 / 1e6);
         // read by the fire-delay benchmark
         log::debug!("schedule {} fire delay {delay_us} us", f.id);
+        if let Some(steps) = f.steps {
+            return run_chain(runner, steps, Trigger::Schedule, ScheduleId(f.id), None).await;
+        }
         let request = Request {
             target: f.target,
             action: f.action,
@@ -331,6 +340,25 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
         return runner.record(result, None).await;
     };
     runner.record(missed_result(&f, count), None).await
+}
+
+/// A chain's steps under one run_id; the answer is its last entry (the failed one, if one failed).
+async fn run_chain(
+    runner: &Runner,
+    steps: Vec<Step>,
+    trigger: Trigger,
+    id: ScheduleId,
+    requested_by: Option<String>,
+) -> Result<Outcome, AppError> {
+    let run = chain::Run { steps, trigger, schedule_id: Some(id), requested_by };
+    let mut report = chain::run(runner, run).await?;
+    let entry =
+        report.log.pop().ok_or_else(|| AppError::Internal(format!("schedule {id}: a chain of no steps")))?;
+    Ok(Outcome { entry, failure: None })
+}
+
+fn steps_of(row: &ScheduleRow) -> Option<Vec<Step>> {
+    row.chain().map(|steps| steps.iter().map(|s| s.to_step(&row.host)).collect())
 }
 
 /// A schedule's target: its container by name, else by compose project and service, resolved
@@ -504,6 +532,7 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         only_if: None,
         respect_manual: true,
         time_window: None,
+        steps: None,
     };
     when_of(&probe)
 }
@@ -579,6 +608,9 @@ impl Handler<RunNow> for SchedulerActor {
         let runner = self.runner.clone();
         Box::pin(async move {
             let row = store::schedules::get(&store, ScheduleId(id)).await?;
+            if let Some(steps) = steps_of(&row) {
+                return run_chain(&runner, steps, Trigger::RunNow, ScheduleId(id), requested_by).await;
+            }
             let request = Request {
                 target: target_of(&row),
                 action: row.action,

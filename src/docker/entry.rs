@@ -4,6 +4,7 @@
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use chrono::{DateTime, Datelike, Utc};
 
+use super::stacks::{Links, COMPOSE_DEPENDS_ON};
 use crate::domain::{Container, HostId};
 
 pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
@@ -25,6 +26,9 @@ pub struct Entry {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub exit_code: i64,
+    /// Its compose dependencies and whose network it shares (`stacks.rs`); boxed, as most
+    /// containers have none and the cache's changes move entries around.
+    pub links: Box<Links>,
 }
 
 impl Entry {
@@ -98,6 +102,8 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
     let config = r.config.unwrap_or_default();
     let labels = config.labels.unwrap_or_default();
     let state = r.state.unwrap_or_default();
+    let network_mode = r.host_config.and_then(|h| h.network_mode);
+    let links = Links::read(labels.get(COMPOSE_DEPENDS_ON).map(String::as_str), network_mode.as_deref());
     let health = state
         .health
         .and_then(|h| h.status)
@@ -114,6 +120,7 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
         started_at: docker_time(state.started_at.as_deref()),
         finished_at: docker_time(state.finished_at.as_deref()),
         exit_code: state.exit_code.unwrap_or(0),
+        links: Box::new(links),
         id,
     })
 }

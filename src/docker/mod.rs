@@ -21,6 +21,7 @@ mod link;
 mod own;
 mod resolve;
 mod run;
+pub mod stacks;
 mod status;
 
 pub use endpoint::{DockerEndpoint, TlsFiles};
@@ -36,6 +37,7 @@ use chrono::Utc;
 use tokio::sync::{oneshot, watch, Semaphore};
 
 use crate::domain::{Action, Container, DockerHealth, Guard, HostId, RunResult, ScheduleId, Target, Trigger};
+use crate::domain::{Readiness, Stack};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -310,6 +312,84 @@ impl Handler<InFlight> for DockerActor {
 
     fn handle(&mut self, _: InFlight, _: &mut Context<Self>) -> usize {
         self.in_flight.len()
+    }
+}
+
+/// The host's compose stacks, from the cache (`stacks.rs`). 404 `host_not_found` for another host.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<Stack>, AppError>")]
+pub struct ListStacks(pub HostId);
+
+impl Handler<ListStacks> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<Vec<Stack>, AppError>>;
+
+    fn handle(&mut self, ListStacks(host): ListStacks, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(move |(), act, _| {
+            act.up_on(&host)?;
+            Ok(stacks::build(&act.host, act.cache.entries()))
+        }))
+    }
+}
+
+/// The containers that restart with one (`stacks::dependents`): its name and theirs, in the order
+/// they start again.
+#[derive(Message)]
+#[rtype(result = "Result<(String, Vec<String>), AppError>")]
+pub struct Dependents(pub HostId, pub String);
+
+impl Handler<Dependents> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<(String, Vec<String>), AppError>>;
+
+    fn handle(&mut self, Dependents(host, reference): Dependents, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(move |(), act, _| {
+            act.up_on(&host)?;
+            stacks::dependents(act.cache.entries(), &reference).ok_or_else(|| {
+                AppError::not_found(
+                    "container_not_found",
+                    format!("No container {:?}", crate::text::clip(&reference, 80)),
+                )
+            })
+        }))
+    }
+}
+
+/// What a step's wait looks at, from the cache.
+#[derive(Message)]
+#[rtype(result = "Result<Readiness, AppError>")]
+pub struct GetReadiness(pub HostId, pub String);
+
+impl Handler<GetReadiness> for DockerActor {
+    type Result = Result<Readiness, AppError>;
+
+    fn handle(&mut self, GetReadiness(host, reference): GetReadiness, _: &mut Context<Self>) -> Self::Result {
+        self.up_on(&host)?;
+        match resolve::by_ref(self.cache.entries(), &reference) {
+            resolve::Resolved::Found(e) => Ok(Readiness {
+                name: e.name.clone(),
+                state: e.state.clone(),
+                health: e.health.clone(),
+                exit_code: e.exit_code,
+            }),
+            resolve::Resolved::Missing(m) | resolve::Resolved::Ambiguous(m) => {
+                Err(AppError::not_found("container_not_found", m))
+            }
+        }
+    }
+}
+
+impl DockerActor {
+    /// Err unless `host` is this actor's and its Engine answers.
+    fn up_on(&self, host: &HostId) -> Result<(), AppError> {
+        if *host != self.host {
+            return Err(AppError::not_found(
+                "host_not_found",
+                format!("No host {:?}", crate::text::clip(host.as_str(), 80)),
+            ));
+        }
+        match &self.link {
+            Link::Down(e) => Err(AppError::DockerUnreachable(e.clone())),
+            Link::Up(_) => Ok(()),
+        }
     }
 }
 

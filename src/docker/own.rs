@@ -218,6 +218,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             exit_code: 0,
+            links: Default::default(),
         }
     }
 

@@ -41,7 +41,14 @@ impl DockerActor {
         if let Link::Down(e) = &self.link {
             return Err(report.finish(target.display_name(), None, Err(RunFailure::Unreachable), e.clone()));
         }
-        let TargetKind::Container(target) = &target.kind;
+        let target = match &target.kind {
+            TargetKind::Container(target) => target,
+            TargetKind::Stack(name) => {
+                // a stack runs as steps, one container each (actors/chain.rs); never as one action
+                let message = format!("{name} is a compose stack, not a container");
+                return Err(report.finish(name, None, Err(RunFailure::NotFound), message));
+            }
+        };
         match resolve::by_target(self.cache.entries(), target) {
             Resolved::Found(e) => Ok((e.id.clone(), e.name.clone())),
             Resolved::Missing(m) | Resolved::Ambiguous(m) => {
@@ -67,6 +74,7 @@ impl DockerActor {
             && match &m.target.kind {
                 TargetKind::Container(ContainerRef::Ref(reference)) => resolve::plausible(reference),
                 TargetKind::Container(ContainerRef::Named { .. }) => true,
+                TargetKind::Stack(_) => false,
             };
         match self.resolve(&m.target, &report) {
             Ok((id, name)) => Box::pin(self.act_on(id, name, m.action, m.guard, report.clone()).then(

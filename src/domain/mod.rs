@@ -6,6 +6,7 @@ mod container;
 mod ids;
 mod rule;
 mod run;
+mod stack;
 mod target;
 mod window;
 
@@ -14,5 +15,6 @@ pub use container::{Container, DockerHealth};
 pub use ids::{HostId, ScheduleId, UserId};
 pub use rule::{AutohealContainer, AutohealLimits, AutohealRules, Guard, OnlyIf};
 pub use run::{RunFailure, RunResult};
+pub use stack::{ChainStep, Check, Condition, Dependency, Readiness, Stack, StackService, Step, Wait};
 pub use target::{ContainerRef, Target, TargetKind};
 pub use window::{Days, Period, Transition, Window, WindowJson, WindowState};

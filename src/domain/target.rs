@@ -14,6 +14,9 @@ pub struct Target {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TargetKind {
     Container(ContainerRef),
+    /// A compose project, acted on in dependency order as steps (`actors/chain.rs`), each step
+    /// a container.
+    Stack(String),
 }
 
 /// How a container is named.
@@ -31,10 +34,16 @@ impl Target {
         Target { host, kind: TargetKind::Container(ContainerRef::Ref(reference.into())) }
     }
 
+    /// A compose project on a host.
+    pub fn stack(host: HostId, name: impl Into<String>) -> Target {
+        Target { host, kind: TargetKind::Stack(name.into()) }
+    }
+
     /// The name to show in the log when nothing could be resolved.
     pub fn display_name(&self) -> &str {
         match &self.kind {
             TargetKind::Container(c) => c.display_name(),
+            TargetKind::Stack(name) => name,
         }
     }
 }

@@ -168,6 +168,13 @@ mod tests {
         checkpoint(&mut conn).unwrap();
     }
 
+    /// Reverts migrations until only the first `applied` are left, whatever came later.
+    fn revert_to(conn: &mut SqliteConnection, applied: usize) {
+        while conn.applied_migrations().unwrap().len() > applied {
+            conn.revert_last_migration(MIGRATIONS).unwrap();
+        }
+    }
+
     #[test]
     fn rows_written_before_the_host_migration_are_on_local_with_who_asked_kept() {
         #[derive(QueryableByName)]
@@ -181,7 +188,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        revert_to_before(&mut conn, "20261201000006");
+        // back to before 000006, however many came after it
+        revert_to(&mut conn, 5);
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -209,7 +217,8 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        revert_to_before(&mut conn, "20261201000007");
+        // back to before 000007
+        revert_to(&mut conn, 6);
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

@@ -29,6 +29,7 @@ pub struct LogRow {
     pub duration_ms: i64,
     pub timestamp: NaiveDateTime,
     pub requested_by: Option<String>,
+    pub run_id: Option<String>,
 }
 
 /// A log row about to be written.
@@ -46,6 +47,7 @@ pub struct NewLog {
     pub duration_ms: i64,
     pub timestamp: NaiveDateTime,
     pub requested_by: Option<String>,
+    pub run_id: Option<String>,
 }
 
 impl NewLog {
@@ -65,6 +67,7 @@ impl NewLog {
             duration_ms: result.duration_ms,
             timestamp: result.started_at.naive_utc(),
             requested_by,
+            run_id: None,
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct LogEntry {
     pub duration_ms: i64,
     /// Who asked: a user's or an API token's name (`token:<name>`); null for the scheduler.
     pub requested_by: Option<String>,
+    /// The run this entry is a step of (a stack action, a chain); null for a single action.
+    pub run_id: Option<String>,
 }
 
 impl From<LogRow> for LogEntry {
@@ -103,6 +108,7 @@ impl From<LogRow> for LogEntry {
             message: r.message,
             duration_ms: r.duration_ms,
             requested_by: r.requested_by,
+            run_id: r.run_id,
         }
     }
 }
@@ -119,6 +125,8 @@ pub struct LogQuery {
     pub trigger: Option<Trigger>,
     /// Only rows at or after this time.
     pub since: Option<NaiveDateTime>,
+    /// Only the steps of this run.
+    pub run_id: Option<String>,
 }
 
 /// One page of the activity log, newest first, as `GET /api/logs` answers it.
@@ -159,6 +167,9 @@ impl LogRow {
         }
         if let Some(since) = q.since {
             query = query.filter(logs::timestamp.ge(since));
+        }
+        if let Some(run_id) = &q.run_id {
+            query = query.filter(logs::run_id.eq(run_id.clone()));
         }
         Ok(query.load(c)?)
     }
@@ -253,6 +264,7 @@ mod tests {
             duration_ms: 12,
             timestamp: at,
             requested_by: None,
+            run_id: None,
         }
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, Guard, HostId, OnlyIf, RunStatus, ScheduleId, Window, WindowJson};
+use crate::domain::{Action, ChainStep, Guard, HostId, OnlyIf, RunStatus, ScheduleId, Window, WindowJson};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -32,6 +32,8 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
+    pub steps: Option<String>,
     pub only_if: Option<OnlyIf>,
     pub respect_manual: bool,
     /// A window schedule's window; its `cron_expression` is then only the window's opening
@@ -64,6 +66,7 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub steps: Option<String>,
     pub only_if: Option<OnlyIf>,
     pub respect_manual: bool,
     pub time_window: Option<Window>,
@@ -88,6 +91,7 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub steps: Option<Option<String>>,
     pub only_if: Option<Option<OnlyIf>>,
     pub respect_manual: Option<bool>,
     pub time_window: Option<Option<Window>>,
@@ -123,6 +127,9 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run. For a window, its next opening.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
+    /// first step's); `null` for a schedule of one target.
+    pub steps: Option<Vec<ChainStep>>,
     /// The state the container must be in when it fires; not met, the run is `skipped`.
     pub only_if: Option<OnlyIf>,
     /// Leave alone a container someone stopped or paused outside Chrontainer: its scheduled
@@ -134,6 +141,7 @@ pub struct Schedule {
 
 impl From<ScheduleRow> for Schedule {
     fn from(r: ScheduleRow) -> Self {
+        let steps = r.chain();
         let window = r.time_window.map(|w| w.to_json(&r.timezone));
         Schedule {
             id: r.id,
@@ -153,6 +161,7 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            steps,
             only_if: r.only_if,
             respect_manual: r.respect_manual,
             window,
@@ -184,6 +193,11 @@ pub(super) fn not_found(id: ScheduleId) -> AppError {
 
 // The queries, on the StoreActor's connection.
 impl ScheduleRow {
+    /// A chain's steps; `None` for one target (or text this code did not write).
+    pub fn chain(&self) -> Option<Vec<ChainStep>> {
+        self.steps.as_deref().and_then(|text| serde_json::from_str(text).ok())
+    }
+
     pub(super) fn all(c: &mut SqliteConnection) -> Result<Vec<ScheduleRow>, AppError> {
         Ok(schedules::table.order(schedules::id).select(ScheduleRow::as_select()).load(c)?)
     }
@@ -334,6 +348,7 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            steps: None,
             only_if: None,
             respect_manual: true,
             time_window: None,

@@ -15,6 +15,7 @@ diesel::table! {
         requested_by -> Nullable<Text>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        run_id -> Nullable<Text>,
     }
 }
 
@@ -41,6 +42,7 @@ diesel::table! {
         only_if -> Nullable<Text>,
         respect_manual -> Bool,
         time_window -> Nullable<Text>,
+        steps -> Nullable<Text>,
     }
 }
 

@@ -89,6 +89,10 @@ pub mod not_null {
         name,
         window,
         respect_manual,
+        stack,
+        steps,
+        wait,
+        timeout_s,
     );
 }
 

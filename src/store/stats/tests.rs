@@ -44,6 +44,7 @@ fn seed(conn: &mut SqliteConnection, n: usize) -> Vec<NewLog> {
             duration_ms: rng.next(5000) as i64,
             timestamp: at,
             requested_by: None,
+            run_id: None,
         };
         LogRow::insert(conn, &row).unwrap();
         rows.push(row);
@@ -146,6 +147,7 @@ fn flapping_names_each_container_once_with_its_worst_day() {
             duration_ms: 5,
             timestamp: at,
             requested_by: None,
+            run_id: None,
         };
         LogRow::insert(c, &row).unwrap();
     };

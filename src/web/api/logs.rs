@@ -38,6 +38,9 @@ pub struct LogParams {
     pub action: Option<String>,
     #[param(value_type = Option<Trigger>, nullable = false)]
     pub trigger: Option<String>,
+    /// Only the steps of this run (a stack action or a chain).
+    #[param(nullable = false, max_length = 64)]
+    pub run_id: Option<String>,
 }
 
 /// One of an enum's words (`all`, named by `name`), or none when absent or empty.
@@ -74,6 +77,7 @@ impl LogParams {
             action: one_of(self.action.clone(), "action", &Action::ALL, Action::as_str)?,
             trigger: one_of(self.trigger.clone(), "trigger", &Trigger::ALL, Trigger::as_str)?,
             since: None,
+            run_id: optional_text(self.run_id.clone(), "run_id", 64)?,
         })
     }
 }

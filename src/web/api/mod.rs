@@ -8,7 +8,9 @@ pub mod cron;
 pub mod events;
 pub mod logs;
 pub mod openapi;
+pub mod schedule_steps;
 pub mod schedules;
+pub mod stacks;
 pub mod stats;
 pub mod tokens;
 pub mod users;
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(stats::configure)
         .configure(autoheal::configure)
         .configure(windows::configure)
+        .configure(stacks::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

@@ -8,7 +8,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{audit, autoheal, containers, cron, events, logs, schedules, stats, tokens, users, windows};
+use super::{
+    audit, autoheal, containers, cron, events, logs, schedules, stacks, stats, tokens, users, windows,
+};
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,6 +53,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         autoheal::get,
         autoheal::put,
         windows::preview,
+        stacks::list,
+        stacks::act,
+        stacks::dependents,
+        stacks::restart_with_dependents,
     )
 )]
 struct ApiDoc;

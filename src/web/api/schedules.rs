@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::schedule_steps::{self, StepBody};
 use super::LogResult;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::GetContainer;
 use crate::domain::Container;
-use crate::domain::{Action, HostId, OnlyIf, ScheduleId, Window, WindowState};
+use crate::domain::{Action, ChainStep, HostId, OnlyIf, ScheduleId, Window, WindowState};
 use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
@@ -77,6 +78,15 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::window")]
     #[schema(nullable = false)]
     pub window: Option<WindowBody>,
+    /// Instead of `container`: a compose project, restarted, stopped or started in dependency order.
+    #[serde(default, deserialize_with = "not_null::stack")]
+    #[schema(nullable = false, max_length = 256)]
+    pub stack: Option<String>,
+    /// Instead of `container` and `action`: a chain of 1 to 20 steps, run in order under one
+    /// run_id; a failed step stops the chain.
+    #[serde(default, deserialize_with = "not_null::steps")]
+    #[schema(nullable = false)]
+    pub steps: Option<Vec<StepBody>>,
 }
 
 /// A time window (API.md "Schedules, phase two").
@@ -121,9 +131,69 @@ fn window_conflict() -> AppError {
     )
 }
 
+fn window_one_container() -> AppError {
+    AppError::invalid(
+        "conflicting_fields",
+        Some("window"),
+        "A window keeps one container: give container, not stack or steps",
+    )
+}
+
 /// `only_if` as given: left out, `null`, or a state.
 fn parse_only_if(raw: Option<Option<String>>) -> Result<Option<Option<OnlyIf>>, AppError> {
     raw.map(|o| o.map(|s| s.trim().parse::<OnlyIf>()).transpose()).transpose()
+}
+
+/// The target part of a body: one container (resolved later) and its action, or a chain.
+enum Aim {
+    Container(String, Action),
+    Chain(Vec<ChainStep>),
+}
+
+fn conflicting() -> AppError {
+    AppError::invalid("conflicting_fields", Some("steps"), "Give one of container, stack and steps, not more")
+}
+
+/// `container` + `action`, `stack` + `action` (a chain of one stack step), or `steps`.
+async fn aim(
+    state: &AppState,
+    container: Option<String>,
+    action: Option<String>,
+    stack: Option<String>,
+    steps: Option<Vec<StepBody>>,
+) -> Result<Aim, AppError> {
+    let host = HostId::local();
+    match (container, stack, steps) {
+        (Some(name), None, None) => {
+            let name = required_text(Some(name), "container", MAX_NAME)?;
+            Ok(Aim::Container(name, required_text(action, "action", 40)?.parse::<Action>()?))
+        }
+        (None, Some(stack), None) => {
+            let step = StepBody { stack: Some(stack), action, ..Default::default() };
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, vec![step]).await?))
+        }
+        (None, None, Some(steps)) if action.is_none() => {
+            Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?))
+        }
+        (None, None, Some(_)) => Err(AppError::invalid(
+            "conflicting_fields",
+            Some("action"),
+            "A chain's actions are in its steps: leave action out",
+        )),
+        (None, None, None) => Err(AppError::invalid(
+            "missing_field",
+            Some("container"),
+            "container is required (or stack, or steps for a chain)",
+        )),
+        _ => Err(conflicting()),
+    }
+}
+
+/// The columns of a chain: its steps, and its first step as the container and action.
+fn chain_columns(steps: &[ChainStep]) -> Result<(String, Action, String), AppError> {
+    let first = steps.first().ok_or_else(|| AppError::Internal("a chain of no steps".into()))?;
+    let name = first.container.clone().or_else(|| first.stack.clone()).unwrap_or_default();
+    Ok((name, first.action, schedule_steps::to_column(steps)?))
 }
 
 const MAX_NAME: usize = 256;
@@ -190,8 +260,9 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
             headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
             invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
-            too_long, invalid_characters, too_frequent", body = ErrorBody),
-        (status = 404, description = "container_not_found: no container has that name", body = ErrorBody),
+            too_long, invalid_characters, too_frequent, invalid_steps", body = ErrorBody),
+        (status = 404, description = "container_not_found: no container has that name; stack_not_found",
+            body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),
     ))]
 pub(super) async fn create(
@@ -201,7 +272,6 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
-    let name = required_text(body.container, "container", MAX_NAME)?;
     let window = body.window.as_ref().map(WindowBody::parse).transpose()?;
     let action = match (&window, body.action) {
         (Some((w, _)), Some(a)) if a.trim().parse::<Action>()? != w.state.action() => {
@@ -215,9 +285,13 @@ pub(super) async fn create(
                 ),
             ))
         }
-        (Some((w, _)), _) => w.state.action(),
-        (None, action) => required_text(action, "action", 40)?.parse::<Action>()?,
+        (Some((w, _)), _) => Some(w.state.action().as_str().to_string()),
+        (None, action) => action,
     };
+    if window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
+        return Err(window_one_container());
+    }
+    let aim = aim(&state, body.container, action, body.stack, body.steps).await?;
     let window_tz = window.as_ref().and_then(|(_, tz)| tz.clone());
     let timezone = match optional_text(window_tz.or(body.timezone), "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
@@ -245,14 +319,24 @@ pub(super) async fn create(
         (None, Some(at)) => (None, Some(parse_run_at(&at, now)?)),
     };
     let description = optional_text(body.description, "description", MAX_DESCRIPTION)?;
-    let container = resolve_container(&state, name).await?;
+    let (container_name, container_id, compose_project, compose_service, action, steps) = match aim {
+        Aim::Container(name, action) => {
+            let c = resolve_container(&state, name).await?;
+            (c.name, Some(c.id), c.compose_project, c.compose_service, action, None)
+        }
+        Aim::Chain(steps) => {
+            let (name, action, column) = chain_columns(&steps)?;
+            (name, None, None, None, action, Some(column))
+        }
+    };
     let new = NewSchedule {
         host: HostId::local(),
-        container_name: container.name,
-        container_id: Some(container.id),
-        compose_project: container.compose_project,
-        compose_service: container.compose_service,
+        container_name,
+        container_id,
+        compose_project,
+        compose_service,
         action,
+        steps,
         cron_expression: cron,
         run_at: run_at.map(|t| t.naive_utc()),
         timezone: timezone.name().into(),
@@ -280,8 +364,9 @@ pub(super) async fn create(
         (status = 200, description = "the schedule", body = Schedule),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
             invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
-            too_long, invalid_characters, too_frequent", body = ErrorBody),
-        (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
+            too_long, invalid_characters, too_frequent, invalid_steps", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found or stack_not_found",
+            body = ErrorBody),
         (status = 503, description = "docker_unreachable (a new container is looked up)", body = ErrorBody),
     ))]
 pub(super) async fn patch(
@@ -294,15 +379,38 @@ pub(super) async fn patch(
     let body = body.into_inner();
     let now = Utc::now();
     let mut changes = ScheduleChanges::default();
-    if let Some(name) = body.container {
-        let container = resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
-        changes.container_name = Some(container.name);
-        changes.container_id = Some(Some(container.id));
-        changes.compose_project = Some(container.compose_project);
-        changes.compose_service = Some(container.compose_service);
+    if body.window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
+        return Err(window_one_container());
     }
-    if let Some(action) = body.action {
-        changes.action = Some(action.parse::<Action>()?);
+    if body.stack.is_some() || body.steps.is_some() {
+        // a new chain replaces the target (and the action) as a whole
+        if body.container.is_some() {
+            return Err(conflicting());
+        }
+        let Aim::Chain(steps) = aim(&state, None, body.action, body.stack, body.steps).await? else {
+            return Err(conflicting());
+        };
+        let (name, action, column) = chain_columns(&steps)?;
+        changes.container_name = Some(name);
+        changes.container_id = Some(None);
+        changes.compose_project = Some(None);
+        changes.compose_service = Some(None);
+        changes.action = Some(action);
+        changes.steps = Some(Some(column));
+    } else {
+        if let Some(name) = body.container {
+            let container =
+                resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
+            changes.container_name = Some(container.name);
+            changes.container_id = Some(Some(container.id));
+            changes.compose_project = Some(container.compose_project);
+            changes.compose_service = Some(container.compose_service);
+            // one container again: no chain any more
+            changes.steps = Some(None);
+        }
+        if let Some(action) = body.action {
+            changes.action = Some(action.parse::<Action>()?);
+        }
     }
     if let Some(tz) = body.timezone {
         changes.timezone = Some(parse_timezone(tz.trim())?.name().into());
@@ -314,6 +422,7 @@ pub(super) async fn patch(
             return Err(window_conflict());
         }
         let (window, tz) = window.parse()?;
+        changes.steps = Some(None);
         changes.action = Some(window.state.action());
         changes.cron_expression = Some(Some(window.opening_cron()));
         changes.run_at = Some(None);

@@ -239,6 +239,8 @@ struct ScheduleView {
     container_missing: bool,
     search: String,
     hidden: bool,
+    /// A chain of steps: its sentence is the steps, and the form (one container) cannot edit it.
+    chain: bool,
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -564,9 +566,15 @@ fn when(s: &Schedule, tz: Tz) -> String {
 }
 
 fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_missing: bool) -> ScheduleView {
-    let action_label = capitalize(s.action.as_str());
+    let (action_label, container) = match &s.steps {
+        Some(steps) => {
+            let words: Vec<String> = steps.iter().map(|step| step.describe()).collect();
+            ("Chain:".to_string(), words.join(", then "))
+        }
+        None => (capitalize(s.action.as_str()), s.container.clone()),
+    };
     let when = when(s, tz);
-    let sentence = format!("{action_label} {} {when} ({})", s.container, s.timezone);
+    let sentence = format!("{action_label} {container} {when} ({})", s.timezone);
     let description = s.description.clone().unwrap_or_default();
     let cron = s.cron.clone().unwrap_or_default();
     let last_status = s.last_status.map(RunStatus::as_str).unwrap_or_default().to_string();
@@ -574,7 +582,8 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
     let search = [sentence.as_str(), &cron, &description].join(" ").to_lowercase();
     ScheduleView {
         id: s.id.0,
-        container: s.container.clone(),
+        chain: s.steps.is_some(),
+        container,
         action: s.action.as_str().to_string(),
         action_label,
         when,
@@ -598,7 +607,7 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         last_status,
         last_status_label,
         last_status_class,
-        container_missing,
+        container_missing: container_missing && s.steps.is_none(),
         hidden: !matches(&search, q),
         search,
         sentence,
@@ -653,6 +662,7 @@ mod tests {
             only_if: None,
             respect_manual: true,
             window: None,
+            steps: None,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct LogsPage {
     timezone: String,
     container: String,
     schedule_id: String,
+    /// Only the steps of one run (a stack action, a chain).
+    run_id: String,
     limit: String,
     status_options: Vec<Choice>,
     action_options: Vec<Choice>,
@@ -50,6 +52,8 @@ struct LogView {
     failed: bool,
     message: String,
     duration: String,
+    /// The page of this entry's run with all its steps; empty for a single action.
+    run_href: String,
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -78,6 +82,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         ("action", text(&params.action)),
         ("trigger", text(&params.trigger)),
         ("limit", text(&params.limit)),
+        ("run_id", text(&params.run_id)),
     ];
     let link = |before: Option<i32>| {
         let before = before.map(|b| b.to_string()).unwrap_or_default();
@@ -92,6 +97,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
         timezone: tz.name().to_string(),
         container: text(&params.container).to_string(),
         schedule_id: text(&params.schedule_id).to_string(),
+        run_id: text(&params.run_id).to_string(),
         limit: text(&params.limit).to_string(),
         status_options: Choice::list(
             &[
@@ -108,7 +114,7 @@ pub fn build(params: &LogParams, entries: Vec<LogEntry>, next_before: Option<i32
             &[("", "Any trigger"), ("manual", "Manual"), ("schedule", "Schedule"), ("run_now", "Run now")],
             text(&params.trigger),
         ),
-        filtered: filters[..5].iter().any(|(_, v)| !v.is_empty()),
+        filtered: filters[..5].iter().chain(&filters[6..]).any(|(_, v)| !v.is_empty()),
         entries: entries.into_iter().map(|e| log_view(e, tz)).collect(),
         first_page,
         newest_href: if first_page { String::new() } else { link(None) },
@@ -152,6 +158,7 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         status_class,
         message: e.message,
         duration: duration_ms(e.duration_ms),
+        run_href: e.run_id.map(|r| format!("/logs?run_id={}", url_encode(&r))).unwrap_or_default(),
     }
 }
 
@@ -175,6 +182,7 @@ mod tests {
             message: format!("Docker said {EVIL}"),
             duration_ms: 1234,
             requested_by: None,
+            run_id: None,
         }
     }
 

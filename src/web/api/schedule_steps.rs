@@ -1,0 +1,98 @@
+//! The target part of a schedule's body beside `container`: `stack` (one compose project in
+//! dependency order) or `steps` (a chain), validated into the `ChainStep`s the schedule keeps.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::docker::stacks;
+use crate::domain::{Action, ChainStep, HostId, Wait};
+use crate::error::AppError;
+use crate::web::input::{not_null, optional_text, required_text};
+use crate::web::AppState;
+
+/// At most this many steps in one chain.
+pub const MAX_STEPS: usize = 20;
+const MAX_NAME: usize = 256;
+
+/// One step of `steps`: exactly one of `container` and `stack`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    #[serde(default, deserialize_with = "not_null::container")]
+    #[schema(nullable = false, max_length = 256)]
+    pub container: Option<String>,
+    /// A compose project: its containers in dependency order (restart, stop or start).
+    #[serde(default, deserialize_with = "not_null::stack")]
+    #[schema(nullable = false, max_length = 256)]
+    pub stack: Option<String>,
+    #[serde(default, deserialize_with = "not_null::action")]
+    #[schema(value_type = Action)]
+    pub action: Option<String>,
+    /// What to wait for before the next step: none (default), running, healthy or completed
+    /// (exited with code 0).
+    #[serde(default, deserialize_with = "not_null::wait")]
+    #[schema(value_type = Option<Wait>, nullable = false)]
+    pub wait: Option<String>,
+    /// How long the wait may take, 1 to 3600 s; default 60.
+    #[serde(default, deserialize_with = "not_null::timeout_s")]
+    #[schema(nullable = false, minimum = 1, maximum = 3600)]
+    pub timeout_s: Option<i64>,
+}
+
+fn invalid(message: String) -> AppError {
+    AppError::invalid("invalid_steps", Some("steps"), message)
+}
+
+fn wait_of(raw: Option<String>, n: usize) -> Result<Wait, AppError> {
+    let all = [Wait::None, Wait::Running, Wait::Healthy, Wait::Completed];
+    match raw {
+        None => Ok(Wait::None),
+        Some(w) => all.into_iter().find(|a| a.as_str() == w.trim()).ok_or_else(|| {
+            invalid(format!(
+                "steps[{n}].wait: {:?} is not one of none, running, healthy, completed",
+                crate::text::clip(&w, 40)
+            ))
+        }),
+    }
+}
+
+/// Validates the steps; every container and stack they name must exist now (404 otherwise).
+pub async fn parse(
+    state: &AppState,
+    host: &HostId,
+    steps: Vec<StepBody>,
+) -> Result<Vec<ChainStep>, AppError> {
+    if steps.is_empty() || steps.len() > MAX_STEPS {
+        return Err(invalid(format!("steps: give 1 to {MAX_STEPS} steps, not {}", steps.len())));
+    }
+    let mut out = Vec::with_capacity(steps.len());
+    for (n, step) in steps.into_iter().enumerate() {
+        let action = required_text(step.action, "action", 40)?.parse::<Action>()?;
+        let container = optional_text(step.container, "container", MAX_NAME)?;
+        let stack = optional_text(step.stack, "stack", MAX_NAME)?;
+        let (container, stack) = match (container, stack) {
+            (Some(c), None) => {
+                let found = state.actors.docker.send(crate::docker::GetContainer(c)).await??;
+                (Some(found.name), None)
+            }
+            (None, Some(s)) => {
+                stacks::ordered(action)?;
+                state.actors.runner.stack(host, &s).await?;
+                (None, Some(s))
+            }
+            _ => return Err(invalid(format!("steps[{n}]: give exactly one of container and stack"))),
+        };
+        let timeout_s = step.timeout_s.unwrap_or(60);
+        if !(1..=3600).contains(&timeout_s) {
+            return Err(invalid(format!("steps[{n}].timeout_s: {timeout_s} is not from 1 to 3600")));
+        }
+        let wait = wait_of(step.wait, n)?;
+        out.push(ChainStep { container, stack, action, wait, timeout_s: timeout_s as u64 });
+    }
+    Ok(out)
+}
+
+/// The JSON the `steps` column keeps.
+pub fn to_column(steps: &[ChainStep]) -> Result<String, AppError> {
+    serde_json::to_string(steps).map_err(|e| AppError::Internal(format!("steps as JSON: {e}")))
+}
