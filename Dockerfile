@@ -33,7 +33,9 @@ ENTRYPOINT ["/chrontainer"]
 CMD ["serve"]
 
 # ---- the offline image: a binary built on the host (scripts/build-image.sh makes the context) ----
-# Context layout: rootfs/chrontainer (the static binary) and rootfs/tmp (mode 1777, SQLite's temp dir).
+# Context layout: rootfs/chrontainer (the static binary), rootfs/tmp (mode 1777, SQLite's temp dir)
+# and rootfs/etc/ssl/certs/ca-certificates.crt (the build machine's root certificates, for
+# notifications over HTTPS and SMTP with TLS; SSL_CERT_FILE names another bundle for a private CA).
 FROM base AS runtime
 COPY rootfs/ /
 
@@ -58,8 +60,9 @@ COPY . .
 # Profile `image` (Cargo.toml): release with thin LTO, which builds in a fraction of the time of
 # fat LTO on a Pi's four cores, for a binary about 15 % larger.
 RUN cargo zigbuild --locked --profile image --target "$(cat /rust-target)" \
-    && mkdir -p /rootfs/tmp \
+    && mkdir -p /rootfs/tmp /rootfs/etc/ssl/certs \
     && chmod 1777 /rootfs/tmp \
+    && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ \
     && cp "target/$(cat /rust-target)/image/chrontainer" /rootfs/chrontainer
 
 # ---- the default target: the cross-compiled binary in the base image ----

@@ -52,9 +52,14 @@ fi
 
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
-mkdir -p "$context/rootfs/tmp"
+mkdir -p "$context/rootfs/tmp" "$context/rootfs/etc/ssl/certs"
 chmod 1777 "$context/rootfs/tmp"
 cp "$binary" "$context/rootfs/chrontainer"
+# Root certificates for notifications over HTTPS and SMTP with TLS (the image has no others);
+# SSL_CERT_FILE points elsewhere for a private CA.
+ca_bundle="${CHRONTAINER_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+[ -s "$ca_bundle" ] || missing "the CA bundle $ca_bundle" "apt-get install ca-certificates (or set CHRONTAINER_CA_BUNDLE)"
+cp "$ca_bundle" "$context/rootfs/etc/ssl/certs/ca-certificates.crt"
 platform=()
 [ "$arch" = "$(docker version --format '{{.Server.Arch}}' 2>/dev/null)" ] || platform=(--platform "linux/$arch")
 

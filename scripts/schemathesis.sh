@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-50}
-BUDGET=${SCHEMATHESIS_TIMEOUT:-240}   # seconds for the fuzzer itself
+BUDGET=${SCHEMATHESIS_TIMEOUT:-600}   # seconds for the fuzzer itself (phase two has 60+ operations)
 SEED=${SCHEMATHESIS_SEED:-}
 IMAGE=chrontainer-test-busybox:latest
 RUN="st-$$-$(date +%s)"

@@ -9,15 +9,17 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
 use crate::actors::log_actor::LogActor;
+use crate::actors::notify::{NotifyActor, NotifySettings};
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
 use crate::actors::watch::WatchActor;
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
-use crate::docker::{DockerActor, InFlight, OwnContainer};
+use crate::docker::{Hosts, InFlight, OwnContainer};
 use crate::domain::HostId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::outbound::Outbound;
 use crate::store::{self, db, Store};
 use crate::web::{self, AppState};
 
@@ -39,7 +41,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let bus = EventBus::default();
     let store = Store::start(db_path);
     match config.auth {
-        AuthMode::Password => store::users::ensure_first_admin(
+        AuthMode::Password | AuthMode::Oidc | AuthMode::Proxy => store::users::ensure_first_admin(
             &store,
             config.admin_password.clone(),
             &crate::auth::initial_password::path(&config.data_dir),
@@ -52,18 +54,24 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             config.listen
         ),
     }
-    let docker = {
-        let own = OwnContainer::detect(config.self_container.clone());
-        let (endpoint, bus, metrics, timeout) =
-            (config.docker.clone(), bus.clone(), metrics.clone(), config.stop_timeout);
-        Supervisor::start(move |_| DockerActor::new(HostId::local(), endpoint, own, bus, metrics, timeout))
+    let hosts = start_hosts(&config, &store, &bus, &metrics).await?;
+    let docker = hosts.get(&HostId::local()).map_err(|e| StartError(e.to_string()))?;
+    let notify = {
+        let (store, metrics, hosts, bus) = (store.clone(), metrics.clone(), hosts.clone(), bus.clone());
+        let settings = NotifySettings {
+            public_url: config.public_url.clone(),
+            default_tz: config.timezone,
+            batch_window: config.notify_batch,
+        };
+        Supervisor::start(move |_| NotifyActor::new(store, metrics, hosts.clone(), bus, settings.clone()))
     };
     let log = {
         let (store, bus, metrics, days) =
             (store.clone(), bus.clone(), metrics.clone(), config.log_retention_days);
-        Supervisor::start(move |_| LogActor::new(store, bus, metrics, days))
+        let notify = notify.clone();
+        Supervisor::start(move |_| LogActor::new(store, bus, metrics, days).with_notifier(notify.clone()))
     };
-    let runner = Runner::new(docker.clone(), log);
+    let runner = Runner::new(hosts.clone(), log);
     let scheduler = {
         let (store, runner, bus, metrics) = (store.clone(), runner.clone(), bus.clone(), metrics.clone());
         let grace = config.misfire_grace;
@@ -78,7 +86,15 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
     let state = AppState {
         config: config.clone(),
-        actors: Actors { store: store.clone(), docker: docker.clone(), scheduler, runner, watch },
+        actors: Actors {
+            store: store.clone(),
+            docker,
+            hosts: hosts.clone(),
+            scheduler,
+            runner,
+            watch,
+            notify,
+        },
         bus,
         metrics,
         templates,
@@ -86,6 +102,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         password_changes: Arc::default(),
         passwords: Arc::default(),
         streams: Arc::default(),
+        sso: config
+            .oidc
+            .clone()
+            .map(|o| Arc::new(crate::auth::oidc::Provider::new(o, &config.group_roles, Outbound::new()))),
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
@@ -119,10 +139,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     log::info!("shutting down: no new requests; waiting for actions in flight");
     handle.stop(true).await;
     let deadline = Instant::now() + config.stop_timeout + Duration::from_secs(1);
-    while Instant::now() < deadline {
-        match docker.send(InFlight).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => actix_rt::time::sleep(Duration::from_millis(100)).await,
+    for (_, docker) in hosts.all() {
+        while Instant::now() < deadline {
+            match docker.send(InFlight).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => actix_rt::time::sleep(Duration::from_millis(100)).await,
+            }
         }
     }
     if let Err(e) = store::checkpoint(&store).await {
@@ -131,6 +153,28 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let _ = server_task.await;
     log::info!("stopped");
     Ok(())
+}
+
+/// One DockerActor per host: `local` from `DOCKER_HOST` (its row created at first start), then
+/// every host added in the UI or the API.
+async fn start_hosts(
+    config: &Config,
+    store: &Store,
+    bus: &EventBus,
+    metrics: &Arc<Metrics>,
+) -> Result<Hosts, StartError> {
+    let failed = |e: crate::error::AppError| StartError(format!("reading the hosts: {}", e.cause()));
+    store::hosts::ensure_local(store, config.docker.url.clone()).await.map_err(failed)?;
+    let own = OwnContainer::detect(config.self_container.clone());
+    let hosts = Hosts::new(own, bus.clone(), metrics.clone(), config.stop_timeout, store.clone());
+    hosts.start(HostId::local(), config.docker.clone());
+    for row in store::hosts::list(store).await.map_err(failed)? {
+        if row.name.as_str() != HostId::LOCAL {
+            let endpoint = web::api::hosts::endpoint_of(&row, &config.data_dir);
+            hosts.start(row.name, endpoint);
+        }
+    }
+    Ok(hosts)
 }
 
 /// The warning for sign-ins that will cross the network unencrypted: a password is asked for,

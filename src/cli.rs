@@ -94,7 +94,13 @@ pub const SETTINGS: &[Setting] = &[
         Some("90"),
         "older activity-log rows are pruned",
     ),
-    setting("auth", "CHRONTAINER_AUTH", "password|none", Some("password"), "none turns the login off"),
+    setting(
+        "auth",
+        "CHRONTAINER_AUTH",
+        "password|oidc|proxy|none",
+        Some("password"),
+        "none turns the login off",
+    ),
     setting(
         "admin-password-file",
         "CHRONTAINER_ADMIN_PASSWORD_FILE",
@@ -132,12 +138,93 @@ pub const SETTINGS: &[Setting] = &[
         "its own container, never stopped or paused (normally detected)",
     ),
     setting("log", "RUST_LOG", "FILTER", Some("info"), "log filter, e.g. debug or chrontainer=debug"),
+    setting(
+        "public-url",
+        "CHRONTAINER_PUBLIC_URL",
+        "URL",
+        None,
+        "the address people reach it by; notifications link to it",
+    ),
+    setting(
+        "notify-batch-seconds",
+        "CHRONTAINER_NOTIFY_BATCH_SECONDS",
+        "SECONDS",
+        Some("300"),
+        "repeats of one failure within this long become one message",
+    ),
+    setting("oidc-issuer", "CHRONTAINER_OIDC_ISSUER", "URL", None, "OpenID provider: sign in with it"),
+    setting("oidc-client-id", "CHRONTAINER_OIDC_CLIENT_ID", "ID", None, "the client registered there"),
+    setting(
+        "oidc-client-secret-file",
+        "CHRONTAINER_OIDC_CLIENT_SECRET_FILE",
+        "FILE",
+        None,
+        "that client's secret, read from FILE",
+    ),
+    setting(
+        "oidc-scopes",
+        "CHRONTAINER_OIDC_SCOPES",
+        "SCOPES",
+        Some("openid profile email groups"),
+        "the scopes asked for",
+    ),
+    setting("oidc-name", "CHRONTAINER_OIDC_NAME", "NAME", None, "the button's \"Sign in with NAME\""),
+    setting(
+        "oidc-groups-claim",
+        "CHRONTAINER_OIDC_GROUPS_CLAIM",
+        "CLAIM",
+        Some("groups"),
+        "the claim that lists a user's groups",
+    ),
+    setting(
+        "oidc-admin-group",
+        "CHRONTAINER_OIDC_ADMIN_GROUP",
+        "GROUP",
+        Some("chrontainer-admins"),
+        "members are admins (OpenID and forward auth)",
+    ),
+    setting(
+        "oidc-viewer-group",
+        "CHRONTAINER_OIDC_VIEWER_GROUP",
+        "GROUP",
+        Some("chrontainer-viewers"),
+        "members are viewers; anyone in neither is refused",
+    ),
+    setting(
+        "trusted-proxies",
+        "CHRONTAINER_TRUSTED_PROXIES",
+        "NETS",
+        None,
+        "proxies whose forward-auth headers count (--auth proxy)",
+    ),
+    setting(
+        "proxy-user-header",
+        "CHRONTAINER_PROXY_USER_HEADER",
+        "NAME",
+        Some("Remote-User"),
+        "forward auth: the user's name",
+    ),
+    setting(
+        "proxy-groups-header",
+        "CHRONTAINER_PROXY_GROUPS_HEADER",
+        "NAME",
+        Some("Remote-Groups"),
+        "forward auth: the user's groups (comma-separated)",
+    ),
+    setting(
+        "proxy-email-header",
+        "CHRONTAINER_PROXY_EMAIL_HEADER",
+        "NAME",
+        Some("Remote-Email"),
+        "forward auth: the user's e-mail address",
+    ),
 ];
 
 /// Variables `Config` reads that have no flag, and why.
 pub const ENV_ONLY: &[(&str, &str)] = &[
     ("CHRONTAINER_ADMIN_PASSWORD", "the first admin's password (no flag: any user can read a command line)"),
     ("TZ", "the system's time zone, used without CHRONTAINER_TIMEZONE"),
+    ("CHRONTAINER_OIDC_CLIENT_SECRET", "the OpenID client's secret (no flag: a command line is public)"),
 ];
 
 /// What to do.
@@ -149,6 +236,10 @@ pub enum Command {
         path: PathBuf,
         dry_run: bool,
         check_docker: bool,
+    },
+    /// Break-glass: a new password for a user, set straight in the data directory's database.
+    ResetPassword {
+        username: String,
     },
     /// Print this help text (for a command, or the whole program).
     Help(Topic),
@@ -162,6 +253,7 @@ pub enum Topic {
     Serve,
     Healthcheck,
     ImportLegacy,
+    ResetPassword,
 }
 
 impl Topic {
@@ -170,18 +262,20 @@ impl Topic {
             "serve" => Topic::Serve,
             "healthcheck" => Topic::Healthcheck,
             "import-legacy" => Topic::ImportLegacy,
+            "reset-password" => Topic::ResetPassword,
             _ => return None,
         })
     }
 
     fn usage(self) -> &'static str {
         match self {
-            Topic::Program => "usage: chrontainer [COMMAND] [SETTINGS…]   (COMMAND: serve, healthcheck, import-legacy, help)",
+            Topic::Program => "usage: chrontainer [COMMAND] [SETTINGS…]  (serve, healthcheck, import-legacy, reset-password, help)",
             Topic::Serve => "usage: chrontainer [serve] [SETTINGS…]",
             Topic::Healthcheck => "usage: chrontainer healthcheck [SETTINGS…]",
             Topic::ImportLegacy => {
                 "usage: chrontainer import-legacy [--dry-run] [--no-docker-check] [SETTINGS…] <path-to-old-chrontainer.db>"
             }
+            Topic::ResetPassword => "usage: chrontainer reset-password [SETTINGS…] <user>",
         }
     }
 
@@ -191,6 +285,7 @@ impl Topic {
             Topic::Serve => " serve",
             Topic::Healthcheck => " healthcheck",
             Topic::ImportLegacy => " import-legacy",
+            Topic::ResetPassword => " reset-password",
         }
     }
 }
@@ -279,7 +374,7 @@ where
                         help_topic = Some(String::new());
                     }
                 }
-                Some(Topic::ImportLegacy) => paths.push(PathBuf::from(value)),
+                Some(Topic::ImportLegacy | Topic::ResetPassword) => paths.push(PathBuf::from(value)),
                 Some(Topic::Program) if help_topic.as_deref() == Some("") => {
                     help_topic = Some(value.string().map_err(|e| fail(e.to_string()))?);
                 }
@@ -320,6 +415,13 @@ where
             };
             Command::ImportLegacy { path, dry_run, check_docker }
         }
+        Topic::ResetPassword => match <[PathBuf; 1]>::try_from(paths) {
+            Ok([name]) => Command::ResetPassword { username: name.to_string_lossy().into_owned() },
+            Err(paths) => {
+                let message = if paths.is_empty() { "the user's name is missing" } else { "give one user" };
+                return Err(UsageError { message: message.into(), topic: at });
+            }
+        },
     };
     Ok(Invocation { command, overrides })
 }
@@ -337,6 +439,7 @@ pub fn help(topic: Topic) -> String {
                  serve           run the service (the default)\n  \
                  healthcheck     exit 0 when the instance at --listen answers /healthz\n  \
                  import-legacy   import the Python Chrontainer's database\n  \
+                 reset-password  break-glass: a new password for a user (service stopped)\n  \
                  help [COMMAND]  this text, or a command's\n\n\
                  Options:\n  \
                  -h, --help      this text (after a command: that command's)\n  \
@@ -370,6 +473,16 @@ pub fn help(topic: Topic) -> String {
                  Options:\n  \
                  --dry-run          say what would be imported, import nothing\n  \
                  --no-docker-check  do not ask Docker which containers still exist\n\n\
+                 It takes the same settings as `chrontainer serve` (see `chrontainer help serve`)."
+            );
+        }
+        Topic::ResetPassword => {
+            let _ = writeln!(
+                out,
+                "Break-glass, when nobody can sign in (CHRONTAINER_AUTH=oidc and the provider is gone, or a \
+                 lost\npassword): sets a new generated password for <user> in the database in --data-dir, \
+                 makes them\nan admin, ends their sessions, and prints the password once. Stop the service \
+                 first; then\nstart it with CHRONTAINER_AUTH=password to sign in with that password.\n\n\
                  It takes the same settings as `chrontainer serve` (see `chrontainer help serve`)."
             );
         }

@@ -11,11 +11,19 @@ use chrono_tz::Tz;
 
 use crate::docker::{DockerEndpoint, TlsFiles};
 
+pub use self::sso::{ForwardAuth, GroupRoles, OidcConfig};
+
+mod sso;
+
 /// Whether the dashboard and API ask for a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMode {
     Password,
     None,
+    /// Sign-in through the OpenID provider only: the password form is off (`auth::oidc`).
+    Oidc,
+    /// A reverse proxy signs people in and says who they are in headers (`ForwardAuth`).
+    Proxy,
 }
 
 #[derive(Clone)]
@@ -53,6 +61,18 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// env_logger's filter (`RUST_LOG`), e.g. `info` or `chrontainer=debug`.
     pub log_filter: String,
+    /// The address people reach Chrontainer by (`CHRONTAINER_PUBLIC_URL`, e.g.
+    /// `https://chrontainer.example.org`, no trailing slash): notifications link back to it.
+    pub public_url: Option<String>,
+    /// Identical failures of one schedule within this long after a notification are folded into
+    /// one follow-up message with a count (`CHRONTAINER_NOTIFY_BATCH_SECONDS`).
+    pub notify_batch: Duration,
+    /// `CHRONTAINER_OIDC_*`: sign-in through an OpenID provider, when an issuer is set.
+    pub oidc: Option<OidcConfig>,
+    /// Which groups (of the OpenID claim or the forward-auth header) make an admin or a viewer.
+    pub group_roles: GroupRoles,
+    /// `CHRONTAINER_TRUSTED_PROXIES` and the forward-auth header names.
+    pub forward_auth: ForwardAuth,
 }
 
 impl fmt::Debug for Config {
@@ -75,6 +95,11 @@ impl fmt::Debug for Config {
             .field("min_interval", &self.min_interval)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("log_filter", &self.log_filter)
+            .field("public_url", &self.public_url)
+            .field("notify_batch", &self.notify_batch)
+            .field("oidc", &self.oidc)
+            .field("group_roles", &self.group_roles)
+            .field("forward_auth", &self.forward_auth)
             .finish()
     }
 }
@@ -153,9 +178,11 @@ impl Config {
         let auth = match get("CHRONTAINER_AUTH").as_deref().map(str::trim) {
             None | Some("password") => AuthMode::Password,
             Some("none") => AuthMode::None,
+            Some("oidc") => AuthMode::Oidc,
+            Some("proxy") => AuthMode::Proxy,
             Some(other) => {
                 return Err(ConfigError(format!(
-                    "CHRONTAINER_AUTH={other} is not allowed: use password (the default) or none"
+                    "CHRONTAINER_AUTH={other} is not allowed: use password (the default), oidc, proxy or none"
                 )))
             }
         };
@@ -175,6 +202,11 @@ impl Config {
         let min_interval = seconds(&get, "CHRONTAINER_MIN_INTERVAL", 10, 1, 86400)?;
         let allowed_hosts = allowed_hosts(get("CHRONTAINER_ALLOWED_HOSTS"))?;
         let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
+        let public_url = public_url(get("CHRONTAINER_PUBLIC_URL"))?;
+        let notify_batch = seconds(&get, "CHRONTAINER_NOTIFY_BATCH_SECONDS", 300, 1, 86400)?;
+        let oidc = sso::oidc(&get, &var, public_url.as_deref(), auth)?;
+        let group_roles = sso::group_roles(&get);
+        let forward_auth = sso::forward_auth(&get, auth)?;
 
         Ok(Config {
             listen,
@@ -194,6 +226,11 @@ impl Config {
             min_interval: Duration::from_secs(min_interval),
             allowed_hosts,
             log_filter,
+            public_url,
+            notify_batch: Duration::from_secs(notify_batch),
+            oidc,
+            group_roles,
+            forward_auth,
         })
     }
 
@@ -265,6 +302,24 @@ fn allowed_hosts(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
             }
         })
         .collect()
+}
+
+/// `CHRONTAINER_PUBLIC_URL`: an http(s) address without query or fragment; the trailing `/` is dropped.
+fn public_url(raw: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let trimmed = raw.trim().trim_end_matches('/');
+    let ok = url::Url::parse(trimmed).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if !ok {
+        return Err(ConfigError(format!(
+            "CHRONTAINER_PUBLIC_URL={raw} is not an http(s) address such as https://chrontainer.example.org"
+        )));
+    }
+    Ok(Some(trimmed.to_string()))
 }
 
 fn seconds(
@@ -370,6 +425,16 @@ mod tests {
             Duration::from_secs(7200)
         );
         assert!(config(&[("CHRONTAINER_SESSION_HOURS", "0")]).is_err());
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_address_without_its_slash() {
+        assert_eq!(config(&[]).unwrap().public_url, None);
+        let c = config(&[("CHRONTAINER_PUBLIC_URL", "https://ct.example.org/")]).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://ct.example.org"));
+        let e = config(&[("CHRONTAINER_PUBLIC_URL", "ct.example.org")]).unwrap_err();
+        assert!(e.0.starts_with("CHRONTAINER_PUBLIC_URL=ct.example.org is not"), "{e}");
+        assert_eq!(config(&[]).unwrap().notify_batch, Duration::from_secs(300));
     }
 
     #[test]

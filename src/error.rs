@@ -16,7 +16,7 @@ pub enum AppError {
     /// 409: another action on the same container is in flight.
     #[error("{0}")]
     Busy(String),
-    /// 409 with a code such as `dependency_cycle`: the request cannot be done as things stand.
+    /// 409 with a code such as `dependency_cycle`, `host_exists`, `host_in_use` or `swarm_task`.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     /// 409 `self`: Chrontainer will not stop or pause its own container; the message says why.
@@ -49,6 +49,10 @@ pub enum AppError {
     /// The Docker Engine refused the request (502); the message is Docker's.
     #[error("{0}")]
     Docker(String),
+    /// A notification channel's service refused or could not be reached (502); the message names
+    /// the remote's status and answer, never the channel's URL.
+    #[error("{0}")]
+    DeliveryFailed(String),
     /// The Docker Engine cannot be reached (503).
     #[error("Docker is unreachable: {0}")]
     DockerUnreachable(String),
@@ -69,6 +73,10 @@ impl AppError {
         AppError::NotFound { code, message: message.into() }
     }
 
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, message: message.into() }
+    }
+
     /// The snake_case code of API.md.
     pub fn code(&self) -> &'static str {
         match self {
@@ -86,6 +94,7 @@ impl AppError {
             AppError::Overloaded(_) => "overloaded",
             AppError::Docker(_) => "docker_error",
             AppError::DockerUnreachable(_) => "docker_unreachable",
+            AppError::DeliveryFailed(_) => "delivery_failed",
             AppError::Database(_) => "database_error",
             AppError::Internal(_) => "internal_error",
         }
@@ -139,7 +148,7 @@ impl ResponseError for AppError {
             AppError::UnknownHost(_) => StatusCode::MISDIRECTED_REQUEST,
             AppError::TooManyRequests(_) | AppError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Docker(_) => StatusCode::BAD_GATEWAY,
+            AppError::Docker(_) | AppError::DeliveryFailed(_) => StatusCode::BAD_GATEWAY,
             AppError::DockerUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

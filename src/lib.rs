@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod import;
 pub mod metrics;
+pub mod notify;
 pub mod outbound;
 pub mod store;
 pub mod text;

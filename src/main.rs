@@ -33,6 +33,9 @@ fn main() -> ExitCode {
         Command::Healthcheck => config(overrides).map_or_else(|code| code, healthcheck),
         Command::ImportLegacy { path, dry_run, check_docker } => config(overrides)
             .map_or_else(|code| code, |config| import_legacy(config, path, dry_run, check_docker)),
+        Command::ResetPassword { username } => {
+            config(overrides).map_or_else(|code| code, |config| reset_password(&config, &username))
+        }
     }
 }
 
@@ -90,6 +93,40 @@ fn import_legacy(config: Config, legacy: PathBuf, dry_run: bool, check_docker: b
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chrontainer: import-legacy: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `reset-password USER`: the break-glass path when nobody can sign in. The new password goes to
+/// standard output, once, for the operator who ran the command; never to a log.
+fn reset_password(config: &Config, username: &str) -> ExitCode {
+    let run = || -> Result<String, String> {
+        let _lock = chrontainer::store::db::lock_data_dir(&config.data_dir)
+            .map_err(|e| format!("{e}; stop the service first (e.g. `docker compose stop chrontainer`)"))?;
+        let path = config.database_path();
+        let mut conn = chrontainer::store::db::open(&path)
+            .map_err(|e| format!("cannot open {}: {}", path.display(), e.cause()))?;
+        let secret = chrontainer::auth::password::generate().map_err(|e| e.cause())?;
+        let hash = chrontainer::auth::password::hash(&secret).map_err(|e| e.cause())?;
+        let now = chrono::Utc::now().naive_utc();
+        let user = chrontainer::store::users::reset_password_offline(&mut conn, username, &hash, now)
+            .map_err(|e| e.cause())?;
+        chrontainer::auth::initial_password::forget_for(&config.data_dir, &user.username);
+        Ok(format!(
+            "The user {} is an admin with the new password:\n\n    {secret}\n\nTheir sessions have ended. \
+             Start Chrontainer with CHRONTAINER_AUTH=password (or --auth password) to sign in with it, \
+             then change it on the settings page.",
+            user.username
+        ))
+    };
+    match run() {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("chrontainer: reset-password: {e}");
             ExitCode::from(1)
         }
     }

@@ -14,6 +14,7 @@
   const filterForm = $("#filter");
   const q = $("#q");
   const stateFilter = $("#state-filter");
+  const hostFilter = $("#host-filter");
   function matches(haystack, query) {
     return query.toLowerCase().split(/\s+/).filter(Boolean).every((term) => haystack.includes(term));
   }
@@ -27,11 +28,13 @@
   function applyFilter() {
     const query = q.value.trim();
     const state = stateFilter.value;
+    const host = hostFilter ? hostFilter.value : "";
     let anyContainer = false;
     for (const group of $$("[data-group]")) {
       let any = false;
       for (const row of $$(".ctr", group)) {
-        const show = matches(row.getAttribute("data-search"), query) && stateMatches(state, row);
+        const show =
+          matches(row.getAttribute("data-search"), query) && stateMatches(state, row) && (!host || row.getAttribute("data-host") === host);
         row.hidden = !show;
         any = any || show;
       }
@@ -51,12 +54,14 @@
     const params = new URLSearchParams(location.search);
     query ? params.set("q", query) : params.delete("q");
     state && state !== "all" ? params.set("state", state) : params.delete("state");
+    host ? params.set("host", host) : params.delete("host");
     const search = params.toString();
     history.replaceState(null, "", location.pathname + (search ? `?${search}` : "") + location.hash);
   }
   if (filterForm) {
     q.addEventListener("input", applyFilter);
     stateFilter.addEventListener("change", applyFilter);
+    if (hostFilter) hostFilter.addEventListener("change", applyFilter);
     filterForm.addEventListener("submit", (e) => {
       e.preventDefault();
       applyFilter();
@@ -98,7 +103,8 @@
     inFlight.add(id);
     markBusy();
     const note = C.announce(`${DOING[action]} ${name}…`);
-    const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/${action}`);
+    const host = encodeURIComponent(row.getAttribute("data-host") || "local");
+    const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/${action}?host=${host}`);
     inFlight.delete(id);
     markBusy();
     if (r.ok && r.data && r.data.log) {
@@ -161,7 +167,7 @@
       const row = button && button.closest(".ctr");
       if (!row) return;
       if (button.hasAttribute("data-act")) containerAction(row, button.getAttribute("data-act"));
-      else if (button.hasAttribute("data-new-schedule")) openForm(null, row.getAttribute("data-name"));
+      else if (button.hasAttribute("data-new-schedule")) openForm(null, row.getAttribute("data-name"), row.getAttribute("data-host"));
     });
   }
 
@@ -322,8 +328,10 @@
     }
   }
 
-  function openForm(row, containerName) {
+  let formHost = "local";
+  function openForm(row, containerName, host) {
     editing = row || null;
+    formHost = (row ? row.getAttribute("data-host") : host) || "local";
     opener = document.activeElement;
     form.reset();
     clearErrors();
@@ -512,6 +520,7 @@
     body.respect_manual = field("respect-manual").checked;
     if (!get("container")) return showApiError({ field: "container", message: "Choose a container." });
     if (!editing || get("container") !== old("container")) body.container = get("container");
+    if (formHost !== "local" && body.container) body.host = formHost;
     if (kind() === "cron") {
       if (!get("cron")) return showApiError({ field: "cron", message: "Type a cron expression or pick a preset." });
       if (!editing || get("cron") !== old("cron")) body.cron = get("cron");

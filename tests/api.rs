@@ -22,7 +22,7 @@ const CONTAINER_FIELDS: [&str; 10] = [
     "created",
     "started_at",
 ];
-const SCHEDULE_FIELDS: [&str; 17] = [
+const SCHEDULE_FIELDS: [&str; 18] = [
     "id",
     "host",
     "container",
@@ -40,6 +40,7 @@ const SCHEDULE_FIELDS: [&str; 17] = [
     "last_run",
     "last_status",
     "next_run",
+    "notify",
 ];
 const LOG_FIELDS: [&str; 12] = [
     "id",

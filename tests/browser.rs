@@ -228,7 +228,7 @@ fn a_schedule_is_toggled_run_now_seen_live_in_the_log_and_deleted() {
             .wait_with(
                 "the run-now entry to appear in the log",
                 "const row = Array.from(document.querySelectorAll('#log-live tr[id^=\"log-\"]'))
-                     .find(r => r.querySelector('[data-label=Container]').textContent.trim() === arguments[0]);
+                     .find(r => (r.querySelector('[data-label=Container] a') || r.querySelector('[data-label=Container]')).textContent.trim() === arguments[0]);
                  return row && {action: row.querySelector('[data-label=Action]').textContent.trim(),
                                trigger: row.querySelector('[data-label=Trigger]').textContent.trim(),
                                result: row.querySelector('[data-label=Result] .badge').textContent.trim()};",
@@ -590,7 +590,7 @@ fn a_stack_restart_from_its_header_is_one_run_whose_steps_the_log_shows() {
             .await;
         assert_eq!(rows, json!(6));
         let names = b
-            .wait("the steps' containers", "return [...document.querySelectorAll('table.log tbody tr td[data-label=Container]')].map(t => t.textContent.trim());")
+            .wait("the steps' containers", "return [...document.querySelectorAll('table.log tbody tr td[data-label=Container]')].map(t => (t.querySelector('a') || t).textContent.trim());")
             .await;
         let n = |c: &TestContainer| json!(c.name);
         assert_eq!(names, json!([n(&web), n(&api), n(&db), n(&db), n(&api), n(&web)]), "newest first");

@@ -150,7 +150,7 @@ fn signing_in_acting_and_signing_out_in_the_default_login_mode() {
             .wait_with(
                 "the restart to appear in the open log",
                 "const row = Array.from(document.querySelectorAll('#log-live tr[id^=\"log-\"]'))
-                     .find(r => r.querySelector('[data-label=Container]').textContent.trim() === arguments[0]);
+                     .find(r => (r.querySelector('[data-label=Container] a') || r.querySelector('[data-label=Container]')).textContent.trim() === arguments[0]);
                  return row && {action: row.querySelector('[data-label=Action]').textContent.trim(),
                                trigger: row.querySelector('[data-label=Trigger]').textContent.trim(),
                                result: row.querySelector('[data-label=Result] .badge').textContent.trim()};",

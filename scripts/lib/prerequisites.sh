@@ -58,6 +58,8 @@ missing_test_packages() {
   static_busybox || echo busybox-static
   [ -x /usr/bin/chromium ] || echo chromium
   [ -x /usr/bin/chromedriver ] || echo chromium-driver
+  command -v node >/dev/null || echo nodejs
+  command -v npm >/dev/null || echo npm
 }
 
 # apt_install PKG...: installs them (with apt-get update first); one line saying why when it fails.
@@ -154,4 +156,21 @@ ensure_docker() {
   say "dockerd did not answer with its defaults; retrying with the vfs storage driver and no iptables"
   start_dockerd --storage-driver vfs --iptables=false && return 0
   die "dockerd did not start: $(tail -1 "$dockerd_log") (all of it in $dockerd_log)"
+}
+
+# The OpenID provider of the sign-in tests (tests/oidc.rs, tests/oidc/provider.mjs): npm's
+# oidc-provider, pinned, in a scratch folder outside the work tree that the tests find by the same
+# path (OIDC_PROVIDER_DIR overrides it for both). Needs node (20 or later) and npm.
+oidc_provider_version=9.13.3
+oidc_provider_dir="${OIDC_PROVIDER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chrontainer/oidc-provider-$oidc_provider_version}"
+ensure_oidc_provider() {
+  [ -f "$oidc_provider_dir/node_modules/oidc-provider/package.json" ] && return 0
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    die "the OpenID sign-in tests need node and npm: apt-get install nodejs npm, then run this again"
+  say "installing oidc-provider@$oidc_provider_version with npm into $oidc_provider_dir, once (output in $prereq_log)"
+  change mkdir -p "$oidc_provider_dir"
+  [ "${dry_run:-0}" = 1 ] || echo '{"private": true}' >"$oidc_provider_dir/package.json"
+  change npm install --prefix "$oidc_provider_dir" --no-audit --no-fund --save-exact \
+    "oidc-provider@$oidc_provider_version" >>"$prereq_log" 2>&1 ||
+    die "npm could not install oidc-provider: $(grep -E 'ERR' "$prereq_log" | tail -1) (all of it in $prereq_log)"
 }

@@ -75,7 +75,7 @@ pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
                 }
                 Err(e) => refused(&step, trigger, schedule_id, e),
             },
-            TargetKind::Container(_) => {
+            TargetKind::Container(_) | TargetKind::Service(_) => {
                 let request = Request {
                     target: step.target.clone(),
                     action: step.action,

@@ -1,5 +1,6 @@
 //! LogActor: every action's result goes through here, once, from the Runner: into the store, to
-//! live subscribers and to the metrics. It also prunes old rows once a day.
+//! live subscribers, to the metrics and to the notifier (handed over, never awaited). It also
+//! prunes old rows (log entries and notification deliveries) once a day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
+use super::notify::{Notify, NotifyActor};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -17,11 +19,18 @@ pub struct LogActor {
     bus: EventBus,
     metrics: Arc<Metrics>,
     retention_days: u32,
+    notify: Option<Addr<NotifyActor>>,
 }
 
 impl LogActor {
     pub fn new(store: Store, bus: EventBus, metrics: Arc<Metrics>, retention_days: u32) -> Self {
-        LogActor { store, bus, metrics, retention_days }
+        LogActor { store, bus, metrics, retention_days, notify: None }
+    }
+
+    /// Hands every recorded result to `notify` too.
+    pub fn with_notifier(mut self, notify: Addr<NotifyActor>) -> Self {
+        self.notify = Some(notify);
+        self
     }
 
     fn prune(&self, ctx: &mut Context<Self>) {
@@ -33,6 +42,11 @@ impl LogActor {
                     Ok(0) => {}
                     Ok(n) => log::info!("pruned {n} activity-log rows older than {cutoff} UTC"),
                     Err(e) => log::warn!("pruning the activity log failed: {e}"),
+                }
+                match store::deliveries::prune(&store, cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => log::info!("pruned {n} notification deliveries older than {cutoff} UTC"),
+                    Err(e) => log::warn!("pruning the notification deliveries failed: {e}"),
                 }
             }
             .into_actor(self),
@@ -68,10 +82,22 @@ impl Handler<Record> for LogActor {
         let store = self.store.clone();
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
+        let notify = self.notify.clone();
         Box::pin(async move {
-            metrics.count_action(new.action.as_str(), new.status.as_str(), new.trigger.as_str());
+            metrics.count_action(
+                new.host.as_str(),
+                new.action.as_str(),
+                new.status.as_str(),
+                new.trigger.as_str(),
+            );
             let (entry, schedule) = store::logs::record_run(&store, new).await?;
             bus.publish(Event::Log(entry.clone()));
+            // never waits: a full notifier drops this one rather than slow the action down
+            if let Some(notify) = &notify {
+                if notify.try_send(Notify(entry.clone())).is_err() {
+                    log::warn!("the notifier is behind: no notification for log entry {}", entry.id);
+                }
+            }
             if let Some(schedule) = schedule {
                 bus.publish(Event::Schedule(schedule));
             }

@@ -7,7 +7,7 @@
 use actix::Addr;
 
 use super::log_actor::{LogActor, Record};
-use crate::docker::{Dependents, DockerActor, GetReadiness, ListStacks, RunAction};
+use crate::docker::{Dependents, GetReadiness, Hosts, ListStacks, RunAction};
 use crate::domain::{
     Action, Guard, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger,
 };
@@ -44,6 +44,9 @@ impl Outcome {
             Some(RunFailure::OwnContainer) => Err(AppError::OwnContainer(message)),
             Some(RunFailure::Docker) => Err(AppError::Docker(message)),
             Some(RunFailure::Unreachable) => Err(AppError::DockerUnreachable(message)),
+            Some(RunFailure::SwarmTask) => Err(AppError::conflict("swarm_task", message)),
+            Some(RunFailure::NotAManager) => Err(AppError::conflict("not_a_swarm_manager", message)),
+            Some(RunFailure::ServiceNotFound) => Err(AppError::not_found("service_not_found", message)),
         }
     }
 }
@@ -51,13 +54,13 @@ impl Outcome {
 /// Cheap to clone into handlers and actors.
 #[derive(Clone)]
 pub struct Runner {
-    docker: Addr<DockerActor>,
+    hosts: Hosts,
     log: Addr<LogActor>,
 }
 
 impl Runner {
-    pub fn new(docker: Addr<DockerActor>, log: Addr<LogActor>) -> Runner {
-        Runner { docker, log }
+    pub fn new(hosts: Hosts, log: Addr<LogActor>) -> Runner {
+        Runner { hosts, log }
     }
 
     /// Acts and records, whatever happened.
@@ -82,7 +85,8 @@ impl Runner {
     /// As [`Runner::act`], if `guard` holds.
     pub async fn act_guarded(&self, request: Request, guard: Guard) -> Result<RunResult, AppError> {
         let Request { target, action, trigger, schedule_id, .. } = request;
-        Ok(self.docker.send(RunAction { target, action, trigger, schedule_id, guard }).await?)
+        let docker = self.hosts.get(&target.host)?;
+        Ok(docker.send(RunAction { target, action, trigger, schedule_id, guard }).await?)
     }
 
     /// Records a result: one log row and, for a schedule, its last run, in one transaction; then
@@ -106,7 +110,7 @@ impl Runner {
 
     /// A host's compose stacks, for the chains that act on them.
     pub async fn stacks(&self, host: &HostId) -> Result<Vec<Stack>, AppError> {
-        self.docker.send(ListStacks(host.clone())).await?
+        self.hosts.get(host)?.send(ListStacks(host.clone())).await?
     }
 
     /// One of a host's compose stacks (404 `stack_not_found`).
@@ -120,11 +124,11 @@ impl Runner {
         host: &HostId,
         reference: &str,
     ) -> Result<(String, Vec<String>), AppError> {
-        self.docker.send(Dependents(host.clone(), reference.to_string())).await?
+        self.hosts.get(host)?.send(Dependents(host.clone(), reference.to_string())).await?
     }
 
     /// What a step's wait looks at now.
     pub async fn readiness(&self, host: &HostId, reference: &str) -> Result<Readiness, AppError> {
-        self.docker.send(GetReadiness(host.clone(), reference.to_string())).await?
+        self.hosts.get(host)?.send(GetReadiness(host.clone(), reference.to_string())).await?
     }
 }

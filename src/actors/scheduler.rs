@@ -17,7 +17,7 @@ use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
-    Action, ContainerRef, Guard, HostId, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
+    Action, ContainerRef, Guard, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
 };
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -364,8 +364,11 @@ fn steps_of(row: &ScheduleRow) -> Option<Vec<Step>> {
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
 pub(super) fn target_of(row: &ScheduleRow) -> Target {
+    if let Some(service) = &row.service {
+        return Target { host: row.host.clone(), kind: TargetKind::Service(service.clone()) };
+    }
     Target {
-        host: HostId::local(),
+        host: row.host.clone(),
         kind: TargetKind::Container(ContainerRef::Named {
             name: row.container_name.clone(),
             compose_project: row.compose_project.clone(),
@@ -529,6 +532,8 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         last_run: None,
         last_status: None,
         next_run: None,
+        notify: new.notify,
+        service: None,
         only_if: None,
         respect_manual: true,
         time_window: None,

@@ -97,22 +97,26 @@ struct Heal {
 }
 
 /// What the dashboard shows of a container's rules.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleText {
+    pub host: HostId,
     pub container: String,
     pub lines: Vec<String>,
 }
+
+/// A container on a host: how the WatchActor knows containers and their autoheal bookkeeping.
+type Key = (HostId, String);
 
 pub struct WatchActor {
     store: Store,
     runner: Runner,
     bus: EventBus,
     windows: HashMap<i32, WindowRule>,
-    /// The local host's containers as the bus last told, by name.
-    containers: HashMap<String, Container>,
+    /// Every host's containers as the bus last told, by host and name.
+    containers: HashMap<Key, Container>,
     docker_up: Option<bool>,
     autoheal: AutohealRules,
-    heals: HashMap<String, Heal>,
+    heals: HashMap<Key, Heal>,
 }
 
 impl WatchActor {
@@ -240,7 +244,8 @@ impl WatchActor {
         let step = match spec.window.current(spec.tz, now) {
             Some(_) if rule.mark.overridden_until.is_some_and(|t| to_utc(t) > now) => return,
             Some(_) => {
-                let state = self.containers.get(&spec.container).map(|c| c.state.as_str());
+                let key = (spec.target.host.clone(), spec.container.clone());
+                let state = self.containers.get(&key).map(|c| c.state.as_str());
                 rule.seen_held = state.is_some_and(|s| spec.window.state.holds(s));
                 Step::Apply
             }
@@ -307,12 +312,10 @@ impl WatchActor {
     /// A container changed: a person may have started it inside its window, and its health may
     /// call for autoheal.
     fn on_container(&mut self, c: Container, ctx: &mut Context<Self>) {
-        if c.host != HostId::local() {
-            return;
-        }
         let now = Utc::now();
         let mut marks = Vec::new();
-        for rule in self.windows.values_mut().filter(|r| r.spec.container == c.name) {
+        let on_it = |r: &&mut WindowRule| r.spec.container == c.name && r.spec.target.host == c.host;
+        for rule in self.windows.values_mut().filter(on_it) {
             let spec = &rule.spec;
             let Some(period) = spec.window.current(spec.tz, now) else { continue };
             if rule.mark.overridden_until.is_some_and(|t| to_utc(t) > now) {
@@ -335,22 +338,22 @@ impl WatchActor {
         for mark in marks {
             self.save_mark(mark, ctx);
         }
-        let name = c.name.clone();
-        self.containers.insert(name.clone(), c);
-        self.follow_health(&name, ctx);
+        let key = (c.host.clone(), c.name.clone());
+        self.containers.insert(key.clone(), c);
+        self.follow_health(&key, ctx);
     }
 
-    fn limits(&self, name: &str) -> Option<AutohealLimits> {
-        self.autoheal.limits_for(&HostId::local(), name, false)
+    fn limits(&self, (host, name): &Key) -> Option<AutohealLimits> {
+        self.autoheal.limits_for(host, name, false)
     }
 
     /// Arms, or disarms, the container's autoheal timer for its health now.
-    fn follow_health(&mut self, name: &str, ctx: &mut Context<Self>) {
-        let Some(c) = self.containers.get(name) else { return };
+    fn follow_health(&mut self, key: &Key, ctx: &mut Context<Self>) {
+        let Some(c) = self.containers.get(key) else { return };
         let unhealthy = c.state == "running" && c.health.as_deref() == Some("unhealthy");
         let healthy = c.state == "running" && c.health.as_deref() == Some("healthy");
-        let limits = self.limits(name);
-        let heal = self.heals.entry(name.to_string()).or_default();
+        let limits = self.limits(key);
+        let heal = self.heals.entry(key.clone()).or_default();
         let now = Utc::now();
         let Some(limits) = limits.filter(|_| unhealthy) else {
             if let Some(handle) = heal.timer.take() {
@@ -367,18 +370,18 @@ impl WatchActor {
         }
         heal.restarts.retain(|t| now - *t < limits.period());
         if heal.timer.is_none() && !heal.busy && !heal.gave_up {
-            let name = name.to_string();
+            let key = key.clone();
             let delay = limits.delay(heal.restarts.len());
-            heal.timer = Some(ctx.run_later(delay, move |act, ctx| act.heal(name, ctx)));
+            heal.timer = Some(ctx.run_later(delay, move |act, ctx| act.heal(key, ctx)));
         }
     }
 
     /// The container has been unhealthy for its delay: restart it, or give up.
-    fn heal(&mut self, name: String, ctx: &mut Context<Self>) {
-        let (Some(c), Some(limits)) = (self.containers.get(&name).cloned(), self.limits(&name)) else {
+    fn heal(&mut self, key: Key, ctx: &mut Context<Self>) {
+        let (Some(c), Some(limits)) = (self.containers.get(&key).cloned(), self.limits(&key)) else {
             return;
         };
-        let Some(heal) = self.heals.get_mut(&name) else { return };
+        let Some(heal) = self.heals.get_mut(&key) else { return };
         heal.timer = None;
         if c.state != "running" || c.health.as_deref() != Some("unhealthy") {
             return;
@@ -410,17 +413,17 @@ impl WatchActor {
         let guard = Guard { only_if: Some(OnlyIf::Unhealthy), respect_manual: true };
         ctx.spawn(async move { runner.run_guarded(request, guard).await }.into_actor(self).map(
             move |outcome, act, ctx| {
-                if let Some(heal) = act.heals.get_mut(&name) {
+                if let Some(heal) = act.heals.get_mut(&key) {
                     heal.busy = false;
                     match outcome {
                         Ok(o) if o.entry.status == RunStatus::Success => heal.restarts.push(Utc::now()),
                         Ok(o) if o.failure == Some(RunFailure::NotFound) => return,
                         Ok(_) => {}
-                        Err(e) => log::warn!("autoheal of {name}: {e}"),
+                        Err(e) => log::warn!("autoheal of {} on {}: {e}", key.1, key.0),
                     }
                 }
                 // still unhealthy as far as the bus knows (its new state may be on its way): wait again
-                act.follow_health(&name, ctx);
+                act.follow_health(&key, ctx);
             },
         ));
     }
@@ -428,19 +431,19 @@ impl WatchActor {
     /// The rules on each container, for the dashboard.
     fn rule_texts(&self) -> Vec<RuleText> {
         let now = Utc::now();
-        let mut texts: HashMap<String, Vec<String>> = HashMap::new();
+        let mut texts: HashMap<Key, Vec<String>> = HashMap::new();
         for rule in self.windows.values() {
             let spec = &rule.spec;
-            let lines = texts.entry(spec.container.clone()).or_default();
+            let lines = texts.entry((spec.target.host.clone(), spec.container.clone())).or_default();
             lines.push(spec.window.describe());
             if let Some(until) = rule.mark.overridden_until.map(to_utc).filter(|t| *t > now) {
                 let local = until.with_timezone(&spec.tz).format("%H:%M");
                 lines.push(format!("window overridden until {local}"));
             }
         }
-        for name in self.containers.keys() {
-            let Some(limits) = self.limits(name) else { continue };
-            let heal = self.heals.get(name);
+        for key in self.containers.keys() {
+            let Some(limits) = self.limits(key) else { continue };
+            let heal = self.heals.get(key);
             let recent =
                 heal.map_or(0, |h| h.restarts.iter().filter(|t| now - **t < limits.period()).count());
             let period = match limits.per_minutes {
@@ -453,11 +456,11 @@ impl WatchActor {
                 let s = if recent == 1 { "" } else { "s" };
                 format!("autoheal on: {recent} restart{s} in {period}")
             };
-            texts.entry(name.clone()).or_default().push(line);
+            texts.entry(key.clone()).or_default().push(line);
         }
         let mut out: Vec<RuleText> =
-            texts.into_iter().map(|(container, lines)| RuleText { container, lines }).collect();
-        out.sort_by(|a, b| a.container.cmp(&b.container));
+            texts.into_iter().map(|((host, container), lines)| RuleText { host, container, lines }).collect();
+        out.sort_by(|a, b| (&a.host, &a.container).cmp(&(&b.host, &b.container)));
         out
     }
 }
@@ -536,9 +539,10 @@ impl StreamHandler<Option<Event>> for WatchActor {
     fn handle(&mut self, seen: Option<Event>, ctx: &mut Context<Self>) {
         match seen {
             Some(Event::Container(c)) => self.on_container(c, ctx),
-            Some(Event::ContainerRemoved { host, name, .. }) if host == HostId::local() => {
-                self.containers.remove(&name);
-                if let Some(handle) = self.heals.remove(&name).and_then(|h| h.timer) {
+            Some(Event::ContainerRemoved { host, name, .. }) => {
+                let key = (host, name);
+                self.containers.remove(&key);
+                if let Some(handle) = self.heals.remove(&key).and_then(|h| h.timer) {
                     ctx.cancel_future(handle);
                 }
             }
@@ -575,9 +579,9 @@ impl Handler<SetAutoheal> for WatchActor {
             |saved, act, ctx| {
                 let saved = saved?;
                 act.autoheal = saved.clone();
-                let names: Vec<String> = act.containers.keys().cloned().collect();
-                for name in names {
-                    act.follow_health(&name, ctx);
+                let keys: Vec<Key> = act.containers.keys().cloned().collect();
+                for key in keys {
+                    act.follow_health(&key, ctx);
                 }
                 Ok(saved)
             },

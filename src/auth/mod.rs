@@ -6,7 +6,9 @@
 //! Secrets are never stored: passwords as argon2id hashes, session cookies and API tokens as the
 //! SHA-256 of 32 random bytes (enough entropy that a fast hash is safe).
 
+pub mod groups;
 pub mod initial_password;
+pub mod oidc;
 pub mod password;
 pub mod throttle;
 pub mod tokens;
@@ -93,6 +95,44 @@ impl Role {
     }
 }
 
+/// Where a user comes from: made here with a password, or created at a first sign-in through the
+/// OpenID provider or a trusted proxy's forward auth (`users.origin`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Local,
+    Oidc,
+    Proxy,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Local => "local",
+            Origin::Oidc => "oidc",
+            Origin::Proxy => "proxy",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Origin, AppError> {
+        match raw {
+            "local" => Ok(Origin::Local),
+            "oidc" => Ok(Origin::Oidc),
+            "proxy" => Ok(Origin::Proxy),
+            other => Err(AppError::Internal(format!("{other:?} is not a user origin"))),
+        }
+    }
+
+    /// A user's `origin` in the OpenAPI document.
+    pub fn schema() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([Origin::Local, Origin::Oidc, Origin::Proxy].map(Origin::as_str)))
+            .build()
+    }
+}
+
 fn string_enum(values: [&str; 2]) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
 }
@@ -107,6 +147,9 @@ pub enum Credential {
     /// `Authorization: Bearer …`: no ambient credential, so no CSRF check. `user_id` is the
     /// token's owner, whose current role bounds the token's.
     Token { token_id: i32, user_id: UserId },
+    /// `CHRONTAINER_AUTH=proxy`: a trusted reverse proxy named the user in its headers. The
+    /// browser's credential is the proxy's, so state-changing requests need `csrf_token` too.
+    Forwarded { user_id: UserId, csrf_token: String },
 }
 
 /// The one who sent a request, put into the request's extensions by the auth middleware.
@@ -140,7 +183,9 @@ impl Identity {
     /// authentication is off.
     pub fn owner(&self) -> Option<UserId> {
         match self.credential {
-            Credential::Session { user_id, .. } | Credential::Token { user_id, .. } => Some(user_id),
+            Credential::Session { user_id, .. }
+            | Credential::Token { user_id, .. }
+            | Credential::Forwarded { user_id, .. } => Some(user_id),
             Credential::Open => None,
         }
     }
@@ -162,7 +207,9 @@ impl Identity {
 
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.credential {
-            Credential::Session { csrf_token, .. } => Some(csrf_token),
+            Credential::Session { csrf_token, .. } | Credential::Forwarded { csrf_token, .. } => {
+                Some(csrf_token)
+            }
             _ => None,
         }
     }

@@ -71,7 +71,7 @@ async fn perform(
 /// What the cache learnt along the way.
 #[derive(Debug)]
 pub enum Observation {
-    Seen(Entry, u64),
+    Seen(Box<Entry>, u64),
     Gone(String, u64),
 }
 
@@ -110,7 +110,7 @@ impl Outcome {
 
     fn observe(&mut self, id: &str, found: Option<Entry>, seen_at: u64) {
         self.observations.push(match found {
-            Some(e) => Observation::Seen(e, seen_at),
+            Some(e) => Observation::Seen(Box::new(e), seen_at),
             None => Observation::Gone(id.to_string(), seen_at),
         });
     }

@@ -139,6 +139,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             exit_code: 0,
+            swarm_service: None,
             links: Default::default(),
         }
     }

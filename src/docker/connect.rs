@@ -19,6 +19,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many inspects a snapshot sends at once.
 const PARALLEL_INSPECTS: usize = 8;
 
+/// The oldest Engine API a host may speak to be added: Docker 20.10, Debian's `docker.io`.
+pub const MIN_API: (u32, u32) = (1, 41);
+
 /// A client that answered, with what it learnt about the Engine.
 #[derive(Clone)]
 pub struct Connection {
@@ -26,6 +29,8 @@ pub struct Connection {
     /// The API version both sides speak (the lower of bollard's and the Engine's).
     pub api_version: String,
     pub engine_version: String,
+    /// `manager` or `worker` on a node of an active Swarm, else `None`.
+    pub swarm: Option<&'static str>,
 }
 
 /// How a request to the Engine failed.
@@ -78,13 +83,85 @@ pub async fn connect(endpoint: &DockerEndpoint) -> Result<Connection, String> {
         let client = endpoint.client(REQUEST_TIMEOUT)?;
         let client = client.negotiate_version().await.map_err(|e| describe(&e))?;
         let version = client.version().await.map_err(|e| describe(&e))?;
+        let swarm = swarm_role(&client).await.map_err(|e| describe(&e))?;
         Ok(Connection {
             api_version: client.client_version().to_string(),
             engine_version: version.version.unwrap_or_default(),
+            swarm,
             client,
         })
     };
     attempt.await.map_err(|e: String| format!("{}: {e}", endpoint.url))
+}
+
+/// This node's part in a Swarm, from `/info`. A socket proxy that refuses `/info` (INFO=0) hides
+/// it: the host is then treated as no Swarm node, not as unreachable.
+async fn swarm_role(client: &Docker) -> Result<Option<&'static str>, Error> {
+    let info = match client.info().await {
+        Ok(info) => info,
+        Err(Error::DockerResponseServerError { status_code, .. }) if status_code < 500 => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let swarm = info.swarm.unwrap_or_default();
+    let active = swarm.local_node_state == Some(bollard::models::LocalNodeState::ACTIVE);
+    Ok(match (active, swarm.control_available.unwrap_or(false)) {
+        (false, _) => None,
+        (true, true) => Some("manager"),
+        (true, false) => Some("worker"),
+    })
+}
+
+/// Checks a host about to be added, within `timeout`, and says in words what is wrong with it:
+/// refused, a TLS failure, not a Docker Engine, or an API version too old.
+pub async fn check(endpoint: &DockerEndpoint, timeout: Duration) -> Result<Connection, String> {
+    let client = endpoint.client(timeout).map_err(|e| match e.starts_with("no Docker socket") {
+        true => format!("refused: {e}"),
+        false => e,
+    })?;
+    let client = client.negotiate_version().await.map_err(|e| explain(&e, &endpoint.url))?;
+    let version = client.version().await.map_err(|e| explain(&e, &endpoint.url))?;
+    let api_version = client.client_version().to_string();
+    if api_number(&api_version).is_some_and(|v| v < MIN_API) {
+        return Err(format!(
+            "API version too old: the Engine at {} speaks API {api_version}; Chrontainer needs {}.{} \
+             (Docker 20.10) or later",
+            endpoint.url, MIN_API.0, MIN_API.1
+        ));
+    }
+    let swarm = swarm_role(&client).await.map_err(|e| explain(&e, &endpoint.url))?;
+    Ok(Connection { api_version, engine_version: version.version.unwrap_or_default(), swarm, client })
+}
+
+/// `1.41` as `(1, 41)`.
+fn api_number(v: &str) -> Option<(u32, u32)> {
+    let (major, minor) = v.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// What went wrong talking to a host being added, in the words of [`check`].
+fn explain(e: &Error, url: &str) -> String {
+    let is_tls = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        ["certificate", "tls", "ssl", "handshake", "corrupt message", "unknownissuer"]
+            .iter()
+            .any(|word| text.contains(word))
+    };
+    match classify(e) {
+        Failure::Unreachable(cause) if is_tls(&cause) => format!("TLS failure talking to {url}: {cause}"),
+        Failure::Unreachable(cause) => format!("refused: nothing answers at {url} ({cause})"),
+        Failure::Refused { message, .. } if message.contains("HTTP request to an HTTPS server") => {
+            format!(
+                "TLS failure: the Engine at {url} requires TLS; give its CA, a client certificate and key"
+            )
+        }
+        Failure::Refused { status, .. } => {
+            format!("not a Docker Engine: {url} answered {status} where Docker answers its version")
+        }
+        Failure::Other(cause) if is_tls(&cause) => format!("TLS failure talking to {url}: {cause}"),
+        Failure::Other(cause) => {
+            format!("not a Docker Engine: what {url} answered is not Docker's version ({cause})")
+        }
+    }
 }
 
 /// One container, or `None` when Docker says there is no such container.
@@ -134,5 +211,22 @@ mod tests {
         assert!(matches!(classify(&Error::RequestTimeoutError), Failure::Unreachable(_)));
         let io = Error::IOError { err: std::io::Error::from(std::io::ErrorKind::ConnectionRefused) };
         assert!(matches!(classify(&io), Failure::Unreachable(_)));
+    }
+
+    #[test]
+    fn a_host_being_added_is_told_what_is_wrong_in_words() {
+        let url = "tcp://pi:2375";
+        let refused = Error::IOError { err: std::io::Error::from(std::io::ErrorKind::ConnectionRefused) };
+        assert!(explain(&refused, url).starts_with("refused: nothing answers at tcp://pi:2375"));
+        let https = Error::DockerResponseServerError {
+            status_code: 400,
+            message: "Client sent an HTTP request to an HTTPS server.".into(),
+        };
+        assert!(explain(&https, url).starts_with("TLS failure: the Engine at tcp://pi:2375 requires TLS"));
+        let web = Error::DockerResponseServerError { status_code: 404, message: "Not Found".into() };
+        assert!(explain(&web, url).starts_with("not a Docker Engine: tcp://pi:2375 answered 404"));
+        assert_eq!(api_number("1.41"), Some((1, 41)));
+        assert!(api_number("1.24").is_some_and(|v| v < MIN_API));
+        assert!(api_number("1.47").is_some_and(|v| v >= MIN_API));
     }
 }

@@ -32,6 +32,23 @@ impl TlsFiles {
     pub fn in_dir(dir: &Path) -> TlsFiles {
         TlsFiles { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") }
     }
+
+    /// Writes a host's PEM texts where bollard reads them: `dir` (0700) holds `ca.pem`,
+    /// `cert.pem` and `key.pem`, each 0600, since the key is a secret.
+    pub fn write(dir: &Path, ca: &str, cert: &str, key: &str) -> std::io::Result<TlsFiles> {
+        use std::io::Write;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        let files = TlsFiles::in_dir(dir);
+        for (path, text) in [(&files.ca, ca), (&files.cert, cert), (&files.key, key)] {
+            let mut file =
+                std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            file.write_all(text.as_bytes())?;
+        }
+        Ok(files)
+    }
 }
 
 impl Default for DockerEndpoint {
@@ -92,6 +109,20 @@ mod tests {
         assert!(ssh.contains("not supported"), "{ssh}");
         let missing = client("unix:///nonexistent/docker.sock", None).err().unwrap();
         assert_eq!(missing, "no Docker socket at /nonexistent/docker.sock");
+    }
+
+    #[test]
+    fn a_hosts_pem_files_are_written_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let host_dir = dir.path().join("hosts/pi");
+        let files = TlsFiles::write(&host_dir, "CA", "CERT", "KEY").unwrap();
+        assert_eq!(std::fs::read_to_string(&files.key).unwrap(), "KEY");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&files.ca), mode(&files.key), mode(&host_dir)), (0o600, 0o600, 0o700));
+        // written again (an edit) it holds only the new text
+        TlsFiles::write(&host_dir, "CA2", "C", "K").unwrap();
+        assert_eq!(std::fs::read_to_string(&files.ca).unwrap(), "CA2");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::domain::{Container, HostId};
 
 pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
 pub const COMPOSE_SERVICE: &str = "com.docker.compose.service";
+/// The Swarm service a task container belongs to.
+pub const SWARM_SERVICE: &str = "com.docker.swarm.service.name";
 
 /// What the cache keeps of one container: everything a `Container` shows, with the raw times
 /// its status text is computed from.
@@ -26,6 +28,8 @@ pub struct Entry {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub exit_code: i64,
+    /// The Swarm service this container is a task of: its actions go to the service instead.
+    pub swarm_service: Option<String>,
     /// Its compose dependencies and whose network it shares (`stacks.rs`); boxed, as most
     /// containers have none and the cache's changes move entries around.
     pub links: Box<Links>,
@@ -120,6 +124,7 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
         started_at: docker_time(state.started_at.as_deref()),
         finished_at: docker_time(state.finished_at.as_deref()),
         exit_code: state.exit_code.unwrap_or(0),
+        swarm_service: labels.get(SWARM_SERVICE).cloned(),
         links: Box::new(links),
         id,
     })

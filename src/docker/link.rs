@@ -20,7 +20,7 @@ impl DockerActor {
     /// (Re)connects and takes a full snapshot; the link stays as it is until that ends, so a
     /// stream that merely ended does not flash "unreachable".
     pub(super) fn connect(&mut self, ctx: &mut Context<Self>) {
-        if self.connecting {
+        if self.connecting || self.retired {
             return;
         }
         self.connecting = true;
@@ -51,16 +51,18 @@ impl DockerActor {
         let before = self.health();
         if let Link::Down(_) = self.link {
             log::info!(
-                "Docker Engine {} answers, API {} ({} containers)",
+                "Docker Engine {} on host {} answers, API {} ({} containers)",
                 conn.engine_version,
+                self.host,
                 conn.api_version,
                 snapshot.present.len()
             );
         }
         let client = conn.client.clone();
         self.link = Link::Up(conn);
+        self.last_seen = Some(Utc::now());
         self.backoff = BACKOFF_START;
-        self.metrics.set_docker_up(true);
+        self.metrics.set_docker_up(&self.host, true);
         let changes = self.cache.merge(snapshot);
         self.publish(changes);
         if self.health() != before {
@@ -82,14 +84,15 @@ impl DockerActor {
             Link::Down(old) => *old != error,
         };
         self.link = Link::Down(error);
-        self.metrics.set_docker_up(false);
+        self.metrics.set_docker_up(&self.host, false);
         self.sync_waiters.clear();
         let delay = self.backoff;
         self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
         if changed {
             let health = self.health();
             log::warn!(
-                "Docker is unreachable: {}; retrying in {delay:?}",
+                "Docker is unreachable on host {}: {}; retrying in {delay:?}",
+                self.host,
                 health.error.as_deref().unwrap_or("")
             );
             self.bus.publish(Event::Docker(health));
@@ -137,6 +140,7 @@ impl DockerActor {
         if message.typ != Some(EventMessageTypeEnum::CONTAINER) {
             return;
         }
+        self.last_seen = Some(Utc::now());
         let Some(id) = message.actor.and_then(|a| a.id) else { return };
         let at = message.time_nano.map(DateTime::from_timestamp_nanos).unwrap_or_else(Utc::now);
         self.hands.event(&id, message.action.as_deref().unwrap_or(""), at);
@@ -195,6 +199,7 @@ impl DockerActor {
             act.resyncing = false;
             match result {
                 Ok(snapshot) => {
+                    act.last_seen = Some(Utc::now());
                     let changes = act.cache.merge(snapshot);
                     act.publish(changes);
                 }

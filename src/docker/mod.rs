@@ -18,14 +18,19 @@ mod endpoint;
 mod entry;
 mod filter;
 mod link;
+pub mod logs;
 mod own;
+mod registry;
 mod resolve;
 mod run;
+mod services;
 pub mod stacks;
 mod status;
 
 pub use endpoint::{DockerEndpoint, TlsFiles};
 pub use own::OwnContainer;
+pub use registry::Hosts;
+pub use services::{GetService, ListServices};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -33,10 +38,12 @@ use std::time::Duration;
 
 use actix::fut::{self, ActorFutureExt, LocalBoxActorFuture};
 use actix::prelude::*;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, watch, Semaphore};
 
-use crate::domain::{Action, Container, DockerHealth, Guard, HostId, RunResult, ScheduleId, Target, Trigger};
+use crate::domain::{
+    Action, Container, DockerHealth, Guard, HostId, HostState, RunResult, ScheduleId, Target, Trigger,
+};
 use crate::domain::{Readiness, Stack};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -95,6 +102,12 @@ pub struct DockerActor {
     /// Who stopped what: containers stopped or paused outside Chrontainer, and when
     /// Chrontainer's own actions ran (`by_hand.rs`).
     hands: by_hand::Hands,
+    /// Where a Swarm service's replicas are remembered while it is scaled to 0.
+    store: Option<crate::store::Store>,
+    /// When the Engine last answered (a connection, an event, a resync).
+    last_seen: Option<DateTime<Utc>>,
+    /// The host was removed: the actor connects no more and ends once nobody holds its address.
+    retired: bool,
 }
 
 impl DockerActor {
@@ -130,7 +143,16 @@ impl DockerActor {
             sync_waiters: Vec::new(),
             settled: watch::channel(false).0,
             hands: by_hand::Hands::default(),
+            store: None,
+            last_seen: None,
+            retired: false,
         }
+    }
+
+    /// With a store to remember a Swarm service's replicas in while it is stopped.
+    pub fn with_store(mut self, store: crate::store::Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     fn client(&self) -> Option<&bollard::Docker> {
@@ -154,6 +176,23 @@ impl DockerActor {
                 engine_version: None,
                 error: Some(e.clone()),
             },
+        }
+    }
+
+    fn state(&self) -> HostState {
+        let health = self.health();
+        let swarm = match &self.link {
+            Link::Up(c) => c.swarm,
+            Link::Down(_) => None,
+        };
+        HostState {
+            status: health.status,
+            engine_version: health.engine_version,
+            api_version: health.api_version,
+            swarm,
+            containers: self.cache.entries().count(),
+            last_seen: self.last_seen,
+            error: health.error,
         }
     }
 
@@ -191,6 +230,10 @@ impl Actor for DockerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.retired {
+            // restarted by its Supervisor after `Retire`: stay idle until the last address is gone
+            return;
+        }
         ctx.run_interval(RESYNC_EVERY, |act, ctx| act.resync(ctx));
         self.connect(ctx);
     }
@@ -203,7 +246,7 @@ impl Supervised for DockerActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         log::warn!("Docker actor restarting; reconnecting");
         self.link = Link::Down("reconnecting after a restart of the Docker actor".into());
-        self.metrics.set_docker_up(false);
+        self.metrics.set_docker_up(&self.host, false);
         self.in_flight.clear();
         self.refreshing.clear();
         self.sync_waiters.clear();
@@ -253,6 +296,29 @@ impl Handler<GetContainer> for DockerActor {
     }
 }
 
+/// A container's output: the container (resolved as [`GetContainer`] does) and its log stream
+/// from the Engine, which lives beside the actor and ends when it is dropped.
+#[derive(Message)]
+#[rtype(result = "Result<(Container, logs::ContainerLogs), AppError>")]
+pub struct OpenLogs {
+    pub reference: String,
+    pub query: logs::LogQuery,
+}
+
+impl Handler<OpenLogs> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<(Container, logs::ContainerLogs), AppError>>;
+
+    fn handle(&mut self, m: OpenLogs, ctx: &mut Context<Self>) -> Self::Result {
+        let found = self.handle(GetContainer(m.reference), ctx);
+        Box::pin(found.map(move |found, act, _| {
+            let container = found?;
+            let client = act.client().ok_or_else(|| AppError::DockerUnreachable("not connected".into()))?;
+            let stream = logs::ContainerLogs::open(client, &container.id, &m.query, act.metrics.clone());
+            Ok((container, stream))
+        }))
+    }
+}
+
 /// Do `action` to `target` now. Never queued behind another action on the same container: that
 /// one is answered `Busy` at once.
 #[derive(Message)]
@@ -285,6 +351,36 @@ impl Handler<Health> for DockerActor {
 
     fn handle(&mut self, _: Health, _: &mut Context<Self>) -> Self::Result {
         Box::pin(self.when_settled().map(|(), act, _| act.health()))
+    }
+}
+
+/// The live half of API.md's `Host`: the link, the Engine's versions, the Swarm role, the count.
+#[derive(Message)]
+#[rtype(result = "HostState")]
+pub struct HostStatus;
+
+impl Handler<HostStatus> for DockerActor {
+    type Result = ResponseActFuture<Self, HostState>;
+
+    fn handle(&mut self, _: HostStatus, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().map(|(), act, _| act.state()))
+    }
+}
+
+/// The host was removed: stop watching it. Later messages are answered "unreachable".
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+impl Handler<Retire> for DockerActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
+        log::info!("host {} removed: its Docker actor stops", self.host);
+        self.retired = true;
+        self.link = Link::Down(format!("the host {} was removed", self.host));
+        self.metrics.forget_host(&self.host);
+        ctx.stop();
     }
 }
 
@@ -411,5 +507,34 @@ mod tests {
                 assert!(!text.contains(&up), "{} imports {up}", file.display());
             }
         }
+    }
+}
+
+/// The label by which a container opts out of notifications (API.md): `chrontainer.notify=false`.
+pub const NOTIFY_LABEL: &str = "chrontainer.notify";
+
+/// Whether a container's labels let its notifications through: asked of Docker (one inspect, only
+/// for a result some channel wants). A container that is gone, or a Docker that does not answer,
+/// does not silence anything.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct NotifyAllowed(pub String);
+
+impl Handler<NotifyAllowed> for DockerActor {
+    type Result = ResponseFuture<bool>;
+
+    fn handle(&mut self, NotifyAllowed(container): NotifyAllowed, _: &mut Context<Self>) -> Self::Result {
+        let client = self.client().cloned();
+        Box::pin(async move {
+            let Some(client) = client else { return true };
+            match client.inspect_container(&container, None).await {
+                Ok(r) => r
+                    .config
+                    .and_then(|c| c.labels)
+                    .and_then(|labels| labels.get(NOTIFY_LABEL).cloned())
+                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false")),
+                Err(_) => true,
+            }
+        })
     }
 }

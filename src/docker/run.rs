@@ -48,6 +48,10 @@ impl DockerActor {
                 let message = format!("{name} is a compose stack, not a container");
                 return Err(report.finish(name, None, Err(RunFailure::NotFound), message));
             }
+            TargetKind::Service(name) => {
+                let message = format!("{name} is a Swarm service, not a container");
+                return Err(report.finish(name, None, Err(RunFailure::NotFound), message));
+            }
         };
         match resolve::by_target(self.cache.entries(), target) {
             Resolved::Found(e) => Ok((e.id.clone(), e.name.clone())),
@@ -74,6 +78,7 @@ impl DockerActor {
             && match &m.target.kind {
                 TargetKind::Container(ContainerRef::Ref(reference)) => resolve::plausible(reference),
                 TargetKind::Container(ContainerRef::Named { .. }) => true,
+                TargetKind::Service(name) => return self.run_service(name.clone(), &m, report),
                 TargetKind::Stack(_) => false,
             };
         match self.resolve(&m.target, &report) {
@@ -122,6 +127,14 @@ impl DockerActor {
                 );
             }
         }
+        if let Some(service) = self.cache.entries().find(|e| e.id == id).and_then(|e| e.swarm_service.clone())
+        {
+            let message = format!(
+                "{name} is a task of Swarm service {service}: act on the service instead \
+                 (POST /api/services/{service}/{action}), so the orchestrator is not worked around"
+            );
+            return Box::pin(fut::ready(report.finish(&name, Some(id), Err(RunFailure::SwarmTask), message)));
+        }
         if self.in_flight.contains(&id) {
             let message = format!("another action on {name} is still running");
             return Box::pin(fut::ready(report.finish(&name, Some(id), Err(RunFailure::Busy), message)));
@@ -144,7 +157,7 @@ impl DockerActor {
             act.hands.done(&id);
             for observation in outcome.observations {
                 match observation {
-                    Observation::Seen(entry, seen_at) => act.observe(&id, Some(entry), seen_at),
+                    Observation::Seen(entry, seen_at) => act.observe(&id, Some(*entry), seen_at),
                     Observation::Gone(gone, seen_at) => act.observe(&gone, None, seen_at),
                 }
             }
@@ -186,7 +199,7 @@ impl Report {
 
     /// `Ok(status)` when Docker was asked or nothing needed doing; `Err(failure)` otherwise (a
     /// busy container, or Chrontainer's own, is skipped; every other failure is an error).
-    fn finish(
+    pub(super) fn finish(
         &self,
         name: &str,
         id: Option<String>,
@@ -195,7 +208,7 @@ impl Report {
     ) -> RunResult {
         let (status, failure) = match status {
             Ok(status) => (status, None),
-            Err(failure @ (RunFailure::Busy | RunFailure::OwnContainer)) => {
+            Err(failure @ (RunFailure::Busy | RunFailure::OwnContainer | RunFailure::SwarmTask)) => {
                 (RunStatus::Skipped, Some(failure))
             }
             Err(failure) => (RunStatus::Error, Some(failure)),

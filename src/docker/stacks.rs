@@ -349,6 +349,7 @@ mod tests {
             finished_at: None,
             exit_code: 0,
             links: Box::new(Links::read(Some(depends_on), Some(network))),
+            swarm_service: None,
         }
     }
 

@@ -76,6 +76,7 @@ mod tests {
             started_at: Some(t),
             finished_at: Some(t),
             exit_code: 137,
+            swarm_service: None,
             links: Default::default(),
         }
     }

@@ -55,3 +55,19 @@ pub struct DockerHealth {
     pub engine_version: Option<String>,
     pub error: Option<String>,
 }
+
+/// What a host's DockerActor knows of its Engine: the live half of API.md's `Host`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HostState {
+    /// `ok` or `unreachable`.
+    pub status: &'static str,
+    pub engine_version: Option<String>,
+    pub api_version: Option<String>,
+    /// `manager` or `worker` on a Swarm node, else `null`.
+    pub swarm: Option<&'static str>,
+    /// How many containers it has (from the cache).
+    pub containers: usize,
+    /// When the Engine last answered.
+    pub last_seen: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}

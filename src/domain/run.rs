@@ -13,6 +13,11 @@ pub enum RunFailure {
     OwnContainer,
     Docker,
     Unreachable,
+    /// A container action on a Swarm task (the message names its service), or a service action
+    /// the orchestrator's state rules out (not a manager).
+    SwarmTask,
+    NotAManager,
+    ServiceNotFound,
 }
 
 /// The outcome of one action, success or not. Every one ends as a log entry.

@@ -14,6 +14,8 @@ pub struct Target {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TargetKind {
     Container(ContainerRef),
+    /// A Swarm service, by name or ID: its actions go through the orchestrator.
+    Service(String),
     /// A compose project, acted on in dependency order as steps (`actors/chain.rs`), each step
     /// a container.
     Stack(String),
@@ -34,6 +36,11 @@ impl Target {
         Target { host, kind: TargetKind::Container(ContainerRef::Ref(reference.into())) }
     }
 
+    /// A Swarm service on a host.
+    pub fn service(host: HostId, name: impl Into<String>) -> Target {
+        Target { host, kind: TargetKind::Service(name.into()) }
+    }
+
     /// A compose project on a host.
     pub fn stack(host: HostId, name: impl Into<String>) -> Target {
         Target { host, kind: TargetKind::Stack(name.into()) }
@@ -43,6 +50,7 @@ impl Target {
     pub fn display_name(&self) -> &str {
         match &self.kind {
             TargetKind::Container(c) => c.display_name(),
+            TargetKind::Service(s) => s,
             TargetKind::Stack(name) => name,
         }
     }

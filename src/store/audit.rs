@@ -102,6 +102,19 @@ pub async fn record(store: &Store, actor: Option<&str>, event: &'static str, det
     }
 }
 
+/// Records an event on a connection of its own (a command run with the service stopped).
+pub(super) fn record_on(
+    c: &mut SqliteConnection,
+    actor: Option<&str>,
+    event: &'static str,
+    detail: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let row =
+        NewAudit { timestamp: now, actor: actor.map(clean), event: event.into(), detail: clean(detail) };
+    AuditRow::insert(c, &row)
+}
+
 /// `limit` entries with an id below `before`, newest first, and the id to ask for the next page.
 /// Whether the trail holds any `event` (e.g. whether anyone has ever signed in).
 pub async fn has_event(store: &Store, event: &'static str) -> Result<bool, AppError> {

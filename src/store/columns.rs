@@ -8,7 +8,7 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::Sqlite;
 
-use crate::auth::Role;
+use crate::auth::{Origin, Role};
 use crate::domain::{Action, HostId, OnlyIf, RunStatus, ScheduleId, Trigger, UserId, Window, WindowJson};
 use crate::error::AppError;
 
@@ -38,6 +38,7 @@ named_column!(Trigger, Trigger::as_str, str::parse);
 named_column!(RunStatus, RunStatus::as_str, str::parse);
 named_column!(Role, Role::as_str, Role::parse_user_role);
 named_column!(OnlyIf, OnlyIf::as_str, str::parse);
+named_column!(Origin, Origin::as_str, Origin::parse);
 
 /// Integer columns holding a typed id.
 macro_rules! id_column {

@@ -74,23 +74,22 @@ mod tests {
     use super::*;
     use diesel::sql_types::{Integer, Text};
 
+    /// Reverts the newest migrations down to and including `version` (its date and number), so a
+    /// test of one migration does not depend on how many came after it.
+    fn revert_through(conn: &mut SqliteConnection, version: &str) {
+        loop {
+            let reverted = conn.revert_last_migration(MIGRATIONS).unwrap();
+            if reverted.to_string().replace('-', "").starts_with(&version.replace('-', "")) {
+                return;
+            }
+        }
+    }
+
     #[derive(QueryableByName)]
     struct Name {
         #[diesel(sql_type = Text)]
         name: String,
     }
-
-    const TABLES: [&str; 9] = [
-        "api_tokens",
-        "audit",
-        "autoheal_containers",
-        "autoheal_settings",
-        "logs",
-        "schedules",
-        "sessions",
-        "users",
-        "window_marks",
-    ];
 
     /// Reverts migrations until the newest one applied is older than `version` (its digits,
     /// `20261201000006`), however many came after it.
@@ -134,6 +133,23 @@ mod tests {
         assert_eq!(mode(&dir.join("chrontainer.db-wal")), 0o600);
     }
 
+    const TABLES: [&str; 14] = [
+        "api_tokens",
+        "audit",
+        "autoheal_containers",
+        "autoheal_settings",
+        "channels",
+        "deliveries",
+        "hosts",
+        "log_days",
+        "logs",
+        "schedules",
+        "service_replicas",
+        "sessions",
+        "users",
+        "window_marks",
+    ];
+
     #[test]
     fn open_creates_both_tables_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
@@ -168,13 +184,6 @@ mod tests {
         checkpoint(&mut conn).unwrap();
     }
 
-    /// Reverts migrations until only the first `applied` are left, whatever came later.
-    fn revert_to(conn: &mut SqliteConnection, applied: usize) {
-        while conn.applied_migrations().unwrap().len() > applied {
-            conn.revert_last_migration(MIGRATIONS).unwrap();
-        }
-    }
-
     #[test]
     fn rows_written_before_the_host_migration_are_on_local_with_who_asked_kept() {
         #[derive(QueryableByName)]
@@ -188,8 +197,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000006, however many came after it
-        revert_to(&mut conn, 5);
+        revert_through(&mut conn, "2026-12-01-000006");
         diesel::sql_query(
             "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, actor) VALUES \
              ('a', 'stop', 'manual', 'success', '2026-01-05 01:00:00', 'ann'), \
@@ -217,8 +225,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
-        // back to before 000007
-        revert_to(&mut conn, 6);
+        revert_through(&mut conn, "2026-12-01-000007");
         let t = "'2026-01-05 01:00:00'";
         diesel::sql_query(format!(
             "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES \

@@ -78,5 +78,6 @@ pub fn insert_logs(c: &mut SqliteConnection, rows: &[ImportedLog]) -> QueryResul
     for chunk in rows.chunks(500) {
         written += diesel::insert_into(logs::table).values(chunk).execute(c)?;
     }
+    super::stats::recount_all(c)?;
     Ok(written)
 }

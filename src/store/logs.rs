@@ -139,8 +139,12 @@ pub struct LogPage {
 
 // The queries, on the StoreActor's connection.
 impl LogRow {
+    /// Writes the row and counts it into the statistics' roll-up, in the caller's transaction.
     pub(super) fn insert(c: &mut SqliteConnection, new: &NewLog) -> Result<LogRow, AppError> {
-        Ok(diesel::insert_into(logs::table).values(new).returning(LogRow::as_returning()).get_result(c)?)
+        let row: LogRow =
+            diesel::insert_into(logs::table).values(new).returning(LogRow::as_returning()).get_result(c)?;
+        super::stats::count_in(c, row.id)?;
+        Ok(row)
     }
 
     /// Newest first, keyset-paged by id so that a million rows cost no more than a hundred.
@@ -186,8 +190,10 @@ impl LogRow {
             .get_result(c)?)
     }
 
-    fn prune(c: &mut SqliteConnection, before: NaiveDateTime) -> Result<usize, AppError> {
-        Ok(diesel::delete(logs::table.filter(logs::timestamp.lt(before))).execute(c)?)
+    pub(super) fn prune(c: &mut SqliteConnection, before: NaiveDateTime) -> Result<usize, AppError> {
+        let deleted = diesel::delete(logs::table.filter(logs::timestamp.lt(before))).execute(c)?;
+        super::stats::forget_before(c, before)?;
+        Ok(deleted)
     }
 
     /// The newest id, if any: a real read for the health check.

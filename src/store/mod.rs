@@ -9,13 +9,17 @@
 mod actor;
 pub mod audit;
 pub mod autoheal;
+pub mod channels;
 mod columns;
 mod credentials;
 pub mod db;
+pub mod deliveries;
+pub mod hosts;
 pub mod legacy;
 pub mod logs;
 pub mod schedules;
 mod schema;
+pub mod service_replicas;
 pub mod sessions;
 pub mod stats;
 pub mod tokens;

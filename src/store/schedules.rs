@@ -32,6 +32,10 @@ pub struct ScheduleRow {
     pub last_run: Option<NaiveDateTime>,
     pub last_status: Option<RunStatus>,
     pub next_run: Option<NaiveDateTime>,
+    /// `false`: this schedule's runs are never notified.
+    pub notify: bool,
+    /// A Swarm service the schedule acts on (then `container_name` holds the same name).
+    pub service: Option<String>,
     /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
     pub steps: Option<String>,
     pub only_if: Option<OnlyIf>,
@@ -66,6 +70,8 @@ pub struct NewSchedule {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_run: Option<NaiveDateTime>,
+    pub notify: bool,
+    pub service: Option<String>,
     pub steps: Option<String>,
     pub only_if: Option<OnlyIf>,
     pub respect_manual: bool,
@@ -77,6 +83,7 @@ pub struct NewSchedule {
 #[derive(Clone, Debug, Default, AsChangeset)]
 #[diesel(table_name = schedules)]
 pub struct ScheduleChanges {
+    pub host: Option<HostId>,
     pub container_name: Option<String>,
     pub container_id: Option<Option<String>>,
     pub compose_project: Option<Option<String>>,
@@ -91,6 +98,8 @@ pub struct ScheduleChanges {
     pub last_run: Option<Option<NaiveDateTime>>,
     pub last_status: Option<Option<RunStatus>>,
     pub next_run: Option<Option<NaiveDateTime>>,
+    pub notify: Option<bool>,
+    pub service: Option<Option<String>>,
     pub steps: Option<Option<String>>,
     pub only_if: Option<Option<OnlyIf>>,
     pub respect_manual: Option<bool>,
@@ -127,6 +136,10 @@ pub struct Schedule {
     /// `null` when disabled, or when a one-time schedule has run. For a window, its next opening.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
+    /// `false`: no notification for this schedule's runs, whatever the channels want.
+    pub notify: bool,
+    /// The Swarm service it acts on; `null` for a container (then `container` is that service's name too).
+    pub service: Option<String>,
     /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
     /// first step's); `null` for a schedule of one target.
     pub steps: Option<Vec<ChainStep>>,
@@ -161,6 +174,8 @@ impl From<ScheduleRow> for Schedule {
             last_run: r.last_run.map(to_utc),
             last_status: r.last_status,
             next_run: r.next_run.map(to_utc),
+            notify: r.notify,
+            service: r.service,
             steps,
             only_if: r.only_if,
             respect_manual: r.respect_manual,
@@ -348,6 +363,8 @@ pub(super) mod tests {
             created_at: t(1),
             updated_at: t(1),
             next_run: Some(t(2)),
+            notify: true,
+            service: None,
             steps: None,
             only_if: None,
             respect_manual: true,

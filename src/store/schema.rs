@@ -39,6 +39,8 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
+        service -> Nullable<Text>,
+        notify -> Bool,
         only_if -> Nullable<Text>,
         respect_manual -> Bool,
         time_window -> Nullable<Text>,
@@ -90,6 +92,8 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        origin -> Text,
+        subject -> Nullable<Text>,
     }
 }
 
@@ -97,6 +101,69 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, sessions, users,);
+
+diesel::table! {
+    channels (id) {
+        id -> Integer,
+        name -> Text,
+        url -> Text,
+        events -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hosts (id) {
+        id -> Integer,
+        name -> Text,
+        url -> Text,
+        tls_ca -> Nullable<Text>,
+        tls_cert -> Nullable<Text>,
+        tls_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Integer,
+        channel_id -> Integer,
+        log_id -> Nullable<Integer>,
+        status -> Text,
+        attempts -> Integer,
+        error -> Nullable<Text>,
+        timestamp -> Timestamp,
+    }
+}
+
+diesel::joinable!(deliveries -> channels (channel_id));
+
+diesel::allow_tables_to_appear_in_same_query!(channels, deliveries,);
+
+diesel::table! {
+    service_replicas (host, service) {
+        host -> Text,
+        service -> Text,
+        replicas -> BigInt,
+    }
+}
+
+diesel::table! {
+    log_days (day, host, schedule_id, container_name, action, trigger, status) {
+        day -> Text,
+        host -> Text,
+        schedule_id -> Integer,
+        container_name -> Text,
+        action -> Text,
+        trigger -> Text,
+        status -> Text,
+        runs -> BigInt,
+        last_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     window_marks (schedule_id) {

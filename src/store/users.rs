@@ -10,7 +10,7 @@ use super::sessions::SessionRow;
 use super::tokens::TokenRow;
 use super::{audit, Store};
 use crate::auth::users::FIRST_ADMIN;
-use crate::auth::{password, Role};
+use crate::auth::{password, Origin, Role};
 use crate::domain::UserId;
 use crate::error::AppError;
 use crate::time::to_utc;
@@ -25,7 +25,38 @@ pub struct UserRow {
     pub role: Role,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub origin: Origin,
+    /// The provider's `sub` (or the proxy's user name) of an outside user; `None` for local ones.
+    pub subject: Option<String>,
 }
+
+/// A user created at their first sign-in through the OpenID provider or forward auth.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = users)]
+struct NewOutsideUser {
+    username: String,
+    password_hash: String,
+    role: Role,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    origin: Origin,
+    subject: Option<String>,
+}
+
+/// Who signed in from outside, as the provider or the proxy says.
+#[derive(Clone, Debug)]
+pub struct Outsider {
+    pub origin: Origin,
+    /// The provider's `sub`, or the proxy's user name.
+    pub subject: String,
+    /// The name to show and log (already checked).
+    pub username: String,
+    /// From the groups, at this sign-in.
+    pub role: Role,
+}
+
+/// The stored hash of a user who has no password here: no PHC string, so no password matches it.
+const NO_PASSWORD: &str = "!";
 
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = users)]
@@ -46,6 +77,9 @@ pub struct UserView {
     /// `admin` or `viewer`.
     #[schema(schema_with = Role::user_role_schema)]
     pub role: Role,
+    /// `local` (a password made here), `oidc` or `proxy` (created at a first single sign-on).
+    #[schema(schema_with = Origin::schema)]
+    pub origin: Origin,
     #[serde(with = "crate::time::serde_utc")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::time::serde_utc")]
@@ -58,6 +92,7 @@ impl From<UserRow> for UserView {
             id: r.id,
             username: r.username,
             role: r.role,
+            origin: r.origin,
             created_at: to_utc(r.created_at),
             updated_at: to_utc(r.updated_at),
         }
@@ -120,6 +155,61 @@ impl UserRow {
                 ),
                 other => other.into(),
             })
+    }
+
+    /// The outside user `subject` of `origin`, if they signed in before.
+    fn find_outsider(
+        c: &mut SqliteConnection,
+        origin: Origin,
+        subject: &str,
+    ) -> Result<Option<UserRow>, AppError> {
+        Ok(users::table
+            .filter(users::origin.eq(origin).and(users::subject.eq(subject)))
+            .select(UserRow::as_select())
+            .first(c)
+            .optional()?)
+    }
+
+    /// An outside user's sign-in: found by origin and subject, their role set to what their groups
+    /// say now; created at the first one. A user of the same name who is not this outsider stays
+    /// theirs: the sign-in is refused. Answers the user and whether they were created.
+    fn sign_in_outsider(
+        c: &mut SqliteConnection,
+        who: &Outsider,
+        now: NaiveDateTime,
+    ) -> Result<(UserRow, bool), AppError> {
+        if let Some(user) = UserRow::find_outsider(c, who.origin, &who.subject)? {
+            if user.role == who.role {
+                return Ok((user, false));
+            }
+            let user = diesel::update(users::table.find(user.id))
+                .set((users::role.eq(who.role), users::updated_at.eq(now)))
+                .returning(UserRow::as_returning())
+                .get_result(c)?;
+            return Ok((user, false));
+        }
+        if let Some(other) = UserRow::find_by_name(c, &who.username)? {
+            return Err(AppError::Forbidden(format!(
+                "Chrontainer already has a user named {} who does not sign in this way ({}): ask an admin \
+                 to delete that user first, or sign in with its password",
+                other.username,
+                other.origin.as_str()
+            )));
+        }
+        let new = NewOutsideUser {
+            username: who.username.clone(),
+            password_hash: NO_PASSWORD.into(),
+            role: who.role,
+            created_at: now,
+            updated_at: now,
+            origin: who.origin,
+            subject: Some(who.subject.clone()),
+        };
+        let user = diesel::insert_into(users::table)
+            .values(&new)
+            .returning(UserRow::as_returning())
+            .get_result(c)?;
+        Ok((user, true))
     }
 
     /// The admin with the lowest id, if any: the owner of tokens made while authentication was off.
@@ -191,6 +281,45 @@ impl UserRow {
         diesel::delete(users::table.find(id)).execute(c)?;
         Ok(user)
     }
+}
+
+/// An outside user's sign-in (see `UserRow::sign_in_outsider`): the user, and whether they are new.
+pub async fn sign_in_outsider(
+    store: &Store,
+    who: Outsider,
+    now: NaiveDateTime,
+) -> Result<(UserRow, bool), AppError> {
+    // the common case, the same role as last time, changes nothing and keeps the credentials cache
+    let (origin, subject) = (who.origin, who.subject.clone());
+    let found = store.run(move |c| UserRow::find_outsider(c, origin, &subject)).await?;
+    if let Some(user) = found.filter(|u| u.role == who.role) {
+        return Ok((user, false));
+    }
+    store.run_changing_credentials(move |c| UserRow::sign_in_outsider(c, &who, now)).await
+}
+
+/// Break-glass, on the database file with the service stopped: `username` gets `hash` as their
+/// password and becomes an admin, and their sessions end. 404 `user_not_found` naming the users.
+pub fn reset_password_offline(
+    c: &mut SqliteConnection,
+    username: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<UserRow, AppError> {
+    c.immediate_transaction(|c| {
+        let Some(user) = UserRow::find_by_name(c, username)? else {
+            let names: Vec<String> = UserRow::all(c)?.into_iter().map(|u| u.username).collect();
+            return Err(AppError::not_found(
+                "user_not_found",
+                format!("No user is named {username}; the users are: {}", names.join(", ")),
+            ));
+        };
+        UserRow::set_role(c, user.id, Role::Admin, now)?;
+        let (user, _) = UserRow::set_password(c, user.id, hash, None, now)?;
+        let detail = format!("{} (admin), with the command line", user.username);
+        audit::record_on(c, None, "password_reset", &detail, now)?;
+        Ok(user)
+    })
 }
 
 /// Every user, by id.

@@ -47,6 +47,28 @@ pub fn removal_cookies(secure: bool) -> Vec<Cookie<'static>> {
         .collect()
 }
 
+/// The cookie that binds a sign-in through the OpenID provider to the browser that started it:
+/// the `state` it left with. SameSite=Lax, since it must come back on the provider's redirect.
+pub const OIDC_STATE_COOKIE: &str = "chrontainer_oidc_state";
+
+pub fn oidc_state_cookie(state: String, secure: bool) -> Cookie<'static> {
+    let seconds = i64::try_from(crate::auth::oidc::pending::LIFETIME.as_secs()).unwrap_or(600);
+    Cookie::build(OIDC_STATE_COOKIE, state)
+        .path("/login/oidc")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(CookieDuration::seconds(seconds))
+        .finish()
+}
+
+/// Forgets the sign-in's state once it came back (or failed).
+pub fn oidc_state_removal(secure: bool) -> Cookie<'static> {
+    let mut cookie = oidc_state_cookie(String::new(), secure);
+    cookie.make_removal();
+    cookie
+}
+
 /// The session secret a request carries, under either name (the `__Host-` one first).
 pub fn session_secret(req: &HttpRequest) -> Option<String> {
     req.cookie(SECURE_SESSION_COOKIE).or_else(|| req.cookie(SESSION_COOKIE)).map(|c| c.value().to_string())

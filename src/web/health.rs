@@ -21,11 +21,19 @@ async fn healthz(state: web::Data<AppState>, who: Option<Identity>) -> HttpRespo
         return brief(&crate::store::ping(&state.actors.store).await);
     }
     let docker = state.actors.docker.send(Health).await.ok();
+    let hosts = futures_util::future::join_all(state.actors.hosts.all().into_iter().map(
+        |(name, actor)| async move {
+            let status = actor.send(Health).await.map(|h| h.status).unwrap_or("unreachable");
+            json!({"name": name, "status": status})
+        },
+    ))
+    .await;
     let database = crate::store::ping(&state.actors.store).await;
     let body = json!({
         "status": if database.is_ok() { "ok" } else { "error" },
         "database": match &database { Ok(()) => "ok".to_string(), Err(e) => format!("error: {e}") },
         "docker": docker,
+        "hosts": hosts,
     });
     match database {
         Ok(()) => HttpResponse::Ok().json(body),

@@ -11,6 +11,7 @@ use super::cookies::session_secret;
 use super::AppState;
 use crate::auth::tokens::{self, TOKEN_PREFIX};
 use crate::auth::{Credential, Identity, Role};
+use crate::config::AuthMode;
 use crate::error::AppError;
 use crate::store;
 
@@ -111,8 +112,14 @@ pub async fn look_up(shown: &Shown, state: &AppState) -> Result<Option<Identity>
     }
 }
 
-/// Finds the credentials of a request and who they stand for ([`shown`], then [`look_up`]).
+/// Finds the credentials of a request and who they stand for: with `CHRONTAINER_AUTH=proxy` the
+/// trusted proxy's headers first (`forwarded`), then [`shown`] and [`look_up`].
 pub(super) async fn identify(req: &HttpRequest, state: &AppState) -> Result<Option<Identity>, AppError> {
+    if state.config.auth == AuthMode::Proxy {
+        if let Some(who) = super::forwarded::identify(req, state).await? {
+            return Ok(Some(who));
+        }
+    }
     match shown(req)? {
         Some(shown) => look_up(&shown, state).await,
         None => Ok(None),

@@ -89,6 +89,12 @@ pub mod not_null {
         name,
         window,
         respect_manual,
+        notify,
+        url,
+        events,
+        tls,
+        host,
+        service,
         stack,
         steps,
         wait,
@@ -150,6 +156,16 @@ pub fn bounded_number(
             Some(field),
             format!("{field}: {:?} is not a whole number from {min} to {max}", crate::text::clip(raw, 40)),
         )),
+    }
+}
+
+/// The `host` of a query: a host's name, `local` when none is given (only `local` exists yet);
+/// 404 `host_not_found` for any other.
+pub fn host(raw: Option<String>) -> Result<crate::domain::HostId, AppError> {
+    match optional_text(raw, "host", 64)? {
+        None => Ok(crate::domain::HostId::local()),
+        Some(h) if h == crate::domain::HostId::LOCAL => Ok(crate::domain::HostId::local()),
+        Some(h) => Err(AppError::not_found("host_not_found", format!("No host is named {h:?}"))),
     }
 }
 

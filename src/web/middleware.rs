@@ -58,6 +58,8 @@ fn is_api(path: &str) -> bool {
 fn is_public(path: &str, method: &Method) -> bool {
     path == "/healthz"
         || path == "/login"
+        || path == "/login/oidc"
+        || path == "/login/oidc/callback"
         || (path.starts_with("/static/") && (method == Method::GET || method == Method::HEAD))
 }
 

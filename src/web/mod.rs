@@ -4,6 +4,7 @@
 pub mod api;
 pub mod client;
 pub mod cookies;
+pub mod forwarded;
 pub mod health;
 pub mod hosts;
 pub mod identity;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub passwords: Arc<crate::auth::password::Gate>,
     /// The open `/api/events` streams, capped per credential and in all.
     pub streams: Arc<streams::Streams>,
+    /// The OpenID provider, when `CHRONTAINER_OIDC_ISSUER` is set.
+    pub sso: Option<Arc<crate::auth::oidc::Provider>>,
 }
 
 /// Every route of the service: the API (with its JSON 404) before the pages, whose default is the

@@ -6,8 +6,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::auth::{Credential, Identity};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::{Stream, StreamExt};
+
+use crate::auth::{Credential, Identity, Role};
 use crate::error::AppError;
+use crate::web::identity::{self, Shown};
+use crate::web::AppState;
 
 /// Streams one token or one browser session may hold at once.
 pub const PER_CREDENTIAL: usize = 8;
@@ -19,6 +25,8 @@ pub const TOTAL: usize = 64;
 enum Holder {
     Token(i32),
     Session(i32),
+    /// A user named by a trusted proxy's forward-auth headers.
+    Forwarded(crate::domain::UserId),
     /// `CHRONTAINER_AUTH=none`: nobody to tell apart, so only the total counts.
     Open,
 }
@@ -48,6 +56,7 @@ impl Streams {
         let holder = match who.credential {
             Credential::Token { token_id, .. } => Holder::Token(token_id),
             Credential::Session { session_id, .. } => Holder::Session(session_id),
+            Credential::Forwarded { user_id, .. } => Holder::Forwarded(user_id),
             Credential::Open => Holder::Open,
         };
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
@@ -83,6 +92,47 @@ impl Drop for Slot {
             if *n == 0 {
                 counts.by_holder.remove(&self.holder);
             }
+        }
+    }
+}
+
+/// A `text/event-stream` answer: a `: connected` comment at once, then each chunk of `events`,
+/// marked for proxies not to cache or buffer.
+pub fn event_stream(events: impl Stream<Item = String> + 'static) -> HttpResponse {
+    let first = futures_util::stream::once(async { ": connected\n\n".to_string() });
+    let body = first.chain(events).map(|chunk| Ok::<_, actix_web::Error>(Bytes::from(chunk)));
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body)
+}
+
+/// The credentials a long-lived stream was opened with, to be looked up again on each tick.
+pub struct Recheck {
+    /// The credentials as shown and the role they had; `None` with authentication off or forward auth.
+    credential: Option<(Shown, Role)>,
+    state: Arc<AppState>,
+}
+
+impl Recheck {
+    pub fn new(req: &HttpRequest, who: &Identity, state: Arc<AppState>) -> Result<Recheck, AppError> {
+        let credential = match who.credential {
+            // behind forward auth the proxy checks each request, this one included
+            Credential::Open | Credential::Forwarded { .. } => None,
+            _ => Some((identity::shown(req)?.ok_or(AppError::Unauthorized)?, who.role)),
+        };
+        Ok(Recheck { credential, state })
+    }
+
+    /// Whether the credentials still stand for someone, with the role they had. A role that
+    /// changed ends the stream too: the client reconnects and is judged afresh. A database that
+    /// cannot answer ends it as well, rather than go on unchecked.
+    pub async fn still_allowed(&self) -> bool {
+        let Some((shown, role)) = &self.credential else { return true };
+        match identity::look_up(shown, &self.state).await {
+            Ok(Some(now)) => now.role == *role,
+            Ok(None) | Err(_) => false,
         }
     }
 }

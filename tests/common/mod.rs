@@ -2,6 +2,9 @@
 //! real binary started on port 0 with a temporary data directory.
 #![allow(dead_code)]
 
+pub mod dockerd;
+pub mod sink;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};

@@ -128,6 +128,21 @@ fn the_aggregates_match_direct_counts() {
         assert_eq!(cs.restarts.manual, restarts(&["manual", "run_now"]));
         assert_eq!((cs.restarts.health, cs.restarts.window), (0, 0));
     }
+
+    // per schedule and day (the dashboard's sparklines): one query, every day present
+    let spark = schedule_days(&mut c, window_start(now(), 14), now().date()).unwrap();
+    assert_eq!(spark.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    for (id, days) in &spark {
+        assert_eq!(days.len(), 14);
+        for day in days {
+            let mine = || {
+                rows.iter()
+                    .filter(|r| r.schedule_id == Some(ScheduleId(*id)) && r.timestamp.date() == day.date)
+            };
+            assert_eq!(day.total(), mine().count() as i64, "schedule {id} on {}", day.date);
+            assert_eq!(day.error, mine().filter(|r| r.status == RunStatus::Error).count() as i64);
+        }
+    }
 }
 
 #[test]
@@ -167,6 +182,33 @@ fn flapping_names_each_container_once_with_its_worst_day() {
     }
     let flapping = flapping(&mut c, window_start(now(), 30)).unwrap();
     assert_eq!(flapping, vec![Flapping { container: "flappy".into(), date: day(1).date(), restarts: 4 }]);
+}
+
+#[test]
+fn the_roll_up_still_matches_after_a_prune_cuts_a_day_in_two_and_after_a_recount() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = db::open(&dir.path().join("t.db")).unwrap();
+    seed(&mut c, 1500);
+    let direct = |c: &mut SqliteConnection| -> Vec<(NaiveDate, i64)> {
+        let stamps: Vec<NaiveDateTime> = logs::table.select(logs::timestamp).load(c).unwrap();
+        let mut by_day = BTreeMap::new();
+        for t in stamps.into_iter().filter(|t| *t >= window_start(now(), 45)) {
+            *by_day.entry(t.date()).or_insert(0) += 1;
+        }
+        by_day.into_iter().collect()
+    };
+    let counted = |c: &mut SqliteConnection| -> Vec<(NaiveDate, i64)> {
+        let days = days(c, window_start(now(), 45), now().date()).unwrap();
+        days.iter().filter(|d| d.total() > 0).map(|d| (d.date, d.total())).collect()
+    };
+    assert_eq!(counted(&mut c), direct(&mut c));
+    // in the middle of a day: that day keeps only its later rows
+    let before = (now() - Duration::days(20)).date().and_hms_opt(12, 0, 0).unwrap();
+    LogRow::prune(&mut c, before).unwrap();
+    assert_eq!(counted(&mut c), direct(&mut c));
+    assert_eq!(counted(&mut c).first().unwrap().0, before.date());
+    recount_all(&mut c).unwrap();
+    assert_eq!(counted(&mut c), direct(&mut c));
 }
 
 #[test]

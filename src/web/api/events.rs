@@ -3,17 +3,15 @@
 
 use std::time::Duration;
 
-use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 
-use crate::auth::{Credential, Identity, Role};
+use crate::auth::Identity;
 use crate::error::AppError;
 use crate::events::Event;
-use crate::web::identity::{self, Shown};
-use crate::web::streams::Slot;
+use crate::web::streams::{event_stream, Recheck, Slot};
 use crate::web::AppState;
 
 /// How often a stream looks its credential up again (a revoked token, a signed-out or deleted
@@ -23,6 +21,13 @@ const TICK: Duration = Duration::from_secs(10);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/events", web::get().to(stream));
+}
+
+/// The ticks of a stream: the first one `TICK` from now, none made up for after a stall.
+pub(super) fn ticks() -> Interval {
+    let mut ticks = interval_at(Instant::now() + TICK, TICK);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ticks
 }
 
 #[utoipa::path(get, path = "/api/events", operation_id = "events", tag = "events",
@@ -41,36 +46,21 @@ pub(super) async fn stream(
     req: HttpRequest,
     who: Identity,
 ) -> Result<HttpResponse, AppError> {
-    // the credentials as shown, to be looked up again; with authentication off there are none
-    let credential = match who.credential {
-        Credential::Open => None,
-        _ => Some((identity::shown(&req)?.ok_or(AppError::Unauthorized)?, who.role)),
-    };
+    let recheck = Recheck::new(&req, &who, state.clone().into_inner())?;
     let slot = state.streams.open(&who)?;
-    let mut ticks = interval_at(Instant::now() + TICK, TICK);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let live = Live { rx: state.bus.subscribe(), ticks, credential, state: state.into_inner(), _slot: slot };
-    let first = futures_util::stream::once(async {
-        Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))
-    });
+    let live = Live { rx: state.bus.subscribe(), ticks: ticks(), recheck, _slot: slot };
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let chunk = live.next().await?;
-        Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), live))
+        Some((chunk, live))
     });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(futures_util::StreamExt::chain(first, events)))
+    Ok(event_stream(events))
 }
 
 /// What one open stream holds. Dropped, with its slot, when the client goes away or it ends.
 struct Live {
     rx: Receiver<Event>,
     ticks: Interval,
-    /// The credentials it was opened with and the role they had; `None` with authentication off.
-    credential: Option<(Shown, Role)>,
-    state: std::sync::Arc<AppState>,
+    recheck: Recheck,
     _slot: Slot,
 }
 
@@ -84,18 +74,7 @@ impl Live {
                 Err(RecvError::Lagged(n)) => Some(format!("event: lagged\ndata: {n}\n\n")),
                 Err(RecvError::Closed) => None,
             },
-            _ = self.ticks.tick() => self.still_allowed().await.then(|| ": keepalive\n\n".to_string()),
-        }
-    }
-
-    /// Whether the credentials still stand for someone, with the role they had. A role that
-    /// changed ends the stream too: the client reconnects and is judged afresh. A database that
-    /// cannot answer ends it as well, rather than go on unchecked.
-    async fn still_allowed(&self) -> bool {
-        let Some((shown, role)) = &self.credential else { return true };
-        match identity::look_up(shown, &self.state).await {
-            Ok(Some(now)) => now.role == *role,
-            Ok(None) | Err(_) => false,
+            _ = self.ticks.tick() => self.recheck.still_allowed().await.then(|| ": keepalive\n\n".to_string()),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::LogResult;
 use crate::actors::scheduler::{Create, Delete, RunNow, Update};
 use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
-use crate::docker::GetContainer;
+use crate::docker::{GetContainer, GetService};
 use crate::domain::Container;
 use crate::domain::{Action, ChainStep, HostId, OnlyIf, ScheduleId, Window, WindowState};
 use crate::error::{AppError, ErrorBody};
@@ -33,13 +33,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `missing_field` error; unknown fields and `null` are refused.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(description = "On create, container and exactly one of cron, run_at or window are required, \
-                        and action unless it is a window; PATCH takes any subset.")]
+#[schema(description = "On create, exactly one of container, service, stack or steps, and exactly one of \
+                        cron, run_at or window (a container's) are required, and action unless it is a \
+                        window or steps; PATCH takes any subset.")]
 pub struct ScheduleBody {
     /// The container's name (or full ID, or a unique ID prefix); the schedule keeps its name.
     #[serde(default, deserialize_with = "not_null::container")]
     #[schema(nullable = false, max_length = 256)]
     pub container: Option<String>,
+    /// A Swarm service (name or ID) instead of a container: start, stop or restart only.
+    #[serde(default, deserialize_with = "not_null::service")]
+    #[schema(nullable = false, max_length = 256)]
+    pub service: Option<String>,
+    /// The host (by name) of the container or service; default `local`.
+    #[serde(default, deserialize_with = "not_null::host")]
+    #[schema(nullable = false, max_length = 63, example = "local")]
+    pub host: Option<String>,
     #[serde(default, deserialize_with = "not_null::action")]
     #[schema(value_type = Action)]
     pub action: Option<String>,
@@ -78,6 +87,10 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::window")]
     #[schema(nullable = false)]
     pub window: Option<WindowBody>,
+    /// `false`: never notify this schedule's runs (default `true`: the channels decide).
+    #[serde(default, deserialize_with = "not_null::notify")]
+    #[schema(nullable = false)]
+    pub notify: Option<bool>,
     /// Instead of `container`: a compose project, restarted, stopped or started in dependency order.
     #[serde(default, deserialize_with = "not_null::stack")]
     #[schema(nullable = false, max_length = 256)]
@@ -147,6 +160,7 @@ fn parse_only_if(raw: Option<Option<String>>) -> Result<Option<Option<OnlyIf>>, 
 /// The target part of a body: one container (resolved later) and its action, or a chain.
 enum Aim {
     Container(String, Action),
+    Service(String, Action),
     Chain(Vec<ChainStep>),
 }
 
@@ -226,9 +240,71 @@ fn parse_run_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError
     Ok(at)
 }
 
-/// The container a schedule names; its compose labels let the schedule follow a re-created container.
-async fn resolve_container(state: &AppState, name: String) -> Result<Container, AppError> {
-    state.actors.docker.send(GetContainer(name)).await?
+/// What a schedule acts on, as its row keeps it.
+struct Found {
+    host: HostId,
+    name: String,
+    id: String,
+    compose_project: Option<String>,
+    compose_service: Option<String>,
+    service: Option<String>,
+}
+
+/// The container or service a schedule names on `host`; a container's compose labels let the
+/// schedule follow it when it is re-created.
+async fn resolve_target(
+    state: &AppState,
+    host: HostId,
+    container: Option<String>,
+    service: Option<String>,
+) -> Result<Found, AppError> {
+    let docker = state.actors.hosts.get(&host)?;
+    match (container, service) {
+        (Some(_), Some(_)) => Err(AppError::invalid(
+            "conflicting_fields",
+            Some("service"),
+            "Give either container or service, not both",
+        )),
+        (None, None) => {
+            Err(AppError::invalid("missing_field", Some("container"), "container is required (or service)"))
+        }
+        (Some(name), None) => {
+            let name = required_text(Some(name), "container", MAX_NAME)?;
+            let c: Container = docker.send(GetContainer(name)).await??;
+            Ok(Found {
+                host,
+                name: c.name,
+                id: c.id,
+                compose_project: c.compose_project,
+                compose_service: c.compose_service,
+                service: None,
+            })
+        }
+        (None, Some(name)) => {
+            let name = required_text(Some(name), "service", MAX_NAME)?;
+            let s = docker.send(GetService(name)).await??;
+            Ok(Found {
+                host,
+                name: s.name.clone(),
+                id: s.id,
+                compose_project: None,
+                compose_service: None,
+                service: Some(s.name),
+            })
+        }
+    }
+}
+
+/// A service schedule's action: pause and unpause mean nothing to a service.
+fn check_action(action: Action, service: bool) -> Result<Action, AppError> {
+    match service {
+        true => crate::web::api::services::service_action(action.as_str()),
+        false => Ok(action),
+    }
+}
+
+fn host_of(raw: Option<String>) -> Result<HostId, AppError> {
+    Ok(HostId(optional_text(raw, "host", 63)?.unwrap_or_else(|| HostId::LOCAL.to_string())))
 }
 
 #[utoipa::path(get, path = "/api/schedules", operation_id = "listSchedules", tag = "schedules",
@@ -261,8 +337,11 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
             invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
             too_long, invalid_characters, too_frequent, invalid_steps", body = ErrorBody),
-        (status = 404, description = "container_not_found: no container has that name; stack_not_found",
+        (status = 404, description = "container_not_found: no container has that name; stack_not_found; \
+            service_not_found; host_not_found", body = ErrorBody),
+        (status = 409, description = "not_a_swarm_manager (a service on a host that is not a manager)",
             body = ErrorBody),
+        (status = 502, description = "docker_error (listing the services)", body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),
     ))]
 pub(super) async fn create(
@@ -272,6 +351,7 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let now = Utc::now();
+    let host = host_of(body.host)?;
     let window = body.window.as_ref().map(WindowBody::parse).transpose()?;
     let action = match (&window, body.action) {
         (Some((w, _)), Some(a)) if a.trim().parse::<Action>()? != w.state.action() => {
@@ -288,10 +368,19 @@ pub(super) async fn create(
         (Some((w, _)), _) => Some(w.state.action().as_str().to_string()),
         (None, action) => action,
     };
-    if window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
+    if window.is_some() && (body.stack.is_some() || body.steps.is_some() || body.service.is_some()) {
         return Err(window_one_container());
     }
-    let aim = aim(&state, body.container, action, body.stack, body.steps).await?;
+    let aim = match body.service {
+        Some(service) => {
+            if body.container.is_some() || body.stack.is_some() || body.steps.is_some() {
+                return Err(conflicting());
+            }
+            let action = required_text(action, "action", 40)?.parse::<Action>()?;
+            Aim::Service(service, check_action(action, true)?)
+        }
+        None => aim(&state, body.container, action, body.stack, body.steps).await?,
+    };
     let window_tz = window.as_ref().and_then(|(_, tz)| tz.clone());
     let timezone = match optional_text(window_tz.or(body.timezone), "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
@@ -319,18 +408,22 @@ pub(super) async fn create(
         (None, Some(at)) => (None, Some(parse_run_at(&at, now)?)),
     };
     let description = optional_text(body.description, "description", MAX_DESCRIPTION)?;
-    let (container_name, container_id, compose_project, compose_service, action, steps) = match aim {
+    let (container_name, container_id, compose_project, compose_service, action, steps, service) = match aim {
         Aim::Container(name, action) => {
-            let c = resolve_container(&state, name).await?;
-            (c.name, Some(c.id), c.compose_project, c.compose_service, action, None)
+            let c = resolve_target(&state, host.clone(), Some(name), None).await?;
+            (c.name, Some(c.id), c.compose_project, c.compose_service, action, None, None)
+        }
+        Aim::Service(name, action) => {
+            let s = resolve_target(&state, host.clone(), None, Some(name)).await?;
+            (s.name, Some(s.id), None, None, action, None, s.service)
         }
         Aim::Chain(steps) => {
             let (name, action, column) = chain_columns(&steps)?;
-            (name, None, None, None, action, Some(column))
+            (name, None, None, None, action, Some(column), None)
         }
     };
     let new = NewSchedule {
-        host: HostId::local(),
+        host,
         container_name,
         container_id,
         compose_project,
@@ -345,6 +438,8 @@ pub(super) async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         next_run: None,
+        notify: body.notify.unwrap_or(true),
+        service,
         only_if,
         respect_manual: body.respect_manual.unwrap_or(true),
         time_window: window.map(|(w, _)| w),
@@ -365,8 +460,11 @@ pub(super) async fn create(
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
             invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
             too_long, invalid_characters, too_frequent, invalid_steps", body = ErrorBody),
-        (status = 404, description = "schedule_not_found, container_not_found or stack_not_found",
+        (status = 404, description = "schedule_not_found, container_not_found, stack_not_found, \
+            service_not_found or host_not_found", body = ErrorBody),
+        (status = 409, description = "not_a_swarm_manager (a service on a host that is not a manager)",
             body = ErrorBody),
+        (status = 502, description = "docker_error (listing the services)", body = ErrorBody),
         (status = 503, description = "docker_unreachable (a new container is looked up)", body = ErrorBody),
     ))]
 pub(super) async fn patch(
@@ -384,7 +482,7 @@ pub(super) async fn patch(
     }
     if body.stack.is_some() || body.steps.is_some() {
         // a new chain replaces the target (and the action) as a whole
-        if body.container.is_some() {
+        if body.container.is_some() || body.service.is_some() {
             return Err(conflicting());
         }
         let Aim::Chain(steps) = aim(&state, None, body.action, body.stack, body.steps).await? else {
@@ -397,19 +495,39 @@ pub(super) async fn patch(
         changes.compose_service = Some(None);
         changes.action = Some(action);
         changes.steps = Some(Some(column));
+        changes.service = Some(None);
     } else {
-        if let Some(name) = body.container {
-            let container =
-                resolve_container(&state, required_text(Some(name), "container", MAX_NAME)?).await?;
-            changes.container_name = Some(container.name);
-            changes.container_id = Some(Some(container.id));
-            changes.compose_project = Some(container.compose_project);
-            changes.compose_service = Some(container.compose_service);
-            // one container again: no chain any more
-            changes.steps = Some(None);
-        }
-        if let Some(action) = body.action {
-            changes.action = Some(action.parse::<Action>()?);
+        let targets_changed = body.container.is_some() || body.service.is_some() || body.host.is_some();
+        if targets_changed || body.action.is_some() {
+            let current = store::schedules::get(&state.actors.store, ScheduleId(id)).await?;
+            let mut service = current.service.is_some();
+            if targets_changed {
+                let host = match body.host {
+                    Some(raw) => host_of(Some(raw))?,
+                    None => current.host.clone(),
+                };
+                // a new host alone re-resolves the schedule's container or service there
+                let (container, wanted_service) = match (body.container, body.service) {
+                    (None, None) if current.service.is_some() => (None, current.service.clone()),
+                    (None, None) => (Some(current.container_name.clone()), None),
+                    given => given,
+                };
+                let aim = resolve_target(&state, host, container, wanted_service).await?;
+                service = aim.service.is_some();
+                changes.host = Some(aim.host);
+                changes.container_name = Some(aim.name);
+                changes.container_id = Some(Some(aim.id));
+                changes.compose_project = Some(aim.compose_project);
+                changes.compose_service = Some(aim.compose_service);
+                changes.service = Some(aim.service);
+                // one target again: no chain any more
+                changes.steps = Some(None);
+            }
+            let action = match body.action {
+                Some(action) => action.parse::<Action>()?,
+                None => current.action,
+            };
+            changes.action = Some(check_action(action, service)?);
         }
     }
     if let Some(tz) = body.timezone {
@@ -452,6 +570,7 @@ pub(super) async fn patch(
         (None, None) => {}
     }
     changes.enabled = body.enabled;
+    changes.notify = body.notify;
     if let Some(description) = body.description {
         changes.description = Some(optional_text(Some(description), "description", MAX_DESCRIPTION)?);
     }
@@ -483,8 +602,10 @@ pub(super) async fn delete(
     params(("id" = i32, Path, description = "schedule id")),
     responses(
         (status = 200, description = "the log entry (success, or skipped with the reason)", body = LogResult),
-        (status = 404, description = "schedule_not_found or container_not_found", body = ErrorBody),
-        (status = 409, description = "container_busy: another action on it is in flight", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found or service_not_found",
+            body = ErrorBody),
+        (status = 409, description = "container_busy: another action on it is in flight; swarm_task; \
+            not_a_swarm_manager", body = ErrorBody),
         (status = 502, description = "docker_error: the Engine refused (the failure is logged too)",
             body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),

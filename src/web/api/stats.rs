@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::domain::HostId;
 use crate::error::AppError;
 use crate::store::stats::{self, Stats};
-use crate::web::input::{bounded_number, optional_text};
+use crate::web::input::{bounded_number, host};
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -31,12 +31,7 @@ impl StatsParams {
     /// The number of days (1 to 366, default 30) and the host (only `local` exists yet).
     pub fn parse(&self) -> Result<(u32, HostId), AppError> {
         let days = bounded_number(self.days.as_deref().filter(|s| !s.is_empty()), "days", 30, 1, 366)?;
-        let host = match optional_text(self.host.clone(), "host", 64)? {
-            None => HostId::local(),
-            Some(h) if h == HostId::LOCAL => HostId::local(),
-            Some(h) => return Err(AppError::not_found("host_not_found", format!("No host is named {h:?}"))),
-        };
-        Ok((days as u32, host))
+        Ok((days as u32, host(self.host.clone())?))
     }
 }
 

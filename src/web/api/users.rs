@@ -74,7 +74,10 @@ pub struct Me {
 }
 
 fn via_schema() -> Object {
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["session", "token", "none"])).build()
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["session", "token", "proxy", "none"]))
+        .build()
 }
 
 #[utoipa::path(get, path = "/api/users/me", operation_id = "whoAmI", tag = "users",
@@ -85,6 +88,7 @@ pub(super) async fn me(who: Identity) -> HttpResponse {
         Credential::Open => "none",
         Credential::Session { .. } => "session",
         Credential::Token { .. } => "token",
+        Credential::Forwarded { .. } => "proxy",
     };
     crate::web::json(&Me {
         name: who.name.clone(),

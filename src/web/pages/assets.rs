@@ -43,12 +43,13 @@ macro_rules! asset {
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-pub static ASSETS: [Asset; 5] = [
+pub static ASSETS: [Asset; 6] = [
     asset!("app.css", "text/css; charset=utf-8"),
     asset!("theme.js", JS),
     asset!("app.js", JS),
     asset!("dashboard.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
+    asset!("container_logs.js", JS),
 ];
 
 pub fn find(name: &str) -> Option<&'static Asset> {

@@ -12,9 +12,9 @@ use super::format::{capitalize, lower_first, matches, run_status, span, TimeView
 use super::{Choice, Common};
 use crate::actors::watch::RuleTexts;
 use crate::cron::{parse_timezone, CronExpr};
-use crate::docker::{Health, ListContainers, StoppedByHand};
-use crate::domain::Action;
+use crate::docker::{Health, StoppedByHand};
 use crate::domain::RunStatus;
+use crate::domain::{Action, HostId};
 use crate::domain::{Container, DockerHealth};
 use crate::error::AppError;
 use crate::store::{self, Schedule};
@@ -88,11 +88,12 @@ const STATE_FILTERS: [(&str, &str); 4] = [
     ("unhealthy", "Unhealthy"),
 ];
 
-/// `?q=&state=`: the filter lives in the address so it survives a reload and works without script.
+/// `?q=&state=&host=`: the filter lives in the address so it survives a reload and works without script.
 #[derive(Debug, Default, Deserialize)]
 struct DashboardQuery {
     q: Option<String>,
     state: Option<String>,
+    host: Option<String>,
 }
 
 /// What the dashboard is made of, gathered by [`page`]; a plain value so tests can build one.
@@ -104,9 +105,15 @@ pub struct Input {
     pub default_tz: Tz,
     pub q: String,
     pub state: String,
+    /// Every host's name, `local` first; with more than one the dashboard groups by host.
+    pub hosts: Vec<String>,
+    /// Hosts other than `local` whose containers cannot be listed, and why.
+    pub hosts_down: Vec<(String, String)>,
+    /// Only this host's containers are shown (empty: all).
+    pub host: String,
     /// The rules on each container, in words ("stopped nightly 23:00–07:00", "stopped by hand:
-    /// schedules paused"), by name.
-    pub rules: HashMap<String, Vec<String>>,
+    /// schedules paused"), by host and name.
+    pub rules: HashMap<(HostId, String), Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,10 +134,19 @@ pub struct Dashboard {
     no_schedule_matches: bool,
     q: String,
     state_options: Vec<Choice>,
+    /// The host filter's choices; empty (no filter shown) with only `local`.
+    host_options: Vec<Choice>,
+    hosts_down: Vec<HostDown>,
     container_names: Vec<String>,
     timezones: Vec<String>,
     default_timezone: String,
     action_options: Vec<Choice>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostDown {
+    name: String,
+    error: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -171,6 +187,7 @@ struct Group {
 
 #[derive(Debug, Serialize)]
 struct ContainerView {
+    host: String,
     id: String,
     short_id: String,
     name: String,
@@ -212,6 +229,7 @@ struct Button {
 #[derive(Debug, Serialize)]
 struct ScheduleView {
     id: i32,
+    host: String,
     container: String,
     action: String,
     action_label: String,
@@ -239,8 +257,19 @@ struct ScheduleView {
     container_missing: bool,
     search: String,
     hidden: bool,
+    /// The last 14 days, when the schedule ran in them.
+    spark: Option<super::sparkline::Sparkline>,
     /// A chain of steps: its sentence is the steps, and the form (one container) cannot edit it.
     chain: bool,
+}
+
+/// The containers someone stopped or paused outside Chrontainer, on every host that answers.
+async fn stopped_by_hand(state: &AppState) -> Vec<(HostId, String)> {
+    let asks = state.actors.hosts.all().into_iter().map(|(host, docker)| async move {
+        let names = docker.send(StoppedByHand).await.unwrap_or_default();
+        names.into_iter().map(move |name| (host.clone(), name))
+    });
+    futures_util::future::join_all(asks).await.into_iter().flatten().collect()
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -254,22 +283,33 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, containers, schedules, failures, rules, by_hand) = tokio::join!(
+    let (health, (containers, down), schedules, failures, sparks, rules, by_hand) = tokio::join!(
         state.actors.docker.send(Health),
-        state.actors.docker.send(ListContainers),
+        crate::web::api::containers::per_host(state),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
+        store::stats::load_schedule_days(&state.actors.store, Utc::now().naive_utc(), super::sparkline::DAYS),
         state.actors.watch.send(RuleTexts),
-        state.actors.docker.send(StoppedByHand),
+        stopped_by_hand(state),
     );
-    let mut rules: HashMap<String, Vec<String>> =
-        rules?.into_iter().map(|r| (r.container, r.lines)).collect();
-    for name in by_hand? {
-        rules.entry(name).or_default().push("stopped by hand: schedules paused".into());
+    let mut rules: HashMap<(HostId, String), Vec<String>> =
+        rules?.into_iter().map(|r| ((r.host, r.container), r.lines)).collect();
+    for key in by_hand {
+        rules.entry(key).or_default().push("stopped by hand: schedules paused".into());
     }
+    // local's own outage is the "Docker unreachable" banner; the other hosts' are named one by one
+    let (local_down, others_down): (Vec<_>, Vec<_>) =
+        down.into_iter().partition(|(h, _)| h.as_str() == HostId::LOCAL);
+    let containers = match (containers.is_empty(), local_down.into_iter().next()) {
+        (true, Some((_, e))) => Err(e),
+        _ => Ok(containers),
+    };
     let input = Input {
         health: health?,
-        containers: containers?,
+        containers,
+        hosts: state.actors.hosts.all().into_iter().map(|(h, _)| h.to_string()).collect(),
+        hosts_down: others_down.into_iter().map(|(h, e)| (h.to_string(), e.to_string())).collect(),
+        host: query.host.unwrap_or_default().trim().chars().take(63).collect(),
         schedules: schedules?.into_iter().map(Schedule::from).collect(),
         failures_24h: failures?,
         default_tz: state.config.timezone,
@@ -277,7 +317,12 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         state: query.state.unwrap_or_default(),
         rules,
     };
-    Ok(build(input, Utc::now()))
+    let mut view = build(input, Utc::now());
+    let sparks = sparks?;
+    for s in &mut view.schedules {
+        s.spark = sparks.get(&s.id).map(|days| super::sparkline::sparkline(days));
+    }
+    Ok(view)
 }
 
 /// The view of the dashboard at `now`.
@@ -310,10 +355,13 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         failures_24h: input.failures_24h,
         ..Counts::default()
     };
-    let mut projects: BTreeMap<Option<String>, Vec<ContainerView>> = BTreeMap::new();
+    let several = input.hosts.len() > 1;
+    // local first, then by host name; in each, the compose projects, then the rest
+    let mut projects: BTreeMap<(bool, String, Option<String>), Vec<ContainerView>> = BTreeMap::new();
     for c in &containers {
         let mut view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
-        view.rules = input.rules.get(&c.name).cloned().unwrap_or_default();
+        view.hidden |= !input.host.is_empty() && c.host.as_str() != input.host;
+        view.rules = input.rules.get(&(c.host.clone(), c.name.clone())).cloned().unwrap_or_default();
         match view.category {
             "running" => counts.running += 1,
             "paused" => counts.paused += 1,
@@ -322,15 +370,29 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         if view.health == "unhealthy" {
             counts.unhealthy += 1;
         }
-        projects.entry(c.compose_project.clone()).or_default().push(view);
+        let key = (c.host.as_str() != HostId::LOCAL, c.host.to_string(), c.compose_project.clone());
+        projects.entry(key).or_default().push(view);
     }
-    // BTreeMap puts `None` first; ungrouped containers go last.
-    let ungrouped = projects.remove(&None);
-    let mut groups: Vec<Group> =
-        projects.into_iter().map(|(project, list)| group(project.unwrap_or_default(), true, list)).collect();
-    if let Some(list) = ungrouped {
-        let title = if groups.is_empty() { "Containers" } else { "Other containers" };
-        groups.push(group(title.into(), false, list));
+    let mut groups: Vec<Group> = Vec::new();
+    let mut hosts_seen: Vec<(bool, String)> = projects.keys().map(|(l, h, _)| (*l, h.clone())).collect();
+    hosts_seen.dedup();
+    for (not_local, host) in hosts_seen {
+        let titled = |title: String| if several { format!("{host} · {title}") } else { title };
+        let mut in_host = 0;
+        // BTreeMap puts `None` first; ungrouped containers go last.
+        let ungrouped = projects.remove(&(not_local, host.clone(), None));
+        let keys: Vec<_> =
+            projects.keys().filter(|(l, h, _)| *l == not_local && *h == host).cloned().collect();
+        for key in keys {
+            if let Some(list) = projects.remove(&key) {
+                groups.push(group(titled(key.2.unwrap_or_default()), true, list));
+                in_host += 1;
+            }
+        }
+        if let Some(list) = ungrouped {
+            let title = if in_host == 0 { "Containers" } else { "Other containers" };
+            groups.push(group(titled(title.into()), false, list));
+        }
     }
 
     let names: std::collections::HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
@@ -338,7 +400,8 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     let mut schedule_views: Vec<ScheduleView> = schedules
         .iter()
         .map(|s| {
-            schedule_view(s, tz_of(s), now, &input.q, docker_ok && !names.contains(s.container.as_str()))
+            let missing = docker_ok && s.service.is_none() && !names.contains(s.container.as_str());
+            schedule_view(s, tz_of(s), now, &input.q, missing)
         })
         .collect();
     schedule_views.sort_by(|a, b| (&a.container, &a.action, a.id).cmp(&(&b.container, &b.action, b.id)));
@@ -370,6 +433,15 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         schedules: schedule_views,
         q: input.q,
         state_options: Choice::list(&STATE_FILTERS, state_filter),
+        host_options: match several {
+            true => input
+                .hosts
+                .iter()
+                .map(|h| Choice { value: h.clone(), label: h.clone(), selected: *h == input.host })
+                .collect(),
+            false => Vec::new(),
+        },
+        hosts_down: input.hosts_down.into_iter().map(|(name, error)| HostDown { name, error }).collect(),
         container_names,
         timezones,
         default_timezone: input.default_tz.name().to_string(),
@@ -450,7 +522,7 @@ fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group 
 }
 
 /// The state's badge: colour class, words, and the filter's category.
-fn state_badge(state: &str) -> (&'static str, String, &'static str) {
+pub(super) fn state_badge(state: &str) -> (&'static str, String, &'static str) {
     match state {
         "running" => ("ok", "Running".into(), "running"),
         "restarting" => ("warn", "Restarting".into(), "running"),
@@ -512,6 +584,7 @@ fn container_view(
             .to_lowercase();
     let hidden = !(matches(&search, q) && state_matches(state_filter, category, &health));
     ContainerView {
+        host: c.host.to_string(),
         id: c.id.clone(),
         short_id: c.id.chars().take(12).collect(),
         name: c.name.clone(),
@@ -582,6 +655,7 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
     let search = [sentence.as_str(), &cron, &description].join(" ").to_lowercase();
     ScheduleView {
         id: s.id.0,
+        host: s.host.to_string(),
         chain: s.steps.is_some(),
         container,
         action: s.action.as_str().to_string(),
@@ -611,6 +685,7 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         hidden: !matches(&search, q),
         search,
         sentence,
+        spark: None,
     }
 }
 
@@ -659,6 +734,8 @@ mod tests {
             last_run: Some(now() - Duration::hours(20)),
             last_status: Some(RunStatus::Error),
             next_run: None,
+            notify: true,
+            service: None,
             only_if: None,
             respect_manual: true,
             window: None,
@@ -680,7 +757,13 @@ mod tests {
             default_tz: chrono_tz::Europe::Lisbon,
             q: String::new(),
             state: String::new(),
-            rules: HashMap::from([("nextcloud".to_string(), vec![format!("stopped nightly {EVIL}")])]),
+            hosts: vec!["local".into()],
+            hosts_down: Vec::new(),
+            host: String::new(),
+            rules: HashMap::from([(
+                (HostId::local(), "nextcloud".to_string()),
+                vec![format!("stopped nightly {EVIL}")],
+            )]),
         }
     }
 
@@ -702,6 +785,48 @@ mod tests {
         assert!(html.contains("Coming up"));
         assert!(html.contains("20.10.24"));
         assert!(!html.contains("Docker unreachable"));
+    }
+
+    #[test]
+    fn several_hosts_group_by_host_then_project_and_filter_by_host() {
+        let mut on_pi = container("plex", "running", Some("media"));
+        on_pi.host = crate::domain::HostId("pi".into());
+        let mut lonely_pi = container("backup", "exited", None);
+        lonely_pi.host = crate::domain::HostId("pi".into());
+        let mut all = containers();
+        all.extend([on_pi, lonely_pi]);
+        let mut input = sample(Ok(all));
+        input.hosts = vec!["local".into(), "pi".into()];
+        let view = build(input, now());
+        let titles: Vec<&str> = view.groups.iter().map(|g| g.title.as_str()).collect();
+        let evil = format!("local · {EVIL}");
+        assert_eq!(
+            titles,
+            [
+                evil.as_str(),
+                "local · cloud",
+                "local · Other containers",
+                "pi · media",
+                "pi · Other containers"
+            ]
+        );
+        assert_eq!(view.host_options.iter().map(|c| c.value.as_str()).collect::<Vec<_>>(), ["local", "pi"]);
+
+        let mut input = sample(Ok(containers()));
+        input.hosts = vec!["local".into(), "pi".into()];
+        input.host = "pi".into();
+        input.hosts_down = vec![("pi".into(), "tcp://pi:2375: connection refused".into())];
+        let view = build(input, now());
+        assert!(
+            view.groups.iter().all(|g| g.hidden),
+            "only pi's containers are shown, and it has none listed"
+        );
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard", &view).unwrap();
+        assert!(html.contains("Host pi unreachable."), "each host that is down is named");
+        // with local alone nothing says "host"
+        let html = hb.render("dashboard", &build(sample(Ok(containers())), now())).unwrap();
+        assert!(!html.contains("host-filter") && !html.contains("local ·"));
     }
 
     #[test]

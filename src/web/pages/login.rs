@@ -14,7 +14,7 @@ use super::{render_or_error, see_other, Common};
 use crate::auth::initial_password;
 use crate::auth::throttle::by_address;
 use crate::auth::users::{self as user_names};
-use crate::auth::{password, tokens, Identity};
+use crate::auth::{password, tokens, Identity, Origin};
 use crate::config::AuthMode;
 use crate::domain::UserId;
 use crate::error::AppError;
@@ -25,7 +25,9 @@ use crate::web::identity::PageAuth;
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_page))
+    cfg.route("/login/oidc", web::get().to(super::oidc::begin))
+        .route("/login/oidc/callback", web::get().to(super::oidc::callback))
+        .route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout));
 }
@@ -39,6 +41,51 @@ struct LoginView {
     username: String,
     error: Option<String>,
     first_sign_in: Option<FirstSignIn>,
+    /// The "Sign in with <provider>" button, when a provider is set.
+    sso: Option<SsoButton>,
+    /// Whether the password form is shown (not with `CHRONTAINER_AUTH=oidc`).
+    password_form: bool,
+}
+
+#[derive(Serialize)]
+struct SsoButton {
+    name: String,
+    /// `/login/oidc?next=…`
+    href: String,
+}
+
+impl LoginView {
+    fn new(
+        state: &AppState,
+        next: String,
+        error: Option<String>,
+        first_sign_in: Option<FirstSignIn>,
+    ) -> Self {
+        let sso = state.config.oidc.as_ref().map(|o| SsoButton {
+            name: o.name.clone(),
+            href: format!(
+                "/login/oidc?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ),
+        });
+        let password_form = state.config.auth != AuthMode::Oidc;
+        LoginView {
+            common: Common::new("Sign in", ""),
+            auth: PageAuth::default(),
+            next,
+            username: String::new(),
+            error,
+            // the first password is of no use without the form
+            first_sign_in: first_sign_in.filter(|_| password_form),
+            sso,
+            password_form,
+        }
+    }
+}
+
+/// The login page again, with `error` and `status`: what every failed sign-in answers.
+pub(super) fn with_error(state: &AppState, status: StatusCode, next: String, error: String) -> HttpResponse {
+    render_or_error(state, status, "login", &LoginView::new(state, next, Some(error), None))
 }
 
 /// Until someone has signed in, the login page says where the first password is: a newcomer who
@@ -78,14 +125,8 @@ async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
     if state.config.auth == AuthMode::None || req.extensions().get::<Identity>().is_some() {
         return see_other(&next);
     }
-    let view = LoginView {
-        common: Common::new("Sign in", ""),
-        auth: PageAuth::of(&req),
-        next,
-        username: String::new(),
-        error: None,
-        first_sign_in: first_sign_in(&state).await,
-    };
+    let hint = first_sign_in(&state).await;
+    let view = LoginView { auth: PageAuth::of(&req), ..LoginView::new(&state, next, None, hint) };
     render_or_error(&state, StatusCode::OK, "login", &view)
 }
 
@@ -104,15 +145,15 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
     if state.config.auth == AuthMode::None {
         return see_other(&next);
     }
+    if state.config.auth == AuthMode::Oidc {
+        let error = "Signing in with a password is off here (CHRONTAINER_AUTH=oidc): use the button.".into();
+        return with_error(&state, StatusCode::FORBIDDEN, next, error);
+    }
     let username = username.trim().to_string();
     let page = |status: StatusCode, error: String, first_sign_in: Option<FirstSignIn>| {
         let view = LoginView {
-            common: Common::new("Sign in", ""),
-            auth: PageAuth::default(),
-            next: next.clone(),
             username: crate::text::clip(&username, user_names::MAX_USERNAME),
-            error: Some(error),
-            first_sign_in,
+            ..LoginView::new(&state, next.clone(), Some(error), first_sign_in)
         };
         render_or_error(&state, status, "login", &view)
     };
@@ -210,7 +251,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, form: web::Form<Log
 }
 
 /// A new session (fresh random id: nothing chosen before sign-in survives it) and its cookie.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     req: &HttpRequest,
     user_id: UserId,
@@ -227,13 +268,22 @@ async fn start_session(
 }
 
 async fn logout(state: web::Data<AppState>, req: HttpRequest, who: Identity) -> HttpResponse {
+    // someone who came from the provider is sent on to sign out there too, when it offers that
+    let provider_end = match (&state.sso, who.user_id()) {
+        (Some(provider), Some(id)) => match store::users::get(&state.actors.store, id).await {
+            Ok(user) if user.origin == Origin::Oidc => provider.end_session_url().await,
+            _ => None,
+        },
+        _ => None,
+    };
     if let Some(id) = who.session_id() {
         if let Err(e) = store::sessions::delete(&state.actors.store, id).await {
             return super::error_page(&state.templates, &e);
         }
         audit::record(&state.actors.store, who.name.as_deref(), "logout", "").await;
     }
-    let mut res = see_other(if state.config.auth == AuthMode::None { "/" } else { "/login" });
+    let home = if state.config.auth == AuthMode::None { "/" } else { "/login" };
+    let mut res = see_other(provider_end.as_deref().unwrap_or(home));
     for cookie in removal_cookies(is_https(&req, &state.config)) {
         if let Err(e) = res.add_cookie(&cookie) {
             log::warn!("cannot clear the session cookie: {e}");

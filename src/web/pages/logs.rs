@@ -44,6 +44,8 @@ struct LogView {
     time_title: String,
     container: String,
     container_href: String,
+    /// The container's output in the minutes around the action.
+    output_href: String,
     action: String,
     trigger: String,
     trigger_href: String,
@@ -149,6 +151,7 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         time,
         time_title,
         container_href: format!("/logs?container={}", url_encode(&e.container)),
+        output_href: output_href(&e.container, e.timestamp),
         container: e.container,
         action: capitalize(e.action.as_str()),
         trigger: trigger.trim_end_matches([',', ' ']).to_string(),
@@ -160,6 +163,20 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         duration: duration_ms(e.duration_ms),
         run_href: e.run_id.map(|r| format!("/logs?run_id={}", url_encode(&r))).unwrap_or_default(),
     }
+}
+
+/// How far around an action its "output" link reaches.
+const OUTPUT_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
+
+/// `/containers/{name}/logs` with the minutes around `at`: what did it print right before?
+fn output_href(container: &str, at: DateTime<Utc>) -> String {
+    let (since, until) =
+        (crate::time::rfc3339(&(at - OUTPUT_WINDOW)), crate::time::rfc3339(&(at + OUTPUT_WINDOW)));
+    format!(
+        "/containers/{}/logs{}",
+        url_encode(container),
+        query_string(&[("since", since.as_str()), ("until", until.as_str())])
+    )
 }
 
 #[cfg(test)]
@@ -200,6 +217,11 @@ mod tests {
             "/logs?container=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"
         );
         assert_eq!(view.entries[1].duration, "1.2 s");
+        assert_eq!(
+            view.entries[0].output_href,
+            "/containers/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E/logs\
+             ?since=2026-07-05T02%3A58%3A12Z&until=2026-07-05T03%3A02%3A12Z"
+        );
 
         let hb = crate::web::pages::templates().unwrap();
         let html = hb.render("logs", &view).unwrap();

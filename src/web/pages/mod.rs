@@ -6,12 +6,17 @@
 //! labels are whatever someone typed into a compose file.
 
 mod assets;
+mod container_logs;
 mod dashboard;
 mod error;
 mod format;
+mod hosts;
 mod login;
 mod logs;
+mod notifications;
+mod oidc;
 mod settings;
+mod sparkline;
 mod stats;
 
 use actix_web::http::{header, StatusCode};
@@ -30,14 +35,17 @@ use crate::error::AppError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(login::configure)
         .configure(settings::configure)
+        .configure(notifications::configure)
+        .configure(hosts::configure)
         .route("/", web::get().to(dashboard::page))
         .route("/logs", web::get().to(logs::page))
         .route("/stats", web::get().to(stats::page))
+        .route("/containers/{reference}/logs", web::get().to(container_logs::page))
         .route("/static/{file}", web::get().to(assets::serve))
         .default_service(web::to(|req: HttpRequest| async move { not_found_page(&req) }));
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("dashboard", include_str!("../../../templates/dashboard.hbs")),
     ("logs", include_str!("../../../templates/logs.hbs")),
@@ -45,6 +53,9 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("login", include_str!("../../../templates/login.hbs")),
     ("settings", include_str!("../../../templates/settings.hbs")),
     ("stats", include_str!("../../../templates/stats.hbs")),
+    ("notifications", include_str!("../../../templates/notifications.hbs")),
+    ("hosts", include_str!("../../../templates/hosts.hbs")),
+    ("container_logs", include_str!("../../../templates/container_logs.hbs")),
 ];
 
 /// Builds the template registry once at start-up: strict (a misspelt field is an error, not an

@@ -1,0 +1,3 @@
+ALTER TABLE schedules DROP COLUMN service;
+DROP TABLE service_replicas;
+DROP TABLE hosts;

@@ -1,0 +1,3 @@
+ALTER TABLE schedules DROP COLUMN notify;
+DROP TABLE deliveries;
+DROP TABLE channels;

@@ -1,0 +1,102 @@
+//! Which DockerActor answers for which host. One actor per host, each under its own Supervisor
+//! with its own cache, in-flight set and reconnect; the Runner, the web handlers and `/healthz`
+//! find a host's actor here. Adding a host starts its actor, removing it retires it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix::{Addr, Supervisor};
+
+use super::{DockerActor, DockerEndpoint, OwnContainer, Retire};
+use crate::domain::HostId;
+use crate::error::AppError;
+use crate::events::EventBus;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// What every host's actor is built with.
+struct Parts {
+    own: OwnContainer,
+    bus: EventBus,
+    metrics: Arc<Metrics>,
+    stop_timeout: Duration,
+    store: Store,
+}
+
+/// The running DockerActors by host; cheap to clone.
+#[derive(Clone)]
+pub struct Hosts {
+    actors: Arc<RwLock<BTreeMap<HostId, Addr<DockerActor>>>>,
+    parts: Arc<Parts>,
+}
+
+impl Hosts {
+    pub fn new(
+        own: OwnContainer,
+        bus: EventBus,
+        metrics: Arc<Metrics>,
+        stop_timeout: Duration,
+        store: Store,
+    ) -> Hosts {
+        let parts = Arc::new(Parts { own, bus, metrics, stop_timeout, store });
+        Hosts { actors: Arc::default(), parts }
+    }
+
+    /// Starts the actor for `host` (replacing, and retiring, the one it had). Must be called
+    /// inside an actix `System`.
+    pub fn start(&self, host: HostId, endpoint: DockerEndpoint) {
+        let parts = self.parts.clone();
+        let name = host.clone();
+        let addr = Supervisor::start(move |_| {
+            DockerActor::new(
+                name,
+                endpoint,
+                parts.own.clone(),
+                parts.bus.clone(),
+                parts.metrics.clone(),
+                parts.stop_timeout,
+            )
+            .with_store(parts.store.clone())
+        });
+        let old = match self.actors.write() {
+            Ok(mut map) => map.insert(host, addr),
+            Err(_) => None,
+        };
+        if let Some(old) = old {
+            old.do_send(Retire);
+        }
+    }
+
+    /// Retires the actor of a removed host.
+    pub fn stop(&self, host: &HostId) {
+        let old = match self.actors.write() {
+            Ok(mut map) => map.remove(host),
+            Err(_) => None,
+        };
+        if let Some(old) = old {
+            old.do_send(Retire);
+        }
+    }
+
+    /// The actor of `host`; 404 `host_not_found`.
+    pub fn get(&self, host: &HostId) -> Result<Addr<DockerActor>, AppError> {
+        let found = self.actors.read().ok().and_then(|map| map.get(host).cloned());
+        found.ok_or_else(|| {
+            AppError::not_found(
+                "host_not_found",
+                format!("No host is named {:?}", crate::text::clip(host.as_str(), 64)),
+            )
+        })
+    }
+
+    /// Every host's actor, `local` first, then by name.
+    pub fn all(&self) -> Vec<(HostId, Addr<DockerActor>)> {
+        let mut all: Vec<_> = match self.actors.read() {
+            Ok(map) => map.iter().map(|(h, a)| (h.clone(), a.clone())).collect(),
+            Err(_) => Vec::new(),
+        };
+        all.sort_by_key(|(h, _)| h.as_str() != HostId::LOCAL);
+        all
+    }
+}
