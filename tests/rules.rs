@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
+use common::sink::Sink;
 use common::{wait_for, App, TestContainer};
 use serde_json::{json, Value};
 
@@ -206,7 +207,11 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
     let sick = TestContainer::run("rules-heal-sick", &HEALTH);
     let off = TestContainer::run("rules-heal-off", &HEALTH);
     off.docker("stop");
+    let phone = Sink::start();
     let app = App::start();
+    let url = format!("ntfy://127.0.0.1:{}/ops?scheme=http", phone.port);
+    let (status, ch) = app.post("/api/channels", json!({"name": "phone", "url": url, "events": ["gave_up"]}));
+    assert_eq!(status, 201, "{ch}");
     let (status, rules) = app.get("/api/autoheal");
     assert_eq!((status, &rules["enabled"]), (200, &json!(false)), "{rules}");
     let put = |body: &Value| {
@@ -250,6 +255,10 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
         "a stopped container was touched"
     );
     assert_eq!(off.state(), "exited");
+    let told = wait_for("the channel to be told it gave up", Duration::from_secs(10), || {
+        phone.seen().into_iter().find(|r| r.text().contains(&sick.name))
+    });
+    assert!(told.text().contains("given up"), "{}", told.text());
     let page = app.get_text("/").2;
     assert!(page.contains("autoheal gave up: 2 restarts in the last hour"), "the dashboard shows it");
     // it stays given up: no more restarts while it is still unhealthy
