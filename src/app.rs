@@ -13,6 +13,7 @@ use crate::actors::log_actor::LogActor;
 use crate::actors::notify::{NotifyActor, NotifySettings};
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
+use crate::actors::watch::WatchActor;
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
 use crate::docker::{Hosts, InFlight, OwnContainer};
@@ -78,6 +79,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         let limits = Limits { max_schedules: config.max_schedules, min_interval: config.min_interval };
         Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace, limits))
     };
+    let watch = {
+        let (store, runner, bus) = (store.clone(), runner.clone(), bus.clone());
+        Supervisor::start(move |_| WatchActor::new(store, runner, bus))
+    };
     let labels = {
         let (store, hosts, scheduler, runner, bus) =
             (store.clone(), hosts.clone(), scheduler.clone(), runner.clone(), bus.clone());
@@ -94,6 +99,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             hosts: hosts.clone(),
             scheduler,
             runner,
+            watch,
             notify,
             labels,
         },

@@ -66,6 +66,7 @@ pub fn follow_spec(spec: &JobSpec, default_tz: Tz) -> ScheduleChanges {
         cron_expression: Some(Some(spec.cron.clone())),
         run_at: Some(None),
         timezone: Some(spec.timezone.clone().unwrap_or_else(|| default_tz.name().to_string())),
+        only_if: Some(spec.only_if),
         overridden: Some(false),
         label_changed: Some(false),
         ..Default::default()
@@ -212,6 +213,9 @@ impl Hands {
             // (`labels::notify_allowed`), for every schedule alike
             notify: true,
             service: None,
+            only_if: spec.only_if,
+            respect_manual: true,
+            time_window: None,
             steps: None,
         };
         let schedule = self.scheduler.send(Create(new)).await??;

@@ -7,6 +7,7 @@ pub mod log_actor;
 pub mod notify;
 pub mod runner;
 pub mod scheduler;
+pub mod watch;
 
 use actix::Addr;
 
@@ -22,6 +23,7 @@ pub struct Actors {
     pub hosts: Hosts,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    pub watch: Addr<watch::WatchActor>,
     pub notify: Addr<notify::NotifyActor>,
     /// The label reader of every host.
     pub labels: Addr<labels::LabelActor>,

@@ -88,18 +88,31 @@ pub enum Trigger {
     Manual,
     Schedule,
     RunNow,
+    /// A time window's boundary (or its re-application at start-up, after a reconnect, on an edit).
+    Window,
+    /// An autoheal rule: a container that stayed unhealthy.
+    Health,
     /// The LabelActor: a refused label, or a label schedule whose container is gone.
     Label,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 4] = [Trigger::Manual, Trigger::Schedule, Trigger::RunNow, Trigger::Label];
+    pub const ALL: [Trigger; 6] = [
+        Trigger::Manual,
+        Trigger::Schedule,
+        Trigger::RunNow,
+        Trigger::Window,
+        Trigger::Health,
+        Trigger::Label,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
             Trigger::Schedule => "schedule",
             Trigger::RunNow => "run_now",
+            Trigger::Window => "window",
+            Trigger::Health => "health",
             Trigger::Label => "label",
         }
     }
@@ -110,17 +123,19 @@ impl Trigger {
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow, utoipa::ToSchema,
 )]
 #[diesel(sql_type = Text)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Success,
     Error,
     Skipped,
     Missed,
+    /// Autoheal stopped trying: the restarts allowed within its period did not make it healthy.
+    GaveUp,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 4] =
-        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed];
+    pub const ALL: [RunStatus; 5] =
+        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed, RunStatus::GaveUp];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -128,6 +143,7 @@ impl RunStatus {
             RunStatus::Error => "error",
             RunStatus::Skipped => "skipped",
             RunStatus::Missed => "missed",
+            RunStatus::GaveUp => "gave_up",
         }
     }
 }
@@ -159,8 +175,9 @@ impl FromStr for RunStatus {
                 "invalid_parameter",
                 Some("status"),
                 format!(
-                    "status: {:?} is not one of success, error, skipped, missed",
-                    crate::text::clip(s, 40)
+                    "status: {:?} is not one of {}",
+                    crate::text::clip(s, 40),
+                    RunStatus::ALL.map(RunStatus::as_str).join(", ")
                 ),
             )
         })

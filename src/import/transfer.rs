@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::cron::{parse_timezone, CronExpr};
-use crate::domain::{Action, ChainStep, HostId, ScheduleId, ScheduleOrigin};
+use crate::domain::{Action, ChainStep, HostId, OnlyIf, ScheduleId, ScheduleOrigin, Window, WindowJson};
 use crate::error::AppError;
 use crate::store::channels::ChannelRow;
 use crate::store::hosts::HostRow;
@@ -119,6 +119,15 @@ pub struct ScheduleEntry {
     /// `false`: its runs are never notified.
     #[serde(default = "yes")]
     pub notify: bool,
+    /// The guard: the state its container must be in when it fires.
+    #[serde(default)]
+    pub only_if: Option<OnlyIf>,
+    /// `false`: it acts even on a container someone stopped or paused by hand.
+    #[serde(default = "yes")]
+    pub respect_manual: bool,
+    /// A time window (then `cron` is its opening, as the schedule keeps it).
+    #[serde(default)]
+    pub window: Option<WindowJson>,
 }
 
 fn local() -> HostId {
@@ -246,6 +255,9 @@ fn entry_of(r: &ScheduleRow) -> ScheduleEntry {
         steps: r.chain(),
         service: r.service.clone(),
         notify: r.notify,
+        only_if: r.only_if,
+        respect_manual: r.respect_manual,
+        window: r.time_window.as_ref().map(|w| w.to_json(&r.timezone)),
     }
 }
 
@@ -284,6 +296,7 @@ fn same(r: &ScheduleRow, new: &NewSchedule) -> bool {
         && r.run_at == new.run_at
         && r.steps == new.steps
         && r.service == new.service
+        && r.time_window == new.time_window
 }
 
 /// What importing `doc` into `existing` does. `hosts` are the hosts there are here.
@@ -370,8 +383,17 @@ pub fn plan(
 }
 
 fn same_new(a: &NewSchedule, b: &NewSchedule) -> bool {
-    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at, &a.steps, &a.service)
-        == (&b.host, &b.container_name, b.action, &b.cron_expression, b.run_at, &b.steps, &b.service)
+    (&a.host, &a.container_name, a.action, &a.cron_expression, a.run_at, &a.steps, &a.service, a.time_window)
+        == (
+            &b.host,
+            &b.container_name,
+            b.action,
+            &b.cron_expression,
+            b.run_at,
+            &b.steps,
+            &b.service,
+            b.time_window,
+        )
 }
 
 /// The columns of `row` that differ from the file's; `None` when none do.
@@ -388,6 +410,11 @@ fn changes_to(row: &ScheduleRow, new: &NewSchedule) -> Option<ScheduleChanges> {
     }
     if row.notify != new.notify {
         c.notify = Some(new.notify);
+        any = true;
+    }
+    if (row.only_if, row.respect_manual) != (new.only_if, new.respect_manual) {
+        c.only_if = Some(new.only_if);
+        c.respect_manual = Some(new.respect_manual);
         any = true;
     }
     if row.description != new.description {
@@ -460,6 +487,10 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
         Some(steps) => Some(serde_json::to_string(steps).map_err(|e| AppError::Internal(e.to_string()))?),
         None => None,
     };
+    let time_window = match &e.window {
+        Some(w) => Some(Window::parse(w.state.as_str(), &w.from, &w.to, w.days.as_deref())?),
+        None => None,
+    };
     let at = now.naive_utc();
     Ok(Some(NewSchedule {
         host: e.host.clone(),
@@ -482,6 +513,9 @@ fn validate(e: &ScheduleEntry, now: DateTime<Utc>) -> Result<Option<NewSchedule>
         label_hash: None,
         notify: e.notify,
         service: e.service.as_deref().map(str::trim).map(str::to_string),
+        only_if: e.only_if,
+        respect_manual: e.respect_manual,
+        time_window,
         steps,
     }))
 }
@@ -524,6 +558,9 @@ mod tests {
             label_changed: false,
             notify: true,
             service: None,
+            only_if: None,
+            respect_manual: true,
+            time_window: None,
             steps: None,
         }
     }

@@ -26,28 +26,8 @@ pub const MAX_LABELS: usize = 32;
 /// How much of a key or a value an error quotes.
 const QUOTE: usize = 40;
 
-/// A guard on a job, judged when it fires (API.md `only_if`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OnlyIf {
-    Running,
-    Stopped,
-    Healthy,
-    Unhealthy,
-}
-
-impl OnlyIf {
-    pub const ALL: [OnlyIf; 4] = [OnlyIf::Running, OnlyIf::Stopped, OnlyIf::Healthy, OnlyIf::Unhealthy];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OnlyIf::Running => "running",
-            OnlyIf::Stopped => "stopped",
-            OnlyIf::Healthy => "healthy",
-            OnlyIf::Unhealthy => "unhealthy",
-        }
-    }
-}
+/// A job's guard (`.only_if`) is the schedule's own (`domain::OnlyIf`).
+pub use crate::domain::OnlyIf;
 
 /// What one label job asks for: the values a schedule row takes from the labels, and what
 /// "revert to the label" restores. Stored as JSON in `schedules.label_spec`.

@@ -148,6 +148,8 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         (Trigger::Schedule, _) => capitalize(&schedule),
         (Trigger::RunNow, Some(who)) => format!("Run now, {schedule} ({who})"),
         (Trigger::RunNow, None) => format!("Run now, {schedule}"),
+        (Trigger::Window, _) => format!("Time window, {schedule}"),
+        (Trigger::Health, _) => "Autoheal".to_string(),
         (Trigger::Label, _) => format!("Labels, {schedule}"),
     };
     LogView {
