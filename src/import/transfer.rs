@@ -691,6 +691,22 @@ mod tests {
     }
 
     #[test]
+    fn a_guard_and_a_window_travel_and_read_back_unchanged() {
+        let mut r = row(5, "db", "0 23 * * 1-5", ScheduleOrigin::Ui);
+        r.only_if = Some(OnlyIf::Healthy);
+        r.respect_manual = false;
+        r.time_window = Some(Window::parse("stopped", "23:00", "07:00", Some("Mon-Fri")).unwrap());
+        let text = serde_json::to_value(export(std::slice::from_ref(&r), &[], &[], false, now())).unwrap();
+        assert_eq!(text["schedules"][0]["window"]["from"], "23:00", "{text}");
+        let doc = read(text).unwrap();
+        let (steps, report) = plan(&doc, std::slice::from_ref(&r), &hosts(), Mode::Merge, now());
+        assert!(steps.is_empty() && report.unchanged.len() == 1, "{report:?}");
+        let (steps, _) = plan(&doc, &[], &hosts(), Mode::Merge, now());
+        assert!(matches!(&steps[0], Step::Create(_, new)
+            if new.time_window == r.time_window && new.only_if == Some(OnlyIf::Healthy) && !new.respect_manual));
+    }
+
+    #[test]
     fn another_format_or_version_is_refused_first() {
         let e = read(json!({"format": "chrontainer", "version": 2, "future": true})).unwrap_err();
         assert_eq!((e.code(), e.field()), ("unsupported_version", Some("version")));
