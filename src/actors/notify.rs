@@ -81,7 +81,8 @@ pub struct NotifyActor {
     http: Outbound,
     queues: HashMap<i32, mpsc::Sender<Job>>,
     batches: HashMap<BatchKey, Batch>,
-    /// Hosts last seen unreachable: one message when an outage starts, one when it ends.
+    /// Hosts last seen unreachable: one message when an outage starts, one when it ends, per
+    /// host (a host's DockerActor may say "unreachable" again with a new reason meanwhile).
     down: HashMap<HostId, bool>,
 }
 
@@ -192,8 +193,8 @@ impl NotifyActor {
             return;
         }
         self.down.insert(host.clone(), now_down);
-        let link = self.settings.public_url.clone();
-        let message = Message::of_host(&host, up, &detail, link);
+        let link = self.settings.public_url.as_ref().map(|base| format!("{base}/hosts"));
+        let message = Message::of_host(&host, up, &crate::text::clip(&detail, 300), link);
         let store = self.store.clone();
         ctx.spawn(async move { store::channels::list(&store).await }.into_actor(self).map(
             move |channels, act, _| {
@@ -214,16 +215,17 @@ impl Actor for NotifyActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(MAILBOX);
-        // Docker up and down, from the live bus: the DockerActor publishes each change once.
+        // Every host's Engine up and down, from the live bus: each host's DockerActor publishes
+        // each change of its link once, with its name.
         let mut rx = self.bus.subscribe();
         let me = ctx.address();
         actix::spawn(async move {
             loop {
                 match rx.recv().await {
-                    Ok(Event::Docker(health)) => {
+                    Ok(Event::Docker { host, health }) => {
                         let up = health.status == "ok";
                         let detail = health.error.unwrap_or_default();
-                        if me.try_send(HostHealth { host: HostId::local(), up, detail }).is_err()
+                        if me.try_send(HostHealth { host, up, detail }).is_err()
                             && !me.connected()
                         {
                             break;
