@@ -225,9 +225,7 @@ impl Actor for NotifyActor {
                     Ok(Event::Docker { host, health }) => {
                         let up = health.status == "ok";
                         let detail = health.error.unwrap_or_default();
-                        if me.try_send(HostHealth { host, up, detail }).is_err()
-                            && !me.connected()
-                        {
+                        if me.try_send(HostHealth { host, up, detail }).is_err() && !me.connected() {
                             break;
                         }
                     }
