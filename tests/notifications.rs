@@ -437,6 +437,17 @@ fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
     );
     let text = ntfy.seen()[0].json()["message"].as_str().unwrap().to_string();
     assert!(text.starts_with(&format!("Docker host **{name}** is unreachable: ")), "{text}");
+
+    // a host already unreachable when Chrontainer starts is reported once too
+    let data_dir = app.data_dir.clone();
+    app.kill();
+    engine.stop();
+    let _app = App::start_in(data_dir, &[]);
+    wait_for("the unreachable message after a restart", Duration::from_secs(20), || {
+        (titled("is unreachable") == 2).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(ntfy.seen().len(), 3, "{:?}", ntfy.seen());
 }
 
 #[test]

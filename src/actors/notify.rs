@@ -19,7 +19,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
-use crate::docker::{Hosts, NotifyAllowed};
+use crate::docker::{Health, Hosts, NotifyAllowed};
 use crate::domain::{HostId, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -215,6 +215,17 @@ impl Actor for NotifyActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(MAILBOX);
+        // What each host's Engine was doing before the subscription below: a host unreachable
+        // from the start published its change before this actor was listening. An event that
+        // arrives first wins (the host is then known).
+        for (host, docker) in self.hosts.all() {
+            ctx.spawn(docker.send(Health).into_actor(self).map(move |health, act, ctx| {
+                if let (Ok(health), false) = (health, act.down.contains_key(&host)) {
+                    let up = health.status == "ok";
+                    act.host_changed(host, up, health.error.unwrap_or_default(), ctx);
+                }
+            }));
+        }
         // Every host's Engine up and down, from the live bus: each host's DockerActor publishes
         // each change of its link once, with its name.
         let mut rx = self.bus.subscribe();
