@@ -95,3 +95,26 @@ impl EventBus {
         self.tx.subscribe()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_docker_event_names_its_host() {
+        let health = DockerHealth {
+            status: "unreachable",
+            api_version: None,
+            engine_version: None,
+            error: Some("connection refused".into()),
+        };
+        let event = Event::Docker { host: HostId("pi".into()), health };
+        assert_eq!(event.name(), "docker");
+        let data: serde_json::Value = serde_json::from_str(&event.data()).unwrap();
+        assert_eq!(
+            data,
+            serde_json::json!({"host": "pi", "status": "unreachable", "api_version": null,
+                "engine_version": null, "error": "connection refused"})
+        );
+    }
+}
