@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    audit, channels, container_logs, containers, cron, events, hosts, logs, schedules, services, stacks,
-    stats, tokens, users,
+    audit, channels, container_logs, containers, cron, events, hosts, logs, runs, schedules, services,
+    stacks, stats, tokens, users,
 };
 use crate::error::AppError;
 
@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         stacks::act,
         stacks::dependents,
         stacks::restart_with_dependents,
+        runs::restore_run,
     )
 )]
 struct ApiDoc;

@@ -99,12 +99,12 @@ fn conflicting() -> AppError {
 /// `container` + `action`, `stack` + `action` (a chain of one stack step), or `steps`.
 async fn aim(
     state: &AppState,
+    host: &HostId,
     container: Option<String>,
     action: Option<String>,
     stack: Option<String>,
     steps: Option<Vec<StepBody>>,
 ) -> Result<Aim, AppError> {
-    let host = HostId::local();
     match (container, stack, steps) {
         (Some(name), None, None) => {
             let name = required_text(Some(name), "container", MAX_NAME)?;
@@ -112,10 +112,10 @@ async fn aim(
         }
         (None, Some(stack), None) => {
             let step = StepBody { stack: Some(stack), action, ..Default::default() };
-            Ok(Aim::Chain(schedule_steps::parse(state, &host, vec![step]).await?))
+            Ok(Aim::Chain(schedule_steps::parse(state, host, vec![step]).await?))
         }
         (None, None, Some(steps)) if action.is_none() => {
-            Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?))
+            Ok(Aim::Chain(schedule_steps::parse(state, host, steps).await?))
         }
         (None, None, Some(_)) => Err(AppError::invalid(
             "conflicting_fields",
@@ -134,7 +134,12 @@ async fn aim(
 /// The columns of a chain: its steps, and its first step as the container and action.
 fn chain_columns(steps: &[ChainStep]) -> Result<(String, Action, String), AppError> {
     let first = steps.first().ok_or_else(|| AppError::Internal("a chain of no steps".into()))?;
-    let name = first.container.clone().or_else(|| first.stack.clone()).unwrap_or_default();
+    let name = first
+        .container
+        .clone()
+        .or_else(|| first.service.clone())
+        .or_else(|| first.stack.clone())
+        .unwrap_or_default();
     Ok((name, first.action, schedule_steps::to_column(steps)?))
 }
 
@@ -290,7 +295,7 @@ pub(super) async fn create(
             let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
             Aim::Service(service, check_action(action, true)?)
         }
-        None => aim(&state, body.container, body.action, body.stack, body.steps).await?,
+        None => aim(&state, &host, body.container, body.action, body.stack, body.steps).await?,
     };
     let timezone = match optional_text(body.timezone, "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
@@ -388,9 +393,14 @@ pub(super) async fn patch(
         if body.container.is_some() || body.service.is_some() {
             return Err(conflicting());
         }
-        let Aim::Chain(steps) = aim(&state, None, body.action, body.stack, body.steps).await? else {
+        let host = match body.host {
+            Some(raw) => host_of(Some(raw))?,
+            None => store::schedules::get(&state.actors.store, ScheduleId(id)).await?.host,
+        };
+        let Aim::Chain(steps) = aim(&state, &host, None, body.action, body.stack, body.steps).await? else {
             return Err(conflicting());
         };
+        changes.host = Some(host);
         let (name, action, column) = chain_columns(&steps)?;
         changes.container_name = Some(name);
         changes.container_id = Some(None);
