@@ -171,6 +171,24 @@
     });
   }
 
+  // ---- restore: start again what a failed run stopped
+  const recent = $("#recent");
+  if (recent) {
+    recent.addEventListener("click", async (e) => {
+      const button = e.target.closest("button[data-restore]");
+      if (!button) return;
+      const runId = button.getAttribute("data-restore");
+      const text = "Every container this run stopped and that is still stopped is started again, in the reverse order of the stops.";
+      if (!(await C.confirmAction("Restore what this run stopped?", text, "Restore"))) return;
+      button.disabled = true;
+      const note = C.announce("Restoring…");
+      const r = await C.api("POST", `/api/runs/${encodeURIComponent(runId)}/restore`);
+      button.disabled = false;
+      announceRun(r, "Restore", note);
+      C.refresh(0);
+    });
+  }
+
   // ---- schedule actions
   async function scheduleAction(row, what, control) {
     const id = row.getAttribute("data-id");

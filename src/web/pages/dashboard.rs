@@ -137,6 +137,8 @@ pub struct Dashboard {
     timezones: Vec<String>,
     default_timezone: String,
     action_options: Vec<Choice>,
+    /// The newest runs and actions, a run as one item of steps (`runs.rs`).
+    recent: Vec<super::runs::Item>,
 }
 
 #[derive(Debug, Serialize)]
@@ -261,12 +263,14 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, (containers, down), schedules, failures, sparks) = tokio::join!(
+    let newest = store::LogQuery { limit: super::runs::ENTRIES, ..Default::default() };
+    let (health, (containers, down), schedules, failures, sparks, newest) = tokio::join!(
         state.actors.docker.send(Health),
         crate::web::api::containers::per_host(state),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
         store::stats::load_schedule_days(&state.actors.store, Utc::now().naive_utc(), super::sparkline::DAYS),
+        store::logs::page(&state.actors.store, newest),
     );
     // local's own outage is the "Docker unreachable" banner; the other hosts' are named one by one
     let (local_down, others_down): (Vec<_>, Vec<_>) =
@@ -288,6 +292,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         state: query.state.unwrap_or_default(),
     };
     let mut view = build(input, Utc::now());
+    view.recent = super::runs::recent(newest?.items, state.config.timezone, Utc::now());
     let sparks = sparks?;
     for s in &mut view.schedules {
         s.spark = sparks.get(&s.id).map(|days| super::sparkline::sparkline(days));
@@ -415,6 +420,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         timezones,
         default_timezone: input.default_tz.name().to_string(),
         action_options: Choice::actions(None, "restart"),
+        recent: Vec::new(),
     }
 }
 
