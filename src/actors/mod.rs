@@ -7,6 +7,7 @@ pub mod notify;
 pub mod restore;
 pub mod runner;
 pub mod scheduler;
+pub mod watch;
 
 use actix::Addr;
 
@@ -22,5 +23,6 @@ pub struct Actors {
     pub hosts: Hosts,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    pub watch: Addr<watch::WatchActor>,
     pub notify: Addr<notify::NotifyActor>,
 }

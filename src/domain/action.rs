@@ -88,16 +88,23 @@ pub enum Trigger {
     Manual,
     Schedule,
     RunNow,
+    /// A time window's boundary (or its re-application at start-up, after a reconnect, on an edit).
+    Window,
+    /// An autoheal rule: a container that stayed unhealthy.
+    Health,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 3] = [Trigger::Manual, Trigger::Schedule, Trigger::RunNow];
+    pub const ALL: [Trigger; 5] =
+        [Trigger::Manual, Trigger::Schedule, Trigger::RunNow, Trigger::Window, Trigger::Health];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
             Trigger::Schedule => "schedule",
             Trigger::RunNow => "run_now",
+            Trigger::Window => "window",
+            Trigger::Health => "health",
         }
     }
 }
@@ -107,17 +114,19 @@ impl Trigger {
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow, utoipa::ToSchema,
 )]
 #[diesel(sql_type = Text)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Success,
     Error,
     Skipped,
     Missed,
+    /// Autoheal stopped trying: the restarts allowed within its period did not make it healthy.
+    GaveUp,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 4] =
-        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed];
+    pub const ALL: [RunStatus; 5] =
+        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed, RunStatus::GaveUp];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -125,6 +134,7 @@ impl RunStatus {
             RunStatus::Error => "error",
             RunStatus::Skipped => "skipped",
             RunStatus::Missed => "missed",
+            RunStatus::GaveUp => "gave_up",
         }
     }
 }
@@ -137,7 +147,11 @@ impl FromStr for Trigger {
             AppError::invalid(
                 "invalid_parameter",
                 Some("trigger"),
-                format!("trigger: {:?} is not one of manual, schedule, run_now", crate::text::clip(s, 40)),
+                format!(
+                    "trigger: {:?} is not one of {}",
+                    crate::text::clip(s, 40),
+                    Trigger::ALL.map(Trigger::as_str).join(", ")
+                ),
             )
         })
     }
@@ -152,8 +166,9 @@ impl FromStr for RunStatus {
                 "invalid_parameter",
                 Some("status"),
                 format!(
-                    "status: {:?} is not one of success, error, skipped, missed",
-                    crate::text::clip(s, 40)
+                    "status: {:?} is not one of {}",
+                    crate::text::clip(s, 40),
+                    RunStatus::ALL.map(RunStatus::as_str).join(", ")
                 ),
             )
         })
