@@ -295,6 +295,24 @@ fn a_vpn_restart_takes_the_containers_sharing_its_network_with_it() {
     assert_ne!(sidecar.started_at(), before);
     let (status, none) = app.get(&format!("/api/containers/{}/dependents", sidecar.name));
     assert_eq!((status, none["dependents"].clone()), (200, json!([])), "{none}");
+
+    // a schedule's restart may take its dependents along: one run, the same three steps
+    let body =
+        json!({"container": vpn.name, "action": "restart", "with_dependents": true, "cron": "0 3 1 1 *"});
+    let (status, schedule) = app.post("/api/schedules", body);
+    assert_eq!(status, 201, "{schedule}");
+    assert_eq!(schedule["steps"][0]["with_dependents"], true, "{schedule}");
+    let (status, ran) = app.post(&format!("/api/schedules/{}/run", schedule["id"]), json!({}));
+    assert_eq!(status, 200, "{ran}");
+    let entries = run_entries(&app, ran["log"]["run_id"].as_str().unwrap());
+    let seen: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["action"].as_str().unwrap(), e["container"].as_str().unwrap())).collect();
+    let (v, s) = (vpn.name.as_str(), sidecar.name.as_str());
+    assert_eq!(seen, [("stop", s), ("restart", v), ("start", s)], "{entries:?}");
+    assert_eq!(sidecar.state(), "running");
+    let body = json!({"container": vpn.name, "action": "stop", "with_dependents": true, "cron": "0 3 1 1 *"});
+    let (status, e) = app.post("/api/schedules", body);
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("invalid_steps")), "{e}");
 }
 
 /// The entries of a run, oldest first.

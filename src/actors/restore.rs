@@ -57,7 +57,14 @@ pub async fn restore(
         };
         if still_stopped {
             let target = Target::container(host, name);
-            steps.push(Step { target, action: Action::Start, wait: Wait::None, timeout: TIMEOUT });
+            let with_dependents = false;
+            steps.push(Step {
+                target,
+                action: Action::Start,
+                wait: Wait::None,
+                timeout: TIMEOUT,
+                with_dependents,
+            });
         }
     }
     if steps.is_empty() {

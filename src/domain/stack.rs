@@ -102,6 +102,9 @@ pub struct Step {
     pub action: Action,
     pub wait: Wait,
     pub timeout: Duration,
+    /// A container restart that takes along those that restart with it (`stacks::dependents`):
+    /// it becomes their steps when its turn comes, like a stack step.
+    pub with_dependents: bool,
 }
 
 /// One step of a schedule's chain as API.md writes it (and the `steps` column keeps it):
@@ -123,6 +126,9 @@ pub struct ChainStep {
     pub wait: Wait,
     /// 1 to 3600.
     pub timeout_s: u64,
+    /// A container restart with its dependents (stopped before it, started after it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub with_dependents: bool,
 }
 
 impl ChainStep {
@@ -134,7 +140,8 @@ impl ChainStep {
             (_, Some(service), None) => Target::service(host, service.clone()),
             (container, None, None) => Target::container(host, container.clone().unwrap_or_default()),
         };
-        Step { target, action: self.action, wait: self.wait, timeout: Duration::from_secs(self.timeout_s) }
+        let timeout = Duration::from_secs(self.timeout_s);
+        Step { target, action: self.action, wait: self.wait, timeout, with_dependents: self.with_dependents }
     }
 
     /// "stop app, then wait until healthy (60 s)" words for a schedule's sentence; a step on
@@ -147,6 +154,9 @@ impl ChainStep {
         };
         if let Some(host) = self.host.as_ref().filter(|h| h.as_str() != HostId::LOCAL) {
             what = format!("{what} on {host}");
+        }
+        if self.with_dependents {
+            what = format!("{what} and its dependents");
         }
         match self.wait {
             Wait::None => format!("{} {what}", self.action),

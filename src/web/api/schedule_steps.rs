@@ -46,6 +46,11 @@ pub struct StepBody {
     #[serde(default, deserialize_with = "not_null::timeout_s")]
     #[schema(nullable = false, minimum = 1, maximum = 3600)]
     pub timeout_s: Option<i64>,
+    /// A container restart only: also restart those that restart with it (sharing its network,
+    /// or depending on it with `restart: true`), stopped before it and started after it.
+    #[serde(default, deserialize_with = "not_null::with_dependents")]
+    #[schema(nullable = false)]
+    pub with_dependents: Option<bool>,
 }
 
 fn invalid(message: String) -> AppError {
@@ -107,8 +112,15 @@ pub async fn parse(
             return Err(invalid(format!("steps[{n}].timeout_s: {timeout_s} is not from 1 to 3600")));
         }
         let wait = wait_of(step.wait, n)?;
+        let with_dependents = step.with_dependents.unwrap_or(false);
+        if with_dependents && (container.is_none() || action != Action::Restart) {
+            return Err(invalid(format!(
+                "steps[{n}].with_dependents: only a container's restart has dependents"
+            )));
+        }
         let host = Some(step_host);
-        out.push(ChainStep { host, container, service, stack, action, wait, timeout_s: timeout_s as u64 });
+        let timeout_s = timeout_s as u64;
+        out.push(ChainStep { host, container, service, stack, action, wait, timeout_s, with_dependents });
     }
     Ok(out)
 }

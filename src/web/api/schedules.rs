@@ -100,6 +100,12 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::steps")]
     #[schema(nullable = false)]
     pub steps: Option<Vec<StepBody>>,
+    /// Create only, with `container` and `action: restart`: also restart the container's
+    /// dependents (sharing its network, or `restart: true`), as one run; kept as a chain of one
+    /// step with `with_dependents`.
+    #[serde(default, deserialize_with = "not_null::with_dependents")]
+    #[schema(nullable = false)]
+    pub with_dependents: Option<bool>,
 }
 
 /// A time window (API.md "Schedules, phase two").
@@ -376,15 +382,37 @@ pub(super) async fn create(
     if window.is_some() && (body.stack.is_some() || body.steps.is_some() || body.service.is_some()) {
         return Err(window_one_container());
     }
+    let (mut container, mut action, mut steps) = (body.container, action, body.steps);
+    if body.with_dependents == Some(true) {
+        if container.is_none()
+            || window.is_some()
+            || body.stack.is_some()
+            || steps.is_some()
+            || body.service.is_some()
+        {
+            return Err(AppError::invalid(
+                "conflicting_fields",
+                Some("with_dependents"),
+                "with_dependents goes with one container and action restart",
+            ));
+        }
+        let step = StepBody {
+            container: container.take(),
+            action: action.take(),
+            with_dependents: Some(true),
+            ..Default::default()
+        };
+        steps = Some(vec![step]);
+    }
     let aim = match body.service {
         Some(service) => {
-            if body.container.is_some() || body.stack.is_some() || body.steps.is_some() {
+            if container.is_some() || body.stack.is_some() || steps.is_some() {
                 return Err(conflicting());
             }
             let action = required_text(action, "action", 40)?.parse::<Action>()?;
             Aim::Service(service, check_action(action, true)?)
         }
-        None => aim(&state, &host, body.container, action, body.stack, body.steps).await?,
+        None => aim(&state, &host, container, action, body.stack, steps).await?,
     };
     let window_tz = window.as_ref().and_then(|(_, tz)| tz.clone());
     let timezone = match optional_text(window_tz.or(body.timezone), "timezone", 64)? {
@@ -484,6 +512,13 @@ pub(super) async fn patch(
     let mut changes = ScheduleChanges::default();
     if body.window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
         return Err(window_one_container());
+    }
+    if body.with_dependents.is_some() {
+        return Err(AppError::invalid(
+            "invalid_parameter",
+            Some("with_dependents"),
+            "with_dependents is set when a schedule is created; replace its steps to change it",
+        ));
     }
     if body.stack.is_some() || body.steps.is_some() {
         // a new chain replaces the target (and the action) as a whole
