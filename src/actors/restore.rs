@@ -77,26 +77,34 @@ pub async fn restore(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use chrono::TimeZone;
     use chrono::Utc;
 
     use super::*;
 
-    fn entry(action: Action, container: &str, status: RunStatus) -> LogEntry {
+    /// A log entry of run `run` (also for the dashboard's runs, `web/pages/runs.rs`).
+    pub(crate) fn entry(
+        id: i32,
+        run: Option<&str>,
+        action: Action,
+        container: &str,
+        status: RunStatus,
+    ) -> LogEntry {
         LogEntry {
-            id: 1,
+            id,
             host: HostId::local(),
-            timestamp: Utc::now(),
+            timestamp: Utc.with_ymd_and_hms(2026, 7, 5, 3, 0, id as u32).unwrap(),
             schedule_id: None,
             container: container.into(),
             container_id: None,
             action,
             trigger: Trigger::Manual,
             status,
-            message: String::new(),
-            duration_ms: 0,
-            requested_by: None,
-            run_id: Some("r".into()),
+            message: format!("message {id}"),
+            duration_ms: 10,
+            requested_by: Some("admin".into()),
+            run_id: run.map(String::from),
         }
     }
 
@@ -109,21 +117,21 @@ mod tests {
         use Action::{Start, Stop};
         use RunStatus::{Error, Success};
         let run = [
-            entry(Stop, "web", Success),
-            entry(Stop, "app", Success),
-            entry(Stop, "db", Success),
-            entry(Start, "db", Error),
+            entry(1, Some("r"), Stop, "web", Success),
+            entry(1, Some("r"), Stop, "app", Success),
+            entry(1, Some("r"), Stop, "db", Success),
+            entry(1, Some("r"), Start, "db", Error),
         ];
         assert_eq!(names(&run), ["db", "app", "web"]);
         // what it started again is not restored; a skipped stop stopped nothing
         let run = [
-            entry(Stop, "web", Success),
-            entry(Stop, "cache", RunStatus::Skipped),
-            entry(Stop, "db", Success),
-            entry(Start, "db", Success),
-            entry(Action::Restart, "vpn", Error),
+            entry(1, Some("r"), Stop, "web", Success),
+            entry(1, Some("r"), Stop, "cache", RunStatus::Skipped),
+            entry(1, Some("r"), Stop, "db", Success),
+            entry(1, Some("r"), Start, "db", Success),
+            entry(1, Some("r"), Action::Restart, "vpn", Error),
         ];
         assert_eq!(names(&run), ["vpn", "web"]);
-        assert!(names(&[entry(Start, "db", Success)]).is_empty());
+        assert!(names(&[entry(1, Some("r"), Start, "db", Success)]).is_empty());
     }
 }

@@ -175,25 +175,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::actors::restore::tests::entry;
     use crate::domain::Action;
-
-    fn entry(id: i32, run: Option<&str>, action: Action, container: &str, status: RunStatus) -> LogEntry {
-        LogEntry {
-            id,
-            host: HostId::local(),
-            timestamp: Utc.with_ymd_and_hms(2026, 7, 5, 3, 0, id as u32).unwrap(),
-            schedule_id: None,
-            container: container.into(),
-            container_id: None,
-            action,
-            trigger: Trigger::Manual,
-            status,
-            message: format!("message {id}"),
-            duration_ms: 10,
-            requested_by: Some("admin".into()),
-            run_id: run.map(String::from),
-        }
-    }
 
     #[test]
     fn a_stack_restart_is_one_item_of_three_steps_and_a_failed_run_offers_restore() {
