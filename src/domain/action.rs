@@ -58,17 +58,7 @@ impl FromStr for Action {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_action",
-                Some("action"),
-                format!(
-                    "action: {:?} is not one of {}",
-                    crate::text::clip(s, 40),
-                    Action::ALL.map(Action::as_str).join(", ")
-                ),
-            )
-        })
+        super::parse_word(s, Action::ALL, Action::as_str, "invalid_action", "action")
     }
 }
 
@@ -143,17 +133,7 @@ impl FromStr for Trigger {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        Trigger::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_parameter",
-                Some("trigger"),
-                format!(
-                    "trigger: {:?} is not one of {}",
-                    crate::text::clip(s, 40),
-                    Trigger::ALL.map(Trigger::as_str).join(", ")
-                ),
-            )
-        })
+        super::parse_word(s, Trigger::ALL, Trigger::as_str, "invalid_parameter", "trigger")
     }
 }
 
@@ -161,17 +141,7 @@ impl FromStr for RunStatus {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        RunStatus::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_parameter",
-                Some("status"),
-                format!(
-                    "status: {:?} is not one of {}",
-                    crate::text::clip(s, 40),
-                    RunStatus::ALL.map(RunStatus::as_str).join(", ")
-                ),
-            )
-        })
+        super::parse_word(s, RunStatus::ALL, RunStatus::as_str, "invalid_parameter", "status")
     }
 }
 

@@ -79,17 +79,7 @@ impl FromStr for OnlyIf {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        OnlyIf::ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_only_if",
-                Some("only_if"),
-                format!(
-                    "only_if: {:?} is not one of {}",
-                    crate::text::clip(s, 40),
-                    OnlyIf::ALL.map(OnlyIf::as_str).join(", ")
-                ),
-            )
-        })
+        super::parse_word(s, OnlyIf::ALL, OnlyIf::as_str, "invalid_only_if", "only_if")
     }
 }
 
