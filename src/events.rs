@@ -22,7 +22,11 @@ pub enum Event {
     ScheduleDeleted {
         id: i32,
     },
-    Docker(DockerHealth),
+    /// A host's Engine stopped answering or answers again (published once per change).
+    Docker {
+        host: HostId,
+        health: DockerHealth,
+    },
 }
 
 #[derive(Serialize)]
@@ -35,13 +39,21 @@ struct Deleted<'a, T: Serialize> {
     name: Option<&'a str>,
 }
 
+/// A `docker` event's data: the host's `/healthz`-style object with its name.
+#[derive(Serialize)]
+struct HostHealth<'a> {
+    host: &'a HostId,
+    #[serde(flatten)]
+    health: &'a DockerHealth,
+}
+
 impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Event::Container(_) | Event::ContainerRemoved { .. } => "container",
             Event::Log(_) => "log",
             Event::Schedule(_) | Event::ScheduleDeleted { .. } => "schedule",
-            Event::Docker(_) => "docker",
+            Event::Docker { .. } => "docker",
         }
     }
 
@@ -56,7 +68,7 @@ impl Event {
             Event::ScheduleDeleted { id } => {
                 serde_json::to_string(&Deleted { host: None, id, deleted: true, name: None })
             }
-            Event::Docker(h) => serde_json::to_string(h),
+            Event::Docker { host, health } => serde_json::to_string(&HostHealth { host, health }),
         };
         value.unwrap_or_else(|_| "{}".into())
     }
@@ -81,5 +93,28 @@ impl EventBus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_docker_event_names_its_host() {
+        let health = DockerHealth {
+            status: "unreachable",
+            api_version: None,
+            engine_version: None,
+            error: Some("connection refused".into()),
+        };
+        let event = Event::Docker { host: HostId("pi".into()), health };
+        assert_eq!(event.name(), "docker");
+        let data: serde_json::Value = serde_json::from_str(&event.data()).unwrap();
+        assert_eq!(
+            data,
+            serde_json::json!({"host": "pi", "status": "unreachable", "api_version": null,
+                "engine_version": null, "error": "connection refused"})
+        );
     }
 }

@@ -8,8 +8,9 @@ mod common;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
+use common::dockerd::{make_certs, PrivateDockerd};
 use common::sink::{Reply, Sink, SmtpServer};
-use common::{free_port, wait_for, App, TestContainer};
+use common::{free_port, unique_name, wait_for, App, TestContainer};
 use serde_json::{json, Value};
 
 fn channel(app: &App, name: &str, url: &str, events: &[&str]) -> Value {
@@ -175,8 +176,7 @@ fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
     channel(&app, "slow", &format!("ntfy://127.0.0.1:{}/a?scheme=http", slow.port), &["error"]);
     channel(&app, "bad", &format!("ntfy://127.0.0.1:{}/a?scheme=http", bad.port), &["error"]);
     // a manual action on a container that does not exist is logged as an error
-    let (status, _) =
-        app.post(&format!("/api/containers/{}/restart", common::unique_name("ghost")), json!({}));
+    let (status, _) = app.post(&format!("/api/containers/{}/restart", unique_name("ghost")), json!({}));
     assert_eq!(status, 404);
     let sent = wait_for("the 429 channel to deliver on its second attempt", Duration::from_secs(20), || {
         deliveries(&app).into_iter().find(|d| d["channel"] == "slow" && d["status"] == "sent")
@@ -349,6 +349,105 @@ fn email_goes_through_the_smtp_server() {
     assert_eq!(mail.to.len(), 2);
     assert!(mail.data.contains("Subject: Chrontainer: test message"), "{}", mail.data);
     assert!(mail.data.contains("From: Chrontainer <ct@example.org>"), "{}", mail.data);
+}
+
+/// An SMTP URL for `port` with `scheme` and `query`, as user `ct@example.org` with `password`.
+fn smtp_url(scheme: &str, password: &str, port: u16, query: &str) -> String {
+    format!("{scheme}://ct%40example.org:{password}@127.0.0.1:{port}/?from=ct@example.org&to=ops@example.org{query}")
+}
+
+#[test]
+fn email_goes_over_starttls_and_implicit_tls_to_a_server_whose_ca_is_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = make_certs(&dir.path().join("certs"));
+    let (starttls, implicit) = (SmtpServer::starttls(&certs), SmtpServer::implicit_tls(&certs));
+    let app = App::start_with(&[("SSL_CERT_FILE", certs.join("ca.pem").to_str().unwrap())]);
+    for (name, url, server) in [
+        ("starttls", smtp_url("smtp", "pw_tls1", starttls.port, "&encryption=explicittls"), &starttls),
+        ("implicit", smtp_url("smtps", "pw_tls1", implicit.port, ""), &implicit),
+    ] {
+        let (status, answer) = test_button(&app, &channel(&app, name, &url, &["error"]));
+        assert_eq!((status, answer["status"].as_u64()), (200, Some(250)), "{name}: {answer}");
+        let mail = &server.mails()[0];
+        assert!(mail.tls, "{name}: the mail went in the clear");
+        assert_eq!(mail.auth.as_deref(), Some("ct@example.org:pw_tls1"), "{name}: AUTH over TLS");
+        assert!(mail.data.contains("Subject: Chrontainer: test message"), "{name}: {}", mail.data);
+    }
+    assert!(!app.output().contains("pw_tls1"), "the password reached the log");
+}
+
+#[test]
+fn an_untrusted_smtp_certificate_fails_saying_tls_and_never_shows_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let trusted = make_certs(&dir.path().join("trusted"));
+    let other = make_certs(&dir.path().join("other")); // signed by a CA the binary does not trust
+    let (starttls, implicit) = (SmtpServer::starttls(&other), SmtpServer::implicit_tls(&other));
+    let app = App::start_with(&[("SSL_CERT_FILE", trusted.join("ca.pem").to_str().unwrap())]);
+    for (name, url) in [
+        ("starttls", smtp_url("smtp", "pw_tls2", starttls.port, "&encryption=explicittls")),
+        ("implicit", smtp_url("smtp", "pw_tls2", implicit.port, "&encryption=implicittls")),
+    ] {
+        let (status, e) = test_button(&app, &channel(&app, name, &url, &["error"]));
+        assert_eq!((status, e["error"]["code"].as_str()), (502, Some("delivery_failed")), "{name}: {e}");
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("TLS with the SMTP server 127.0.0.1:"), "{name}: {message}");
+        // both test CAs are called test-ca: the name matches, the signature does not
+        assert!(message.contains("invalid peer certificate"), "{name}: {message}");
+    }
+    assert!(starttls.mails().is_empty() && implicit.mails().is_empty());
+    let list = deliveries(&app);
+    assert!(list.iter().all(|d| d["error"].as_str().unwrap_or("").contains("TLS")), "{list:?}");
+    let (_, _, page) = app.get_text("/settings/notifications");
+    for shown in [format!("{list:?}"), page, app.output()] {
+        assert!(!shown.contains("pw_tls2"), "the password was shown: {shown}");
+    }
+}
+
+#[test]
+fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
+    let mut engine = PrivateDockerd::unix();
+    let ntfy = Sink::start();
+    let app = App::start();
+    channel(&app, "phone", &format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port), &["error"]);
+    let name: String = unique_name("nb").chars().take(40).collect();
+    let (status, host) = app.post("/api/hosts", json!({"name": name, "url": engine.socket()}));
+    assert_eq!((status, host["status"].as_str()), (201, Some("ok")), "{host}");
+    let titled = |words: &str| {
+        ntfy.seen()
+            .into_iter()
+            .filter(|s| s.json()["title"].as_str().is_some_and(|t| t.ends_with(words)))
+            .count()
+    };
+    engine.stop();
+    wait_for("the unreachable message", Duration::from_secs(30), || {
+        (titled("is unreachable") > 0).then_some(())
+    });
+    engine.resume();
+    wait_for("the back message", Duration::from_secs(60), || (titled("is back") > 0).then_some(()));
+    std::thread::sleep(Duration::from_millis(1500));
+    let titles: Vec<String> =
+        ntfy.seen().iter().map(|s| s.json()["title"].as_str().unwrap_or("").into()).collect();
+    assert_eq!(
+        titles,
+        [
+            format!("Chrontainer: Docker host {name} is unreachable"),
+            format!("Chrontainer: Docker host {name} is back")
+        ],
+        "one message per change of the host, none for local"
+    );
+    let text = ntfy.seen()[0].json()["message"].as_str().unwrap().to_string();
+    assert!(text.starts_with(&format!("Docker host **{name}** is unreachable: ")), "{text}");
+
+    // a host already unreachable when Chrontainer starts is reported once too
+    let data_dir = app.data_dir.clone();
+    app.kill();
+    engine.stop();
+    let _app = App::start_in(data_dir, &[]);
+    wait_for("the unreachable message after a restart", Duration::from_secs(20), || {
+        (titled("is unreachable") == 2).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(ntfy.seen().len(), 3, "{:?}", ntfy.seen());
 }
 
 #[test]

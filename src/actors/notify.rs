@@ -19,7 +19,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
-use crate::docker::{Hosts, NotifyAllowed};
+use crate::docker::{Health, Hosts, NotifyAllowed};
 use crate::domain::{HostId, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -81,7 +81,8 @@ pub struct NotifyActor {
     http: Outbound,
     queues: HashMap<i32, mpsc::Sender<Job>>,
     batches: HashMap<BatchKey, Batch>,
-    /// Hosts last seen unreachable: one message when an outage starts, one when it ends.
+    /// Hosts last seen unreachable: one message when an outage starts, one when it ends, per
+    /// host (a host's DockerActor may say "unreachable" again with a new reason meanwhile).
     down: HashMap<HostId, bool>,
 }
 
@@ -192,8 +193,8 @@ impl NotifyActor {
             return;
         }
         self.down.insert(host.clone(), now_down);
-        let link = self.settings.public_url.clone();
-        let message = Message::of_host(&host, up, &detail, link);
+        let link = self.settings.public_url.as_ref().map(|base| format!("{base}/hosts"));
+        let message = Message::of_host(&host, up, &crate::text::clip(&detail, 300), link);
         let store = self.store.clone();
         ctx.spawn(async move { store::channels::list(&store).await }.into_actor(self).map(
             move |channels, act, _| {
@@ -214,18 +215,28 @@ impl Actor for NotifyActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(MAILBOX);
-        // Docker up and down, from the live bus: the DockerActor publishes each change once.
+        // What each host's Engine was doing before the subscription below: a host unreachable
+        // from the start published its change before this actor was listening. An event that
+        // arrives first wins (the host is then known).
+        for (host, docker) in self.hosts.all() {
+            ctx.spawn(docker.send(Health).into_actor(self).map(move |health, act, ctx| {
+                if let (Ok(health), false) = (health, act.down.contains_key(&host)) {
+                    let up = health.status == "ok";
+                    act.host_changed(host, up, health.error.unwrap_or_default(), ctx);
+                }
+            }));
+        }
+        // Every host's Engine up and down, from the live bus: each host's DockerActor publishes
+        // each change of its link once, with its name.
         let mut rx = self.bus.subscribe();
         let me = ctx.address();
         actix::spawn(async move {
             loop {
                 match rx.recv().await {
-                    Ok(Event::Docker(health)) => {
+                    Ok(Event::Docker { host, health }) => {
                         let up = health.status == "ok";
                         let detail = health.error.unwrap_or_default();
-                        if me.try_send(HostHealth { host: HostId::local(), up, detail }).is_err()
-                            && !me.connected()
-                        {
+                        if me.try_send(HostHealth { host, up, detail }).is_err() && !me.connected() {
                             break;
                         }
                     }

@@ -548,7 +548,7 @@ impl StreamHandler<Option<Event>> for WatchActor {
             }
             Some(Event::Schedule(s)) => self.upsert(&s, None, ctx),
             Some(Event::ScheduleDeleted { id }) => self.release(id, ctx),
-            Some(Event::Docker(health)) => {
+            Some(Event::Docker { health, .. }) => {
                 let up = health.status == "ok";
                 // back after being unreachable: what the windows say may have been missed
                 if up && self.docker_up == Some(false) {

@@ -66,7 +66,7 @@ impl DockerActor {
         let changes = self.cache.merge(snapshot);
         self.publish(changes);
         if self.health() != before {
-            self.bus.publish(Event::Docker(self.health()));
+            self.bus.publish(Event::Docker { host: self.host.clone(), health: self.health() });
         }
         self.watch(client, since, ctx);
         if !self.sync_waiters.is_empty() {
@@ -95,7 +95,7 @@ impl DockerActor {
                 self.host,
                 health.error.as_deref().unwrap_or("")
             );
-            self.bus.publish(Event::Docker(health));
+            self.bus.publish(Event::Docker { host: self.host.clone(), health });
         }
         self.retry = Some(ctx.run_later(delay, |act, ctx| {
             act.retry = None;

@@ -166,6 +166,18 @@ mod smtp {
                 status: answer.code().into(),
                 answer: answer.message().collect::<Vec<_>>().join(" "),
             }),
+            Ok(Err(err)) if tls_failure(&err).is_some() => Err(Failure::Final {
+                status: None,
+                reason: crate::text::clip(
+                    &format!(
+                        "TLS with the SMTP server {}:{} failed: {} (trust its CA with SSL_CERT_FILE, or check the host name)",
+                        e.host,
+                        e.port,
+                        tls_failure(&err).unwrap_or_default()
+                    ),
+                    300,
+                ),
+            }),
             Ok(Err(err)) if err.is_permanent() => Err(Failure::Final {
                 status: err.status().map(u16::from),
                 reason: crate::text::clip(&format!("the SMTP server refused: {err}"), 300),
@@ -178,6 +190,25 @@ mod smtp {
                 reason: format!("SMTP: no answer within {} s", TIMEOUT.as_secs() * 2),
             }),
         }
+    }
+
+    /// The TLS error inside a failure, if TLS is what failed: an untrusted or wrong certificate,
+    /// no protocol in common. lettre reports a failed handshake as a connection error around an
+    /// `io::Error` that holds rustls's error, so the chain is searched for it. Retrying would
+    /// not make a certificate trusted: such a failure is final.
+    fn tls_failure(err: &lettre::transport::smtp::Error) -> Option<String> {
+        let mut source = std::error::Error::source(err);
+        while let Some(e) = source {
+            let inner = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+            if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(tls.to_string());
+            }
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Some(tls.to_string());
+            }
+            source = e.source();
+        }
+        err.is_tls().then(|| err.to_string())
     }
 }
 

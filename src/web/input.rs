@@ -100,6 +100,7 @@ pub mod not_null {
         steps,
         wait,
         timeout_s,
+        with_dependents,
     );
 }
 

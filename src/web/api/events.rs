@@ -34,8 +34,9 @@ pub(super) fn ticks() -> Interval {
     summary = "Live updates as server-sent events",
     description = "Event names: `container` (a Container whose state changed, or `{\"id\", \"deleted\": true, \"name\"}` \
         when it is removed), `log` (a new LogEntry), \
-        `schedule` (a Schedule that changed, or `{\"id\": …, \"deleted\": true}`), `docker` (the Engine's \
-        reachability), and `lagged` (the client fell behind: reload what it shows). Each stream re-checks its \
+        `schedule` (a Schedule that changed, or `{\"id\": …, \"deleted\": true}`), `docker` (a host's \
+        Engine became reachable or unreachable: `/healthz`'s `docker` object with the `host`), and \
+        `lagged` (the client fell behind: reload what it shows). Each stream re-checks its \
         credential every 10 s and ends when it is gone; at most 8 streams per credential and 64 in all.",
     responses(
         (status = 200, description = "an event stream", body = String, content_type = "text/event-stream"),

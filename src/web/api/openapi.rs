@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    audit, autoheal, channels, container_logs, containers, cron, events, hosts, logs, schedules, services,
-    stacks, stats, tokens, transfer, users, windows,
+    audit, autoheal, channels, container_logs, containers, cron, events, hosts, logs, runs, schedules,
+    services, stacks, stats, tokens, transfer, users, windows,
 };
 use crate::error::AppError;
 
@@ -76,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         stacks::restart_with_dependents,
         transfer::export,
         transfer::import,
+        runs::restore_run,
     ),
     // referenced by a query parameter only, which utoipa does not collect on its own
     components(schemas(crate::import::transfer::Mode))

@@ -145,6 +145,8 @@ pub struct Dashboard {
     timezones: Vec<String>,
     default_timezone: String,
     action_options: Vec<Choice>,
+    /// The newest runs and actions, a run as one item of steps (`runs.rs`).
+    recent: Vec<super::runs::Item>,
 }
 
 #[derive(Debug, Serialize)]
@@ -293,7 +295,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, (containers, down), schedules, failures, sparks, rules, by_hand, label_problems) = tokio::join!(
+    let newest = store::LogQuery { limit: super::runs::ENTRIES, ..Default::default() };
+    let (health, (containers, down), schedules, failures, sparks, rules, by_hand, label_problems, newest) = tokio::join!(
         state.actors.docker.send(Health),
         crate::web::api::containers::per_host(state),
         store::schedules::list(&state.actors.store),
@@ -302,6 +305,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         state.actors.watch.send(RuleTexts),
         stopped_by_hand(state),
         state.actors.labels.send(Problems),
+        store::logs::page(&state.actors.store, newest),
     );
     let mut rules: HashMap<(HostId, String), Vec<String>> =
         rules?.into_iter().map(|r| ((r.host, r.container), r.lines)).collect();
@@ -330,6 +334,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         label_problems: label_problems?,
     };
     let mut view = build(input, Utc::now());
+    view.recent = super::runs::recent(newest?.items, state.config.timezone, Utc::now());
     let sparks = sparks?;
     for s in &mut view.schedules {
         s.spark = sparks.get(&s.id).map(|days| super::sparkline::sparkline(days));
@@ -460,6 +465,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         timezones,
         default_timezone: input.default_tz.name().to_string(),
         action_options: Choice::actions(None, "restart"),
+        recent: Vec::new(),
     }
 }
 
