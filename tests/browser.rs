@@ -676,7 +676,10 @@ fn a_chain_is_built_step_by_step_in_the_form_and_edited_down_to_one_step() {
         choose(row(2, ".step-action"), "stop").await;
         b.click("#sf-submit").await;
         let error = b
-            .wait("the steps' error", "const e = document.getElementById('sf-steps-error'); return !e.hidden && e.textContent;")
+            .wait(
+                "the steps' error",
+                "const e = document.getElementById('sf-steps-error'); return !e.hidden && e.textContent;",
+            )
             .await;
         assert!(error.as_str().unwrap().contains(&missing), "the error names the missing container: {error}");
 
@@ -695,7 +698,9 @@ fn a_chain_is_built_step_by_step_in_the_form_and_edited_down_to_one_step() {
             .find(|s| s["steps"][0]["container"] == web.name.as_str())
             .unwrap_or_else(|| panic!("the chain among {schedules}"));
         let id = ours["id"].as_i64().unwrap();
-        let step = |s: &Value| (s["container"].clone(), s["action"].clone(), s["wait"].clone(), s["timeout_s"].clone());
+        let step = |s: &Value| {
+            (s["container"].clone(), s["action"].clone(), s["wait"].clone(), s["timeout_s"].clone())
+        };
         let steps: Vec<_> = ours["steps"].as_array().unwrap().iter().map(step).collect();
         assert_eq!(steps[0], (json!(web.name), json!("stop"), json!("none"), json!(60)));
         assert_eq!(steps[1], (json!(db.name), json!("start"), json!("running"), json!(30)));

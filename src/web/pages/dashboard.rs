@@ -261,7 +261,7 @@ struct ScheduleView {
     hidden: bool,
     /// The last 14 days, when the schedule ran in them.
     spark: Option<super::sparkline::Sparkline>,
-    /// A chain of steps: its sentence is the steps, and the form (one container) cannot edit it.
+    /// A chain of steps: its sentence is the steps, and the form's Edit opens in steps mode.
     chain: bool,
 }
 
