@@ -671,6 +671,15 @@ fn a_chain_is_built_step_by_step_in_the_form_and_edited_down_to_one_step() {
         choose(row(1, ".step-action"), "start").await;
         choose(row(1, ".step-wait"), "running").await;
         b.type_into(&row(1, ".step-timeout"), "30").await;
+        // a name is shown as text in the live sentence, never as markup
+        let markup = "<img src=x onerror=alert(1)>";
+        b.type_into(&row(2, ".step-name"), markup).await;
+        let seen = b
+            .js("const p = document.getElementById('sf-chain-sentence');
+                 return {img: !!p.querySelector('img'), text: p.textContent};")
+            .await;
+        assert_eq!(seen["img"], json!(false), "{seen}");
+        assert!(seen["text"].as_str().unwrap().ends_with(&format!(", then restart {markup}")), "{seen}");
         let missing = common::unique_name("no-such");
         b.type_into(&row(2, ".step-name"), &missing).await;
         choose(row(2, ".step-action"), "stop").await;
