@@ -300,7 +300,7 @@
   const field = (name) => $(`#sf-${name}`);
   const defaultTz = form.getAttribute("data-default-tz") || "UTC";
   const preview = $("#sf-preview");
-  const FIELDS = ["container", "action", "cron", "run-at", "window-from", "window-to", "window-days", "timezone", "only-if", "description"];
+  const FIELDS = ["steps", "container", "action", "cron", "run-at", "window-from", "window-to", "window-days", "timezone", "only-if", "description"];
   let editing = null; // the schedule row being edited
   let opener = null;
 
@@ -314,6 +314,113 @@
     // a window's action follows from the state it keeps
     field("action").disabled = kind() === "window";
   }
+  // ---- steps mode: a chain of ordered steps, each its own target, action and wait
+  const stepsList = $("#sf-steps");
+  const stepTemplate = $("#sf-step-template");
+  const chainSentence = $("#sf-chain-sentence");
+  const stepsMode = () => field("mode-steps").checked;
+  function showMode() {
+    const steps = stepsMode();
+    field("steps-group").hidden = !steps;
+    for (const name of ["container-group", "action-group", "autoheal-group"]) field(name).hidden = steps;
+    // a window keeps one container
+    field("kind-window").disabled = steps;
+    if (steps && kind() === "window") {
+      field("kind-cron").checked = true;
+      showKind();
+      updatePreview(0);
+    }
+    chainSentence.hidden = !steps;
+    updateDependents(0);
+    renderChain();
+  }
+  function stepRowChanged(li) {
+    const k = $(".step-kind", li).value;
+    const name = $(".step-name", li);
+    if (k === "service") name.removeAttribute("list");
+    else name.setAttribute("list", k === "stack" ? "stack-names" : "container-names");
+    $(".step-timeout", li).disabled = $(".step-wait", li).value === "none";
+  }
+  function addStep(step = {}) {
+    const li = stepTemplate.content.firstElementChild.cloneNode(true);
+    $(".step-kind", li).value = step.stack ? "stack" : step.service ? "service" : "container";
+    $(".step-name", li).value = step.stack || step.service || step.container || "";
+    $(".step-action", li).value = step.action || "restart";
+    $(".step-wait", li).value = step.wait || "none";
+    $(".step-timeout", li).value = String(step.timeout_s || 60);
+    li.dataset.host = step.host || formHost;
+    if (step.with_dependents) li.dataset.withDependents = "true";
+    stepsList.append(li);
+    stepRowChanged(li);
+    return li;
+  }
+  // the steps as the API takes them, in the order shown
+  function stepsBody() {
+    return $$(".step", stepsList).map((li) => {
+      const k = $(".step-kind", li).value;
+      const s = { [k]: $(".step-name", li).value.trim(), action: $(".step-action", li).value, wait: $(".step-wait", li).value };
+      if (s.wait !== "none") s.timeout_s = Number($(".step-timeout", li).value);
+      if (li.dataset.host && li.dataset.host !== "local") s.host = li.dataset.host;
+      if (li.dataset.withDependents && k === "container" && s.action === "restart") s.with_dependents = true;
+      return s;
+    });
+  }
+  const stepName = (s) => s.container || s.stack || s.service;
+  // the words of the dashboard's sentence (ChainStep::describe)
+  function describeStep(s) {
+    let what = s.stack ? `stack ${s.stack}` : s.service ? `service ${s.service}` : s.container;
+    if (s.host && s.host !== "local") what += ` on ${s.host}`;
+    if (s.with_dependents) what += " and its dependents";
+    return s.wait === "none" ? `${s.action} ${what}` : `${s.action} ${what}, wait until ${s.wait} (at most ${s.timeout_s} s)`;
+  }
+  function renderChain() {
+    const rows = $$(".step", stepsList);
+    rows.forEach((li, i) => {
+      for (const el of $$("[aria-label]", li)) {
+        const label = el.getAttribute("aria-label").replace(/^Step \d+: /, "");
+        el.setAttribute("aria-label", `Step ${i + 1}: ${label}`);
+      }
+      $("[data-step=up]", li).disabled = i === 0;
+      $("[data-step=down]", li).disabled = i === rows.length - 1;
+    });
+    if (!stepsMode()) return;
+    const steps = stepsBody().filter(stepName);
+    chainSentence.textContent = steps.length ? `Chain: ${steps.map(describeStep).join(", then ")}` : "Add the first step.";
+  }
+  function stepsChanged(e) {
+    const li = e.target.closest(".step");
+    if (li) stepRowChanged(li);
+    setError("steps", "");
+    renderChain();
+  }
+  stepsList.addEventListener("input", stepsChanged);
+  stepsList.addEventListener("change", stepsChanged);
+  stepsList.addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-step]");
+    const li = button && button.closest(".step");
+    if (!li) return;
+    const what = button.getAttribute("data-step");
+    const next = li.nextElementSibling || li.previousElementSibling;
+    if (what === "up" && li.previousElementSibling) li.previousElementSibling.before(li);
+    if (what === "down" && li.nextElementSibling) li.nextElementSibling.after(li);
+    if (what === "remove") li.remove();
+    renderChain();
+    if (what !== "remove") button.disabled ? $(".step-name", li).focus() : button.focus();
+    else (next ? $(".step-name", next) : field("add-step")).focus();
+  });
+  field("add-step").addEventListener("click", () => {
+    const li = addStep();
+    renderChain();
+    $(".step-name", li).focus();
+  });
+  for (const radio of [field("mode-one"), field("mode-steps")]) radio.addEventListener("change", showMode);
+  async function loadSteps(id) {
+    const r = await C.api("GET", `/api/schedules/${id}`);
+    if (!r.ok) return showApiError(r.error);
+    for (const step of r.data.steps || []) addStep(step);
+    renderChain();
+  }
+
   function windowBody(tz) {
     const days = field("window-days").value.trim();
     const w = { state: field("window-state").value, from: field("window-from").value, to: field("window-to").value, timezone: tz };
@@ -339,9 +446,12 @@
     const byCode = { container_not_found: "container", invalid_cron: "cron", invalid_timezone: "timezone", invalid_run_at: "run-at", invalid_only_if: "only-if" };
     let name = byField[error.field] || error.field || byCode[error.code];
     if (name === "cron" && kind() === "once") name = "run-at";
+    // in steps mode a step's container, stack, action, wait or timeout is the steps' error
+    const outer = ["cron", "run-at", "timezone", "description", "only-if"];
+    if (stepsMode() && (name || /_not_found$/.test(error.code || "")) && !outer.includes(name)) name = "steps";
     if (name && FIELDS.includes(name)) {
       setError(name, error.message);
-      field(name).focus();
+      (name === "steps" ? $(".step-name", stepsList) || field("add-step") : field(name)).focus();
     } else {
       const general = $("#sf-error");
       general.textContent = error.message;
@@ -385,9 +495,14 @@
     loadAutoheal(field("container").value.trim());
     field("cron").value = row ? get("cron") : "0 3 * * *";
     field("run-at").value = runAt && validZone(tz) ? instantToWall(runAt, tz) : "";
+    stepsList.replaceChildren();
+    const chain = !!row && get("chain") === "true";
+    field("mode-steps").checked = chain;
+    if (chain) loadSteps(get("id"));
     showKind();
+    showMode();
     dialog.showModal();
-    (containerName && !row ? field("action") : field("container")).focus();
+    (chain ? field("add-step") : containerName && !row ? field("action") : field("container")).focus();
     updatePreview();
   }
   dialog.addEventListener("close", () => C.refocus(opener, opener && opener.id));
@@ -433,7 +548,7 @@
     const group = field("dependents-group");
     clearTimeout(dependentsTimer);
     const name = field("container").value.trim();
-    if (editing || kind() === "window" || field("action").value !== "restart" || !name) {
+    if (editing || stepsMode() || kind() === "window" || field("action").value !== "restart" || !name) {
       group.hidden = true;
       field("with-dependents").checked = false;
       return;
@@ -563,13 +678,22 @@
     const old = (name) => (editing ? editing.getAttribute(`data-${name}`) || "" : null);
     const tz = get("timezone") || defaultTz;
     const body = { timezone: tz, enabled: field("enabled").checked, description: get("description") };
-    if (kind() !== "window") body.action = get("action");
+    if (kind() !== "window" && !stepsMode()) body.action = get("action");
     const onlyIf = field("only-if").value;
     if (!editing || onlyIf !== old("only-if")) body.only_if = onlyIf || null;
     body.respect_manual = field("respect-manual").checked;
-    if (!get("container")) return showApiError({ field: "container", message: "Choose a container." });
-    if (!editing || get("container") !== old("container")) body.container = get("container");
-    if (formHost !== "local" && body.container) body.host = formHost;
+    if (stepsMode()) {
+      const steps = stepsBody();
+      if (!steps.length) return showApiError({ field: "steps", message: "Add a step." });
+      const blank = steps.findIndex((s) => !stepName(s));
+      if (blank >= 0) return showApiError({ field: "steps", message: `Step ${blank + 1}: name its container, stack or service.` });
+      body.steps = steps;
+      if (formHost !== "local") body.host = formHost;
+    } else {
+      if (!get("container")) return showApiError({ field: "container", message: "Choose a container." });
+      if (!editing || get("container") !== old("container")) body.container = get("container");
+      if (formHost !== "local" && body.container) body.host = formHost;
+    }
     if (!editing && !field("dependents-group").hidden && field("with-dependents").checked) body.with_dependents = true;
     if (kind() === "cron") {
       if (!get("cron")) return showApiError({ field: "cron", message: "Type a cron expression or pick a preset." });
@@ -593,8 +717,9 @@
     submit.disabled = false;
     if (!r.ok) return showApiError(r.error);
     const s = r.data;
-    if (!(await saveAutoheal(s.container))) return;
-    C.announce(`${editing ? "Saved" : "Created"}: ${cap(s.action)} ${s.container} (${s.cron || (s.window ? `window ${s.window.from}–${s.window.to}` : "once")}, ${s.timezone})`, "ok");
+    if (!stepsMode() && !(await saveAutoheal(s.container))) return;
+    const what = s.steps ? `chain of ${s.steps.length} step${s.steps.length > 1 ? "s" : ""}` : `${cap(s.action)} ${s.container}`;
+    C.announce(`${editing ? "Saved" : "Created"}: ${what} (${s.cron || (s.window ? `window ${s.window.from}–${s.window.to}` : "once")}, ${s.timezone})`, "ok");
     dialog.close();
     C.refresh(0);
   });

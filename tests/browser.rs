@@ -632,3 +632,106 @@ fn a_stack_restart_from_its_header_is_one_run_whose_steps_the_log_shows() {
         b.quit().await;
     });
 }
+
+#[test]
+fn a_chain_is_built_step_by_step_in_the_form_and_edited_down_to_one_step() {
+    browser_test(|| async {
+        let web = TestContainer::run("br-chain-web", &[]);
+        let db = TestContainer::run("br-chain-db", &[]);
+        let app = App::start();
+        let b = Browser::start(&app).await;
+        b.open("/").await;
+        b.wait_with(
+            "both containers among the form's suggestions",
+            "const names = Array.from(document.querySelectorAll('#container-names option'), o => o.value);
+             return names.includes(arguments[0]) && names.includes(arguments[1]);",
+            vec![json!(web.name), json!(db.name)],
+        )
+        .await;
+        let row = |n: usize, part: &str| format!("#sf-steps li:nth-child({n}) {part}");
+        let choose = |css: String, value: &'static str| {
+            let b = &b;
+            async move {
+                b.js_with(
+                    "const s = document.querySelector(arguments[0]); s.value = arguments[1];
+                     s.dispatchEvent(new Event('change', {bubbles: true}));",
+                    vec![json!(css), json!(value)],
+                )
+                .await;
+            }
+        };
+        let sentence = "return document.getElementById('sf-chain-sentence').textContent;";
+
+        // two rows: start db (waits until running, 30 s), then a name that does not exist
+        b.click("#new-schedule").await;
+        b.click("#sf-mode-steps").await;
+        b.click("#sf-add-step").await;
+        b.click("#sf-add-step").await;
+        b.type_into(&row(1, ".step-name"), &db.name).await;
+        choose(row(1, ".step-action"), "start").await;
+        choose(row(1, ".step-wait"), "running").await;
+        b.type_into(&row(1, ".step-timeout"), "30").await;
+        // a name is shown as text in the live sentence, never as markup
+        let markup = "<img src=x onerror=alert(1)>";
+        b.type_into(&row(2, ".step-name"), markup).await;
+        let seen = b
+            .js("const p = document.getElementById('sf-chain-sentence');
+                 return {img: !!p.querySelector('img'), text: p.textContent};")
+            .await;
+        assert_eq!(seen["img"], json!(false), "{seen}");
+        assert!(seen["text"].as_str().unwrap().ends_with(&format!(", then restart {markup}")), "{seen}");
+        let missing = common::unique_name("no-such");
+        b.type_into(&row(2, ".step-name"), &missing).await;
+        choose(row(2, ".step-action"), "stop").await;
+        b.click("#sf-submit").await;
+        let error = b
+            .wait(
+                "the steps' error",
+                "const e = document.getElementById('sf-steps-error'); return !e.hidden && e.textContent;",
+            )
+            .await;
+        assert!(error.as_str().unwrap().contains(&missing), "the error names the missing container: {error}");
+
+        // named right and moved up: stop web, then start db
+        b.type_into(&row(2, ".step-name"), &web.name).await;
+        b.click(&row(2, "[data-step=up]")).await;
+        let chain = format!("stop {}, then start {}, wait until running (at most 30 s)", web.name, db.name);
+        assert_eq!(b.js(sentence).await, json!(format!("Chain: {chain}")));
+        b.click("#sf-submit").await;
+        b.toast("Created: chain of 2 steps").await;
+        let (_, schedules) = app.get("/api/schedules");
+        let ours = schedules
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["steps"][0]["container"] == web.name.as_str())
+            .unwrap_or_else(|| panic!("the chain among {schedules}"));
+        let id = ours["id"].as_i64().unwrap();
+        let step = |s: &Value| {
+            (s["container"].clone(), s["action"].clone(), s["wait"].clone(), s["timeout_s"].clone())
+        };
+        let steps: Vec<_> = ours["steps"].as_array().unwrap().iter().map(step).collect();
+        assert_eq!(steps[0], (json!(web.name), json!("stop"), json!("none"), json!(60)));
+        assert_eq!(steps[1], (json!(db.name), json!("start"), json!("running"), json!(30)));
+        assert_eq!(steps.len(), 2, "{ours}");
+        let shown = "const r = document.getElementById('s-' + arguments[0]);
+                     return r && r.querySelector('.sch-sentence').textContent.includes(arguments[1]);";
+        b.wait_with("the chain's sentence on the dashboard", shown, vec![json!(id), json!(chain)]).await;
+
+        // edit: the form opens in steps mode with both steps; remove the first, save
+        b.click(&format!("#sch-{id}-edit")).await;
+        let names = "const n = Array.from(document.querySelectorAll('#sf-steps .step-name'), i => i.value);
+                     return n.length === 2 && n;";
+        assert_eq!(b.wait("the chain's steps in the form", names).await, json!([web.name, db.name]));
+        assert_eq!(b.js(sentence).await, json!(format!("Chain: {chain}")));
+        b.click(&row(1, "[data-step=remove]")).await;
+        b.click("#sf-submit").await;
+        b.toast("Saved: chain of 1 step").await;
+        let (_, edited) = app.get(&format!("/api/schedules/{id}"));
+        let steps: Vec<_> = edited["steps"].as_array().unwrap().iter().map(step).collect();
+        assert_eq!(steps, vec![(json!(db.name), json!("start"), json!("running"), json!(30))], "{edited}");
+        let one = format!("Chain: start {}, wait until running (at most 30 s)", db.name);
+        b.wait_with("the one step's sentence on the dashboard", shown, vec![json!(id), json!(one)]).await;
+        b.quit().await;
+    });
+}

@@ -271,7 +271,7 @@ struct ScheduleView {
     from_labels: bool,
     overridden: bool,
     label_changed: bool,
-    /// A chain of steps: its sentence is the steps, and the form (one container) cannot edit it.
+    /// A chain of steps: its sentence is the steps, and the form's Edit opens in steps mode.
     chain: bool,
 }
 
