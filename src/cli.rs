@@ -218,6 +218,7 @@ pub const SETTINGS: &[Setting] = &[
         Some("Remote-Email"),
         "forward auth: the user's e-mail address",
     ),
+    setting("workers", "CHRONTAINER_WORKERS", "N", Some("2"), "HTTP worker threads (BENCHMARKS.md)"),
 ];
 
 /// Variables `Config` reads that have no flag, and why.

@@ -73,6 +73,8 @@ pub struct Config {
     pub group_roles: GroupRoles,
     /// `CHRONTAINER_TRUSTED_PROXIES` and the forward-auth header names.
     pub forward_auth: ForwardAuth,
+    /// HTTP worker threads (`CHRONTAINER_WORKERS`); the default is measured in BENCHMARKS.md.
+    pub workers: usize,
 }
 
 impl fmt::Debug for Config {
@@ -100,6 +102,7 @@ impl fmt::Debug for Config {
             .field("oidc", &self.oidc)
             .field("group_roles", &self.group_roles)
             .field("forward_auth", &self.forward_auth)
+            .field("workers", &self.workers)
             .finish()
     }
 }
@@ -207,6 +210,7 @@ impl Config {
         let oidc = sso::oidc(&get, &var, public_url.as_deref(), auth)?;
         let group_roles = sso::group_roles(&get);
         let forward_auth = sso::forward_auth(&get, auth)?;
+        let workers = number(&get, "CHRONTAINER_WORKERS", 2, 1, 64)? as usize;
 
         Ok(Config {
             listen,
@@ -231,6 +235,7 @@ impl Config {
             oidc,
             group_roles,
             forward_auth,
+            workers,
         })
     }
 
@@ -435,6 +440,10 @@ mod tests {
         let e = config(&[("CHRONTAINER_PUBLIC_URL", "ct.example.org")]).unwrap_err();
         assert!(e.0.starts_with("CHRONTAINER_PUBLIC_URL=ct.example.org is not"), "{e}");
         assert_eq!(config(&[]).unwrap().notify_batch, Duration::from_secs(300));
+        assert_eq!(config(&[]).unwrap().workers, 2);
+        assert_eq!(config(&[("CHRONTAINER_WORKERS", "4")]).unwrap().workers, 4);
+        let e = config(&[("CHRONTAINER_WORKERS", "0")]).unwrap_err();
+        assert!(e.0.contains("CHRONTAINER_WORKERS=0 is not a whole number from 1 to 64"), "{e}");
     }
 
     #[test]
