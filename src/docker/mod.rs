@@ -222,7 +222,7 @@ impl DockerActor {
 
     /// `answer` from the cache once settled, at one instant; Err(DockerUnreachable) while the
     /// Engine cannot be reached.
-    fn from_cache<T: 'static>(
+    fn when_cached<T: 'static>(
         &self,
         answer: fn(&Self, DateTime<Utc>) -> T,
     ) -> ResponseActFuture<Self, Result<T, AppError>> {
@@ -277,7 +277,7 @@ impl Handler<ListContainers> for DockerActor {
     type Result = ResponseActFuture<Self, Result<Vec<Container>, AppError>>;
 
     fn handle(&mut self, _: ListContainers, _: &mut Context<Self>) -> Self::Result {
-        self.from_cache(|act, now| act.cache.containers(&act.host, now))
+        self.when_cached(|act, now| act.cache.containers(&act.host, now))
     }
 }
 
@@ -290,7 +290,7 @@ impl Handler<ListContainersVersioned> for DockerActor {
     type Result = ResponseActFuture<Self, Result<(u64, Vec<Container>), AppError>>;
 
     fn handle(&mut self, _: ListContainersVersioned, _: &mut Context<Self>) -> Self::Result {
-        self.from_cache(|act, now| act.cache.versioned_containers(&act.host, now))
+        self.when_cached(|act, now| act.cache.versioned_containers(&act.host, now))
     }
 }
 
@@ -304,7 +304,7 @@ impl Handler<ContainersVersion> for DockerActor {
     type Result = ResponseActFuture<Self, Result<u64, AppError>>;
 
     fn handle(&mut self, _: ContainersVersion, _: &mut Context<Self>) -> Self::Result {
-        self.from_cache(|act, now| act.cache.version(now))
+        self.when_cached(|act, now| act.cache.version(now))
     }
 }
 
