@@ -12,6 +12,7 @@ use crate::actors::log_actor::LogActor;
 use crate::actors::notify::{NotifyActor, NotifySettings};
 use crate::actors::runner::Runner;
 use crate::actors::scheduler::{Limits, SchedulerActor};
+use crate::actors::watch::WatchActor;
 use crate::actors::Actors;
 use crate::config::{AuthMode, Config};
 use crate::docker::{Hosts, InFlight, OwnContainer};
@@ -77,11 +78,23 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         let limits = Limits { max_schedules: config.max_schedules, min_interval: config.min_interval };
         Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace, limits))
     };
+    let watch = {
+        let (store, runner, bus) = (store.clone(), runner.clone(), bus.clone());
+        Supervisor::start(move |_| WatchActor::new(store, runner, bus))
+    };
     let templates =
         Arc::new(web::pages::templates().map_err(|e| StartError(format!("templates: {}", e.cause())))?);
     let state = AppState {
         config: config.clone(),
-        actors: Actors { store: store.clone(), docker, hosts: hosts.clone(), scheduler, runner, notify },
+        actors: Actors {
+            store: store.clone(),
+            docker,
+            hosts: hosts.clone(),
+            scheduler,
+            runner,
+            watch,
+            notify,
+        },
         bus,
         metrics,
         templates,

@@ -279,16 +279,25 @@
   const field = (name) => $(`#sf-${name}`);
   const defaultTz = form.getAttribute("data-default-tz") || "UTC";
   const preview = $("#sf-preview");
-  const FIELDS = ["container", "action", "cron", "run-at", "timezone", "description"];
+  const FIELDS = ["container", "action", "cron", "run-at", "window-from", "window-to", "window-days", "timezone", "only-if", "description"];
   let editing = null; // the schedule row being edited
   let opener = null;
 
   function kind() {
-    return field("kind-once").checked ? "once" : "cron";
+    return field("kind-window").checked ? "window" : field("kind-once").checked ? "once" : "cron";
   }
   function showKind() {
     $("#sf-cron-group").hidden = kind() !== "cron";
     $("#sf-once-group").hidden = kind() !== "once";
+    $("#sf-window-group").hidden = kind() !== "window";
+    // a window's action follows from the state it keeps
+    field("action").disabled = kind() === "window";
+  }
+  function windowBody(tz) {
+    const days = field("window-days").value.trim();
+    const w = { state: field("window-state").value, from: field("window-from").value, to: field("window-to").value, timezone: tz };
+    if (days && days !== "*") w.days = days;
+    return w;
   }
   function setError(name, message) {
     const el = $(`#sf-${name}-error`);
@@ -305,8 +314,8 @@
     general.textContent = "";
   }
   function showApiError(error) {
-    const byField = { expr: "cron", tz: "timezone", run_at: "run-at" };
-    const byCode = { container_not_found: "container", invalid_cron: "cron", invalid_timezone: "timezone", invalid_run_at: "run-at" };
+    const byField = { expr: "cron", tz: "timezone", run_at: "run-at", only_if: "only-if", "window.from": "window-from", "window.to": "window-to", "window.days": "window-days", from: "window-from", to: "window-to", days: "window-days" };
+    const byCode = { container_not_found: "container", invalid_cron: "cron", invalid_timezone: "timezone", invalid_run_at: "run-at", invalid_only_if: "only-if" };
     let name = byField[error.field] || error.field || byCode[error.code];
     if (name === "cron" && kind() === "once") name = "run-at";
     if (name && FIELDS.includes(name)) {
@@ -337,8 +346,21 @@
     field("description").value = get("description");
     field("enabled").checked = row ? get("enabled") === "true" : true;
     const runAt = get("run-at");
-    field("kind-once").checked = !!runAt;
-    field("kind-cron").checked = !runAt;
+    const windowState = get("window-state");
+    field("kind-window").checked = !!windowState;
+    field("kind-once").checked = !!runAt && !windowState;
+    field("kind-cron").checked = !runAt && !windowState;
+    if (windowState) {
+      field("window-state").value = windowState;
+      field("window-from").value = get("window-from");
+      field("window-to").value = get("window-to");
+      field("window-days").value = get("window-days") || "*";
+    }
+    field("only-if").value = get("only-if");
+    field("respect-manual").checked = row ? get("respect-manual") !== "false" : true;
+    autoheal = null;
+    field("autoheal").checked = false;
+    loadAutoheal(field("container").value.trim());
     field("cron").value = row ? get("cron") : "0 3 * * *";
     field("run-at").value = runAt && validZone(tz) ? instantToWall(runAt, tz) : "";
     showKind();
@@ -349,7 +371,27 @@
   dialog.addEventListener("close", () => C.refocus(opener, opener && opener.id));
   field("cancel").addEventListener("click", () => dialog.close());
   $("#new-schedule").addEventListener("click", () => openForm(null));
-  for (const radio of [field("kind-cron"), field("kind-once")]) {
+  // the autoheal rule set, as read when the form opened (null until then)
+  let autoheal = null;
+  async function loadAutoheal(name) {
+    const r = await C.api("GET", "/api/autoheal");
+    if (!r.ok) return;
+    autoheal = r.data;
+    const entry = autoheal.containers.find((c) => c.host === "local" && c.container === name);
+    field("autoheal").checked = !!(autoheal.enabled && entry && entry.enabled);
+  }
+  async function saveAutoheal(name) {
+    if (!autoheal) return true;
+    const want = field("autoheal").checked;
+    const others = autoheal.containers.filter((c) => !(c.host === "local" && c.container === name));
+    const entry = autoheal.containers.find((c) => c.host === "local" && c.container === name);
+    if (want === !!(autoheal.enabled && entry && entry.enabled)) return true;
+    const containers = want ? [...others, { host: "local", container: name, enabled: true }] : others;
+    const r = await C.api("PUT", "/api/autoheal", { ...autoheal, enabled: autoheal.enabled || want, containers });
+    if (!r.ok) showApiError(r.error);
+    return r.ok;
+  }
+  for (const radio of [field("kind-cron"), field("kind-once"), field("kind-window")]) {
     radio.addEventListener("change", () => {
       showKind();
       updatePreview();
@@ -364,6 +406,9 @@
   field("cron").addEventListener("input", () => updatePreview());
   field("timezone").addEventListener("input", () => updatePreview());
   field("run-at").addEventListener("input", () => updatePreview(0));
+  for (const name of ["window-state", "window-from", "window-to", "window-days"]) {
+    field(name).addEventListener("input", () => updatePreview());
+  }
   field("container").addEventListener("input", () => setError("container", ""));
 
   let previewTimer = null;
@@ -397,6 +442,7 @@
         previewLine(`${C.relative(at)} · ${at.toISOString().replace(/\.\d{3}Z$/, "Z")}`, "muted"),
       );
     }
+    if (kind() === "window") return renderWindowPreview(seq, tz);
     const expr = field("cron").value.trim();
     if (!expr) {
       setError("cron", "");
@@ -432,19 +478,56 @@
     preview.replaceChildren(...parts);
   }
 
+  // the window in words and its next boundaries, from the server (daylight saving as in CRON.md)
+  async function renderWindowPreview(seq, tz) {
+    const w = windowBody(tz);
+    const q = new URLSearchParams({ state: w.state, from: w.from, to: w.to, days: w.days || "*", tz, count: "4" });
+    const r = await C.api("GET", `/api/windows/preview?${q}`);
+    if (seq !== previewSeq) return;
+    for (const name of ["window-from", "window-to", "window-days", "timezone"]) setError(name, "");
+    if (!r.ok) {
+      preview.replaceChildren();
+      return showApiError(r.error.field === "tz" ? { ...r.error, field: "timezone" } : r.error);
+    }
+    const zone = r.data.timezone || tz;
+    const list = document.createElement("ol");
+    for (const b of r.data.next || []) {
+      const date = new Date(b.at);
+      const li = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = b.at;
+      time.textContent = validZone(zone) ? formatIn(date, zone) : b.at;
+      li.append(b.starts ? "starts " : "ends ", time, ` (${C.relative(date)})`);
+      list.append(li);
+    }
+    preview.replaceChildren(
+      previewLine(`Kept ${r.data.description.replace(/^(stopped|paused) ?/, "$1 ")}`, "preview-description"),
+      previewLine(`Next changes (${zone}):`, "muted small"),
+      list,
+    );
+  }
+
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors();
     const get = (name) => field(name).value.trim();
-    const tz = get("timezone") || defaultTz;
-    const body = { action: get("action"), timezone: tz, enabled: field("enabled").checked, description: get("description") };
     const old = (name) => (editing ? editing.getAttribute(`data-${name}`) || "" : null);
+    const tz = get("timezone") || defaultTz;
+    const body = { timezone: tz, enabled: field("enabled").checked, description: get("description") };
+    if (kind() !== "window") body.action = get("action");
+    const onlyIf = field("only-if").value;
+    if (!editing || onlyIf !== old("only-if")) body.only_if = onlyIf || null;
+    body.respect_manual = field("respect-manual").checked;
     if (!get("container")) return showApiError({ field: "container", message: "Choose a container." });
     if (!editing || get("container") !== old("container")) body.container = get("container");
     if (formHost !== "local" && body.container) body.host = formHost;
     if (kind() === "cron") {
       if (!get("cron")) return showApiError({ field: "cron", message: "Type a cron expression or pick a preset." });
       if (!editing || get("cron") !== old("cron")) body.cron = get("cron");
+    } else if (kind() === "window") {
+      if (!get("window-from")) return showApiError({ field: "window-from", message: "Choose when it starts." });
+      if (!get("window-to")) return showApiError({ field: "window-to", message: "Choose when it ends." });
+      body.window = windowBody(tz);
     } else {
       if (!validZone(tz)) return showApiError({ field: "timezone", message: `${tz} is not a time zone this browser knows.` });
       const at = wallToInstant(field("run-at").value, tz);
@@ -460,7 +543,8 @@
     submit.disabled = false;
     if (!r.ok) return showApiError(r.error);
     const s = r.data;
-    C.announce(`${editing ? "Saved" : "Created"}: ${cap(s.action)} ${s.container} (${s.cron || "once"}, ${s.timezone})`, "ok");
+    if (!(await saveAutoheal(s.container))) return;
+    C.announce(`${editing ? "Saved" : "Created"}: ${cap(s.action)} ${s.container} (${s.cron || (s.window ? `window ${s.window.from}–${s.window.to}` : "once")}, ${s.timezone})`, "ok");
     dialog.close();
     C.refresh(0);
   });

@@ -27,6 +27,51 @@ fn schedule_enabled(app: &App, id: i64) -> Option<bool> {
 }
 
 #[test]
+fn a_time_window_is_created_through_the_form_with_its_sentence_and_next_changes() {
+    browser_test(|| async {
+        let c = TestContainer::run("br-window", &[]);
+        let app = App::start();
+        let b = Browser::start(&app).await;
+        b.open("/").await;
+        b.wait_with(
+            "the container on the dashboard",
+            "return !!document.getElementById('c-' + arguments[0]);",
+            vec![json!(c.id)],
+        )
+        .await;
+        b.click("#new-schedule").await;
+        b.type_into("#sf-container", &c.name).await;
+        b.click("#sf-kind-window").await;
+        b.js("const t = document.getElementById('sf-timezone'); t.value = 'Europe/Berlin';
+              t.dispatchEvent(new Event('input'));")
+            .await;
+        let preview = b
+            .wait(
+                "the window's sentence and next changes",
+                "const p = document.getElementById('sf-preview');
+                 return p.querySelectorAll('ol li').length === 4 && p.textContent;",
+            )
+            .await;
+        let preview = preview.as_str().unwrap();
+        assert!(preview.contains("Kept stopped nightly 23:00–07:00"), "{preview}");
+        assert!(preview.contains("starts") && preview.contains("ends"), "{preview}");
+        assert_eq!(b.js("return document.getElementById('sf-action').disabled;").await, true);
+        b.click("#sf-submit").await;
+        b.toast(&format!("Created: Stop {}", c.name)).await;
+        let (_, schedules) = app.get("/api/schedules");
+        let ours: Vec<&Value> =
+            schedules.as_array().unwrap().iter().filter(|s| s["container"] == c.name.as_str()).collect();
+        assert_eq!(ours.len(), 1, "{schedules}");
+        assert_eq!(
+            ours[0]["window"],
+            json!({"state": "stopped", "from": "23:00", "to": "07:00", "days": null, "timezone": "Europe/Berlin"})
+        );
+        assert_eq!((&ours[0]["action"], &ours[0]["respect_manual"]), (&json!("stop"), &json!(true)));
+        b.quit().await;
+    });
+}
+
+#[test]
 fn a_schedule_is_created_through_the_form_with_a_live_preview() {
     browser_test(|| async {
         let c = TestContainer::run("br-form", &[]);

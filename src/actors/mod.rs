@@ -6,6 +6,7 @@ pub mod log_actor;
 pub mod notify;
 pub mod runner;
 pub mod scheduler;
+pub mod watch;
 
 use actix::Addr;
 
@@ -21,5 +22,6 @@ pub struct Actors {
     pub hosts: Hosts,
     pub scheduler: Addr<scheduler::SchedulerActor>,
     pub runner: runner::Runner,
+    pub watch: Addr<watch::WatchActor>,
     pub notify: Addr<notify::NotifyActor>,
 }

@@ -1,13 +1,16 @@
 //! The Runner: the one path from a request to act to a recorded result. Every trigger (a click, an
-//! API call, a timer, run-now; later windows, health rules and chain steps) comes through here:
-//! resolve and act in the host's DockerActor, then record once through the LogActor. So the
+//! API call, a timer, run-now, a window boundary, a health rule; later chain steps) comes through
+//! here: resolve, judge the guard and act in the host's DockerActor, then record once through the
+//! LogActor. So the
 //! activity log, the live bus and the metrics never miss an action.
 
 use actix::Addr;
 
 use super::log_actor::{LogActor, Record};
 use crate::docker::{Dependents, GetReadiness, Hosts, ListStacks, RunAction};
-use crate::domain::{Action, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger};
+use crate::domain::{
+    Action, Guard, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger,
+};
 use crate::error::AppError;
 use crate::store::{LogEntry, NewLog};
 
@@ -62,17 +65,28 @@ impl Runner {
 
     /// Acts and records, whatever happened.
     pub async fn run(&self, request: Request) -> Result<Outcome, AppError> {
+        self.run_guarded(request, Guard::NONE).await
+    }
+
+    /// Acts if `guard` holds when the action reaches Docker (else `skipped` with the reason), and
+    /// records, whatever happened.
+    pub async fn run_guarded(&self, request: Request, guard: Guard) -> Result<Outcome, AppError> {
         let requested_by = request.requested_by.clone();
-        let result = self.act(request).await?;
+        let result = self.act_guarded(request, guard).await?;
         self.record(result, requested_by).await
     }
 
     /// Acts without recording, for a caller that adds to the result's message first (the
     /// scheduler notes a late run); it must then `record` it.
     pub async fn act(&self, request: Request) -> Result<RunResult, AppError> {
+        self.act_guarded(request, Guard::NONE).await
+    }
+
+    /// As [`Runner::act`], if `guard` holds.
+    pub async fn act_guarded(&self, request: Request, guard: Guard) -> Result<RunResult, AppError> {
         let Request { target, action, trigger, schedule_id, .. } = request;
         let docker = self.hosts.get(&target.host)?;
-        Ok(docker.send(RunAction { target, action, trigger, schedule_id }).await?)
+        Ok(docker.send(RunAction { target, action, trigger, schedule_id, guard }).await?)
     }
 
     /// Records a result: one log row and, for a schedule, its last run, in one transaction; then

@@ -17,7 +17,7 @@ use super::runner::{Outcome, Request, Runner};
 use crate::cron::when::{after_wake, decide, Wake, When, MAX_MISSED_COUNT};
 use crate::cron::CronExpr;
 use crate::domain::{
-    Action, ContainerRef, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
+    Action, ContainerRef, Guard, RunResult, RunStatus, ScheduleId, Step, Target, TargetKind, Trigger,
 };
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
@@ -79,6 +79,7 @@ struct Armed {
     timetable: Timetable,
     target: Target,
     action: Action,
+    guard: Guard,
     /// A chain's steps, run instead of `action` on `target`.
     steps: Option<Vec<Step>>,
 }
@@ -95,6 +96,7 @@ struct Firing {
     once: bool,
     target: Target,
     action: Action,
+    guard: Guard,
     steps: Option<Vec<Step>>,
 }
 
@@ -194,6 +196,10 @@ impl SchedulerActor {
         let id = row.id.0;
         self.disarm(id, ctx);
         let (Some(intended), true) = (intended, row.enabled) else { return };
+        // a window's row: the WatchActor keeps it (its cron is only the window's opening)
+        if row.time_window.is_some() {
+            return;
+        }
         // parsed once here to refuse a schedule that cannot fire; kept as text (see Timetable)
         if let Err(e) = when_of(row) {
             log::error!("schedule {} cannot be armed: {e}", row.id);
@@ -206,6 +212,7 @@ impl SchedulerActor {
             timetable: Timetable::of(row),
             target: target_of(row),
             action: row.action,
+            guard: row.guard(),
             steps: steps_of(row),
         };
         self.armed.insert(id, armed);
@@ -256,6 +263,7 @@ impl SchedulerActor {
             once,
             target: armed.target,
             action: armed.action,
+            guard: armed.guard,
             steps: armed.steps,
         };
         self.fire(firing, ctx);
@@ -320,7 +328,7 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
             schedule_id: Some(ScheduleId(f.id)),
             requested_by: None,
         };
-        let mut result = runner.act(request).await?;
+        let mut result = runner.act_guarded(request, f.guard).await?;
         if f.late > chrono::Duration::seconds(1) {
             result.message = format!(
                 "{} (ran {} s late; it was due at {})",
@@ -355,7 +363,7 @@ fn steps_of(row: &ScheduleRow) -> Option<Vec<Step>> {
 
 /// A schedule's target: its container by name, else by compose project and service, resolved
 /// when it fires.
-fn target_of(row: &ScheduleRow) -> Target {
+pub(super) fn target_of(row: &ScheduleRow) -> Target {
     if let Some(service) = &row.service {
         return Target { host: row.host.clone(), kind: TargetKind::Service(service.clone()) };
     }
@@ -526,6 +534,9 @@ fn new_when(new: &NewSchedule) -> Result<When, AppError> {
         next_run: None,
         notify: new.notify,
         service: None,
+        only_if: None,
+        respect_manual: true,
+        time_window: None,
         steps: None,
     };
     when_of(&probe)

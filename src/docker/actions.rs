@@ -9,7 +9,7 @@ use bollard::Docker;
 use super::cache::Clock;
 use super::connect::{classify, inspect, Failure};
 use super::entry::Entry;
-use crate::domain::{Action, RunFailure, RunStatus};
+use crate::domain::{Action, Guard, RunFailure, RunStatus};
 
 /// Why `action` has nothing to do in `state`, where Docker would answer 304 or refuse it for the
 /// state alone (pause of a container that is paused or not running, unpause of one that is not
@@ -116,13 +116,15 @@ impl Outcome {
     }
 }
 
-/// Inspect, decide, act, inspect again. `client` must allow for the stop timeout.
+/// Inspect, judge the guard (`by_hand`: its last stop or pause was not Chrontainer's), decide,
+/// act, inspect again. `client` must allow for the stop timeout.
 pub async fn run(
     client: Docker,
     clock: Clock,
     id: String,
     name: String,
     action: Action,
+    (guard, by_hand): (Guard, bool),
     stop_timeout: Duration,
 ) -> Outcome {
     let seen_at = clock.tick();
@@ -139,7 +141,8 @@ pub async fn run(
         }
         Err(e) => return Outcome::failed(&e, &name),
     };
-    if let Some(reason) = skip_reason(action, &before.state) {
+    let refusal = guard.refusal(action, &before.state, before.health.as_deref(), by_hand);
+    if let Some(reason) = refusal.or_else(|| skip_reason(action, &before.state)) {
         let mut o = Outcome::new(RunStatus::Skipped, None, reason);
         o.observe(&id, Some(before), seen_at);
         return o;

@@ -29,12 +29,34 @@ pub fn classify(action: &str) -> Relevance {
     }
 }
 
+/// What a container event says about who stopped it (`by_hand.rs`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Hand {
+    /// Stopped, killed or paused.
+    Stopped,
+    /// Started or unpaused.
+    Started,
+    Gone,
+}
+
+/// The events that stop or wake a container, which `classify` has no need to refresh on.
+const HANDS: [&str; 3] = ["stop", "kill", "pause"];
+
+pub fn hand(action: &str) -> Option<Hand> {
+    match action.split(':').next().unwrap_or("").trim() {
+        name if HANDS.contains(&name) => Some(Hand::Stopped),
+        "start" | "unpause" => Some(Hand::Started),
+        "destroy" => Some(Hand::Gone),
+        _ => None,
+    }
+}
+
 /// The filter for `GET /events`, so that Docker does not even send the rest. (Docker matches
 /// `health_status` against `health_status: …` itself.) `classify` still decides, in case an
 /// Engine ignores part of the filter.
 pub fn server_filter() -> HashMap<&'static str, Vec<&'static str>> {
     let mut events: Vec<&str> = REFRESH.to_vec();
-    events.push("destroy");
+    events.extend(["destroy", "stop", "kill"]);
     HashMap::from([("type", vec!["container"]), ("event", events)])
 }
 

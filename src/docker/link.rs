@@ -7,7 +7,7 @@ use actix::fut::{self, ActorFutureExt, ActorStreamExt, LocalBoxActorFuture};
 use actix::prelude::*;
 use bollard::models::{EventMessage, EventMessageTypeEnum};
 use bollard::query_parameters::EventsOptionsBuilder;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 
 use super::cache::Snapshot;
@@ -142,6 +142,8 @@ impl DockerActor {
         }
         self.last_seen = Some(Utc::now());
         let Some(id) = message.actor.and_then(|a| a.id) else { return };
+        let at = message.time_nano.map(DateTime::from_timestamp_nanos).unwrap_or_else(Utc::now);
+        self.hands.event(&id, message.action.as_deref().unwrap_or(""), at);
         match filter::classify(message.action.as_deref().unwrap_or("")) {
             Relevance::Ignore => {}
             Relevance::Refresh => self.refresh(id, ctx),

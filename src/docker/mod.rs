@@ -11,6 +11,7 @@
 //! run beside the mailbox, never two on one container.
 
 mod actions;
+mod by_hand;
 mod cache;
 pub mod connect;
 mod endpoint;
@@ -41,7 +42,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, watch, Semaphore};
 
 use crate::domain::{
-    Action, Container, DockerHealth, HostId, HostState, RunResult, ScheduleId, Target, Trigger,
+    Action, Container, DockerHealth, Guard, HostId, HostState, RunResult, ScheduleId, Target, Trigger,
 };
 use crate::domain::{Readiness, Stack};
 use crate::error::AppError;
@@ -98,6 +99,9 @@ pub struct DockerActor {
     sync_waiters: Vec<oneshot::Sender<()>>,
     /// True once the first connection attempt has ended, either way.
     settled: watch::Sender<bool>,
+    /// Who stopped what: containers stopped or paused outside Chrontainer, and when
+    /// Chrontainer's own actions ran (`by_hand.rs`).
+    hands: by_hand::Hands,
     /// Where a Swarm service's replicas are remembered while it is scaled to 0.
     store: Option<crate::store::Store>,
     /// When the Engine last answered (a connection, an event, a resync).
@@ -138,6 +142,7 @@ impl DockerActor {
             retry: None,
             sync_waiters: Vec::new(),
             settled: watch::channel(false).0,
+            hands: by_hand::Hands::default(),
             store: None,
             last_seen: None,
             retired: false,
@@ -359,6 +364,8 @@ pub struct RunAction {
     pub action: Action,
     pub trigger: Trigger,
     pub schedule_id: Option<ScheduleId>,
+    /// Judged on the fresh inspect just before acting; not met, the run is `skipped`.
+    pub guard: Guard,
 }
 
 impl Handler<RunAction> for DockerActor {
@@ -417,6 +424,20 @@ impl Handler<Retire> for DockerActor {
 #[derive(Message)]
 #[rtype(result = "usize")]
 pub struct InFlight;
+
+/// The names of the containers stopped or paused outside Chrontainer (the dashboard's "stopped by
+/// hand: schedules paused").
+#[derive(Message)]
+#[rtype(result = "Vec<String>")]
+pub struct StoppedByHand;
+
+impl Handler<StoppedByHand> for DockerActor {
+    type Result = Vec<String>;
+
+    fn handle(&mut self, _: StoppedByHand, _: &mut Context<Self>) -> Vec<String> {
+        self.cache.entries().filter(|e| self.hands.by_hand(&e.id)).map(|e| e.name.clone()).collect()
+    }
+}
 
 impl Handler<InFlight> for DockerActor {
     type Result = usize;

@@ -13,7 +13,7 @@ use super::own;
 use super::resolve::{self, Resolved};
 use super::{DockerActor, Link, RunAction};
 use crate::domain::{Action, Container, ContainerRef, HostId, RunFailure, RunResult, RunStatus};
-use crate::domain::{ScheduleId, Target, TargetKind, Trigger};
+use crate::domain::{Guard, ScheduleId, Target, TargetKind, Trigger};
 use crate::error::AppError;
 
 impl DockerActor {
@@ -82,14 +82,12 @@ impl DockerActor {
                 TargetKind::Stack(_) => false,
             };
         match self.resolve(&m.target, &report) {
-            Ok((id, name)) => {
-                Box::pin(self.act_on(id, name, m.action, report.clone()).then(move |result, act, ctx| {
-                    match result.failure {
-                        Some(RunFailure::NotFound) if !retried => retry(act, m, report, ctx),
-                        _ => Box::pin(fut::ready(result)),
-                    }
-                }))
-            }
+            Ok((id, name)) => Box::pin(self.act_on(id, name, m.action, m.guard, report.clone()).then(
+                move |result, act, ctx| match result.failure {
+                    Some(RunFailure::NotFound) if !retried => retry(act, m, report, ctx),
+                    _ => Box::pin(fut::ready(result)),
+                },
+            )),
             Err(result) if result.failure == Some(RunFailure::NotFound) && !retried && worth_a_sync => {
                 retry(self, m, report, ctx)
             }
@@ -102,6 +100,7 @@ impl DockerActor {
         id: String,
         name: String,
         action: Action,
+        guard: Guard,
         report: Report,
     ) -> LocalBoxActorFuture<Self, RunResult> {
         let Some(client) = self.client().cloned() else {
@@ -141,6 +140,8 @@ impl DockerActor {
             return Box::pin(fut::ready(report.finish(&name, Some(id), Err(RunFailure::Busy), message)));
         }
         self.in_flight.insert(id.clone());
+        let by_hand = self.hands.by_hand(&id);
+        self.hands.acting(&id);
         // a stop or restart may take the whole stop timeout before Docker answers
         let client =
             client.with_timeout((self.stop_timeout + Duration::from_secs(90)).max(Duration::from_secs(120)));
@@ -148,10 +149,12 @@ impl DockerActor {
         let (target_id, target_name) = (id.clone(), name.clone());
         let work = async move {
             let _permit = permits.acquire_owned().await;
-            actions::run(client, clock, target_id, target_name, action, stop_timeout).await
+            let guard = (guard, by_hand);
+            actions::run(client, clock, target_id, target_name, action, guard, stop_timeout).await
         };
         Box::pin(fut::wrap_future(work).map(move |outcome, act: &mut Self, ctx| {
             act.in_flight.remove(&id);
+            act.hands.done(&id);
             for observation in outcome.observations {
                 match observation {
                     Observation::Seen(entry, seen_at) => act.observe(&id, Some(*entry), seen_at),
@@ -250,6 +253,7 @@ mod tests {
             action: Action::Restart,
             trigger: Trigger::Manual,
             schedule_id: None,
+            guard: Guard::NONE,
         };
         let elsewhere = actor.send(run(HostId::local())).await.unwrap();
         assert_eq!(elsewhere.failure, Some(RunFailure::NotFound));

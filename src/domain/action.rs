@@ -58,17 +58,7 @@ impl FromStr for Action {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_action",
-                Some("action"),
-                format!(
-                    "action: {:?} is not one of {}",
-                    crate::text::clip(s, 40),
-                    Action::ALL.map(Action::as_str).join(", ")
-                ),
-            )
-        })
+        super::parse_word(s, Action::ALL, Action::as_str, "invalid_action", "action")
     }
 }
 
@@ -88,16 +78,23 @@ pub enum Trigger {
     Manual,
     Schedule,
     RunNow,
+    /// A time window's boundary (or its re-application at start-up, after a reconnect, on an edit).
+    Window,
+    /// An autoheal rule: a container that stayed unhealthy.
+    Health,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 3] = [Trigger::Manual, Trigger::Schedule, Trigger::RunNow];
+    pub const ALL: [Trigger; 5] =
+        [Trigger::Manual, Trigger::Schedule, Trigger::RunNow, Trigger::Window, Trigger::Health];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
             Trigger::Schedule => "schedule",
             Trigger::RunNow => "run_now",
+            Trigger::Window => "window",
+            Trigger::Health => "health",
         }
     }
 }
@@ -107,17 +104,19 @@ impl Trigger {
     Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, AsExpression, FromSqlRow, utoipa::ToSchema,
 )]
 #[diesel(sql_type = Text)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Success,
     Error,
     Skipped,
     Missed,
+    /// Autoheal stopped trying: the restarts allowed within its period did not make it healthy.
+    GaveUp,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 4] =
-        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed];
+    pub const ALL: [RunStatus; 5] =
+        [RunStatus::Success, RunStatus::Error, RunStatus::Skipped, RunStatus::Missed, RunStatus::GaveUp];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -125,6 +124,7 @@ impl RunStatus {
             RunStatus::Error => "error",
             RunStatus::Skipped => "skipped",
             RunStatus::Missed => "missed",
+            RunStatus::GaveUp => "gave_up",
         }
     }
 }
@@ -133,13 +133,7 @@ impl FromStr for Trigger {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        Trigger::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_parameter",
-                Some("trigger"),
-                format!("trigger: {:?} is not one of manual, schedule, run_now", crate::text::clip(s, 40)),
-            )
-        })
+        super::parse_word(s, Trigger::ALL, Trigger::as_str, "invalid_parameter", "trigger")
     }
 }
 
@@ -147,16 +141,7 @@ impl FromStr for RunStatus {
     type Err = AppError;
 
     fn from_str(s: &str) -> Result<Self, AppError> {
-        RunStatus::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            AppError::invalid(
-                "invalid_parameter",
-                Some("status"),
-                format!(
-                    "status: {:?} is not one of success, error, skipped, missed",
-                    crate::text::clip(s, 40)
-                ),
-            )
-        })
+        super::parse_word(s, RunStatus::ALL, RunStatus::as_str, "invalid_parameter", "status")
     }
 }
 

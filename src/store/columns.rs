@@ -9,7 +9,7 @@ use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::Sqlite;
 
 use crate::auth::{Origin, Role};
-use crate::domain::{Action, HostId, RunStatus, ScheduleId, Trigger, UserId};
+use crate::domain::{Action, HostId, OnlyIf, RunStatus, ScheduleId, Trigger, UserId, Window, WindowJson};
 use crate::error::AppError;
 
 /// Text columns holding one of an enum's names.
@@ -37,6 +37,7 @@ named_column!(Action, Action::as_str, str::parse);
 named_column!(Trigger, Trigger::as_str, str::parse);
 named_column!(RunStatus, RunStatus::as_str, str::parse);
 named_column!(Role, Role::as_str, Role::parse_user_role);
+named_column!(OnlyIf, OnlyIf::as_str, str::parse);
 named_column!(Origin, Origin::as_str, Origin::parse);
 
 /// Integer columns holding a typed id.
@@ -68,5 +69,23 @@ impl ToSql<Text, Sqlite> for HostId {
 impl FromSql<Text, Sqlite> for HostId {
     fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         <String as FromSql<Text, Sqlite>>::from_sql(bytes).map(HostId)
+    }
+}
+
+/// A window as its JSON (`{"state","from","to","days"}`; the zone is the schedule's column).
+impl ToSql<Text, Sqlite> for Window {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        let mut json = self.to_json("");
+        json.timezone.clear();
+        out.set_value(serde_json::to_string(&json)?);
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<Text, Sqlite> for Window {
+    fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        let json: WindowJson = serde_json::from_str(&text)?;
+        json.to_window().map_err(|e| format!("Window in the database: {e}").into())
     }
 }

@@ -91,6 +91,21 @@ mod tests {
         name: String,
     }
 
+    /// Reverts migrations until the newest one applied is older than `version` (its digits,
+    /// `20261201000006`), however many came after it.
+    pub(super) fn revert_to_before(conn: &mut SqliteConnection, version: &str) {
+        loop {
+            let applied = conn.applied_migrations().unwrap();
+            let newest = applied.iter().map(|v| v.to_string().replace('-', "")).max();
+            match newest {
+                Some(v) if v.as_str() >= version => {
+                    conn.revert_last_migration(MIGRATIONS).unwrap();
+                }
+                _ => break,
+            }
+        }
+    }
+
     fn tables(conn: &mut SqliteConnection) -> Vec<String> {
         diesel::sql_query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY name",
@@ -118,9 +133,11 @@ mod tests {
         assert_eq!(mode(&dir.join("chrontainer.db-wal")), 0o600);
     }
 
-    const TABLES: [&str; 11] = [
+    const TABLES: [&str; 14] = [
         "api_tokens",
         "audit",
+        "autoheal_containers",
+        "autoheal_settings",
         "channels",
         "deliveries",
         "hosts",
@@ -130,6 +147,7 @@ mod tests {
         "service_replicas",
         "sessions",
         "users",
+        "window_marks",
     ];
 
     #[test]
@@ -256,5 +274,42 @@ mod tests {
         let nested = dir.path().join("a/b");
         lock_data_dir(&nested).unwrap();
         assert!(nested.join("chrontainer.lock").exists());
+    }
+}
+
+#[cfg(test)]
+mod rules_migration_tests {
+    use super::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        trigger: String,
+        #[diesel(sql_type = Text)]
+        status: String,
+    }
+
+    /// 000011 rebuilds `logs` without the CHECKs on trigger and status; its down goes back to them.
+    #[test]
+    fn the_log_takes_the_rules_words_and_keeps_its_rows_across_the_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        let insert = |conn: &mut SqliteConnection, trigger: &str, status: &str| {
+            diesel::sql_query(format!(
+                "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp) \
+                 VALUES ('web', 'restart', '{trigger}', '{status}', '2026-01-05 01:00:00')"
+            ))
+            .execute(conn)
+        };
+        insert(&mut conn, "health", "gave_up").unwrap();
+        insert(&mut conn, "schedule", "success").unwrap();
+        super::tests::revert_to_before(&mut conn, "20261202000011");
+        let rows = diesel::sql_query("SELECT \"trigger\", status FROM logs").load::<Row>(&mut conn).unwrap();
+        let rows: Vec<_> = rows.iter().map(|r| (r.trigger.as_str(), r.status.as_str())).collect();
+        assert_eq!(rows, [("schedule", "success")], "the rows the old CHECKs refuse go, the rest stay");
+        assert!(insert(&mut conn, "window", "success").is_err(), "the old CHECK is back");
+        conn.run_pending_migrations(MIGRATIONS).unwrap();
+        insert(&mut conn, "window", "success").unwrap();
     }
 }

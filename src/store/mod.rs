@@ -8,6 +8,7 @@
 
 mod actor;
 pub mod audit;
+pub mod autoheal;
 pub mod channels;
 mod columns;
 mod credentials;
@@ -23,6 +24,7 @@ pub mod sessions;
 pub mod stats;
 pub mod tokens;
 pub mod users;
+pub mod window_marks;
 
 pub use actor::Store;
 pub use logs::{LogEntry, LogPage, LogQuery, NewLog};

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::schema::schedules;
 use super::Store;
-use crate::domain::{Action, ChainStep, HostId, RunStatus, ScheduleId};
+use crate::domain::{Action, ChainStep, Guard, HostId, OnlyIf, RunStatus, ScheduleId, Window, WindowJson};
 use crate::error::AppError;
 use crate::time::to_utc;
 
@@ -38,6 +38,18 @@ pub struct ScheduleRow {
     pub service: Option<String>,
     /// A chain's steps, as JSON (`ChainStep`s); `None` for one target.
     pub steps: Option<String>,
+    pub only_if: Option<OnlyIf>,
+    pub respect_manual: bool,
+    /// A window schedule's window; its `cron_expression` is then only the window's opening
+    /// (migration 000011), and the WatchActor acts on it.
+    pub time_window: Option<Window>,
+}
+
+impl ScheduleRow {
+    /// What must hold when it fires.
+    pub fn guard(&self) -> Guard {
+        Guard { only_if: self.only_if, respect_manual: self.respect_manual }
+    }
 }
 
 /// A schedule about to be inserted (already validated).
@@ -61,6 +73,9 @@ pub struct NewSchedule {
     pub notify: bool,
     pub service: Option<String>,
     pub steps: Option<String>,
+    pub only_if: Option<OnlyIf>,
+    pub respect_manual: bool,
+    pub time_window: Option<Window>,
 }
 
 /// The columns an edit or a run changes (already validated). `None` on an outer `Option` leaves
@@ -86,6 +101,9 @@ pub struct ScheduleChanges {
     pub notify: Option<bool>,
     pub service: Option<Option<String>>,
     pub steps: Option<Option<String>>,
+    pub only_if: Option<Option<OnlyIf>>,
+    pub respect_manual: Option<bool>,
+    pub time_window: Option<Option<Window>>,
 }
 
 /// API.md's `Schedule`.
@@ -115,7 +133,7 @@ pub struct Schedule {
     #[serde(with = "crate::time::serde_utc::option")]
     pub last_run: Option<DateTime<Utc>>,
     pub last_status: Option<RunStatus>,
-    /// `null` when disabled, or when a one-time schedule has run.
+    /// `null` when disabled, or when a one-time schedule has run. For a window, its next opening.
     #[serde(with = "crate::time::serde_utc::option")]
     pub next_run: Option<DateTime<Utc>>,
     /// `false`: no notification for this schedule's runs, whatever the channels want.
@@ -125,11 +143,19 @@ pub struct Schedule {
     /// A chain: its steps, run in order under one run_id (then `container` and `action` are its
     /// first step's); `null` for a schedule of one target.
     pub steps: Option<Vec<ChainStep>>,
+    /// The state the container must be in when it fires; not met, the run is `skipped`.
+    pub only_if: Option<OnlyIf>,
+    /// Leave alone a container someone stopped or paused outside Chrontainer: its scheduled
+    /// start, restart and unpause are `skipped` until a person starts it again (default `true`).
+    pub respect_manual: bool,
+    /// A time window instead of a cron: the container is kept in `state` from `from` to `to`.
+    pub window: Option<WindowJson>,
 }
 
 impl From<ScheduleRow> for Schedule {
     fn from(r: ScheduleRow) -> Self {
         let steps = r.chain();
+        let window = r.time_window.map(|w| w.to_json(&r.timezone));
         Schedule {
             id: r.id,
             host: r.host,
@@ -138,7 +164,7 @@ impl From<ScheduleRow> for Schedule {
             compose_project: r.compose_project,
             compose_service: r.compose_service,
             action: r.action,
-            cron: r.cron_expression,
+            cron: if window.is_some() { None } else { r.cron_expression },
             run_at: r.run_at.map(to_utc),
             timezone: r.timezone,
             enabled: r.enabled,
@@ -151,6 +177,9 @@ impl From<ScheduleRow> for Schedule {
             notify: r.notify,
             service: r.service,
             steps,
+            only_if: r.only_if,
+            respect_manual: r.respect_manual,
+            window,
         }
     }
 }
@@ -159,6 +188,11 @@ impl Schedule {
     /// The schedule in one line for the audit trail: `#3 restart web at "0 3 * * *" (Europe/Berlin)`.
     pub fn describe(&self) -> String {
         let when = match (&self.cron, &self.run_at) {
+            _ if self.window.is_some() => self
+                .window
+                .as_ref()
+                .map(|w| format!("{} {}-{}", w.state.as_str(), w.from, w.to))
+                .unwrap_or_default(),
             (Some(cron), _) => format!("at {cron:?}"),
             (None, Some(at)) => format!("once at {}", crate::time::rfc3339(at)),
             (None, None) => String::new(),
@@ -332,6 +366,9 @@ pub(super) mod tests {
             notify: true,
             service: None,
             steps: None,
+            only_if: None,
+            respect_manual: true,
+            time_window: None,
         }
     }
 

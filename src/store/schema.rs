@@ -39,8 +39,11 @@ diesel::table! {
         next_run -> Nullable<Timestamp>,
         legacy_id -> Nullable<Integer>,
         host -> Text,
-        notify -> Bool,
         service -> Nullable<Text>,
+        notify -> Bool,
+        only_if -> Nullable<Text>,
+        respect_manual -> Bool,
+        time_window -> Nullable<Text>,
         steps -> Nullable<Text>,
     }
 }
@@ -159,5 +162,33 @@ diesel::table! {
         status -> Text,
         runs -> BigInt,
         last_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    window_marks (schedule_id) {
+        schedule_id -> Integer,
+        changed -> Bool,
+        overridden_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    autoheal_settings (id) {
+        id -> Integer,
+        enabled -> Bool,
+        after_s -> Integer,
+        max_restarts -> Integer,
+        per_minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    autoheal_containers (host, container) {
+        host -> Text,
+        container -> Text,
+        enabled -> Bool,
+        after_s -> Nullable<Integer>,
+        max_restarts -> Nullable<Integer>,
     }
 }

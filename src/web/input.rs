@@ -87,6 +87,8 @@ pub mod not_null {
         current_password,
         new_password,
         name,
+        window,
+        respect_manual,
         notify,
         url,
         events,
@@ -98,6 +100,12 @@ pub mod not_null {
         wait,
         timeout_s,
     );
+}
+
+/// For a field that may be left out or be `null`, where `null` means "none" (`only_if: null`
+/// clears a guard): `None` when left out, `Some(None)` for `null`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// The words that mark a `null` refusal in serde's error text, after the field's name.

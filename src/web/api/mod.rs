@@ -2,6 +2,7 @@
 //! `/api/…` path, so that the OpenAPI test can find each one in the source.
 
 pub mod audit;
+pub mod autoheal;
 pub mod channels;
 pub mod container_logs;
 pub mod containers;
@@ -17,6 +18,7 @@ pub mod stacks;
 pub mod stats;
 pub mod tokens;
 pub mod users;
+pub mod windows;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -61,6 +63,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(audit::configure)
         .configure(stats::configure)
+        .configure(autoheal::configure)
+        .configure(windows::configure)
         .configure(channels::configure)
         .configure(hosts::configure)
         .configure(services::configure)

@@ -14,7 +14,7 @@ use crate::auth::Identity;
 use crate::cron::{parse_timezone, CronExpr};
 use crate::docker::{GetContainer, GetService};
 use crate::domain::Container;
-use crate::domain::{Action, ChainStep, HostId, ScheduleId};
+use crate::domain::{Action, ChainStep, HostId, OnlyIf, ScheduleId, Window, WindowState};
 use crate::error::{AppError, ErrorBody};
 use crate::store::{self, audit, NewSchedule, Schedule, ScheduleChanges};
 use crate::web::input::{not_null, optional_text, path_id, required_text, JsonBody};
@@ -33,8 +33,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `missing_field` error; unknown fields and `null` are refused.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(description = "On create, exactly one of container or service, action and exactly one of cron or \
-                        run_at are required; PATCH takes any subset.")]
+#[schema(description = "On create, exactly one of container, service, stack or steps, and exactly one of \
+                        cron, run_at or window (a container's) are required, and action unless it is a \
+                        window or steps; PATCH takes any subset.")]
 pub struct ScheduleBody {
     /// The container's name (or full ID, or a unique ID prefix); the schedule keeps its name.
     #[serde(default, deserialize_with = "not_null::container")]
@@ -70,6 +71,22 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::description")]
     #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
+    /// The state the container must be in when the schedule fires; not met, the run is
+    /// `skipped`, naming the state found. `null` for no condition.
+    #[serde(default, deserialize_with = "crate::web::input::nullable")]
+    #[schema(value_type = Option<OnlyIf>)]
+    pub only_if: Option<Option<String>>,
+    /// Leave alone a container that someone stopped or paused outside Chrontainer (seen on
+    /// Docker's events): its scheduled start, restart and unpause are `skipped` until a person
+    /// starts it again. Default `true`.
+    #[serde(default, deserialize_with = "not_null::respect_manual")]
+    #[schema(nullable = false)]
+    pub respect_manual: Option<bool>,
+    /// A time window instead of `cron` or `run_at`: the container is kept in `state` from
+    /// `from` to `to` (which may wrap midnight), on `days`. Its action is `stop` or `pause`.
+    #[serde(default, deserialize_with = "not_null::window")]
+    #[schema(nullable = false)]
+    pub window: Option<WindowBody>,
     /// `false`: never notify this schedule's runs (default `true`: the channels decide).
     #[serde(default, deserialize_with = "not_null::notify")]
     #[schema(nullable = false)]
@@ -83,6 +100,61 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::steps")]
     #[schema(nullable = false)]
     pub steps: Option<Vec<StepBody>>,
+}
+
+/// A time window (API.md "Schedules, phase two").
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowBody {
+    #[schema(value_type = WindowState)]
+    pub state: String,
+    /// `HH:MM` (or `HH:MM:SS`), wall clock in the zone.
+    #[schema(max_length = 8, example = "23:00")]
+    pub from: String,
+    #[schema(max_length = 8, example = "07:00")]
+    pub to: String,
+    /// The days a period starts on: `Mon-Fri`, `Sat,Sun`, `*`; left out, every day.
+    #[serde(default)]
+    #[schema(max_length = 64, example = "Mon-Fri")]
+    pub days: Option<String>,
+    /// An IANA zone; left out, the schedule's `timezone`.
+    #[serde(default)]
+    #[schema(max_length = 64, example = "Europe/Berlin")]
+    pub timezone: Option<String>,
+}
+
+impl WindowBody {
+    /// The window, and its zone if it names one.
+    fn parse(&self) -> Result<(Window, Option<String>), AppError> {
+        let days = optional_text(self.days.clone(), "window.days", 64)?;
+        let window = Window::parse(&self.state, &self.from, &self.to, days.as_deref())?;
+        let tz = match optional_text(self.timezone.clone(), "window.timezone", 64)? {
+            Some(tz) => Some(parse_timezone(&tz)?.name().to_string()),
+            None => None,
+        };
+        Ok((window, tz))
+    }
+}
+
+fn window_conflict() -> AppError {
+    AppError::invalid(
+        "conflicting_fields",
+        Some("window"),
+        "Give a window, or cron (repeating) or run_at (one time), not both",
+    )
+}
+
+fn window_one_container() -> AppError {
+    AppError::invalid(
+        "conflicting_fields",
+        Some("window"),
+        "A window keeps one container: give container, not stack or steps",
+    )
+}
+
+/// `only_if` as given: left out, `null`, or a state.
+fn parse_only_if(raw: Option<Option<String>>) -> Result<Option<Option<OnlyIf>>, AppError> {
+    raw.map(|o| o.map(|s| s.trim().parse::<OnlyIf>()).transpose()).transpose()
 }
 
 /// The target part of a body: one container (resolved later) and its action, or a chain.
@@ -263,12 +335,10 @@ pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Re
         (status = 201, description = "created", body = Schedule,
             headers(("Location" = String, description = "the schedule's address, /api/schedules/{id}"))),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
-            invalid_steps", body = ErrorBody),
-        (status = 404, description = "container_not_found: no container has that name; stack_not_found",
-            body = ErrorBody),
-        (status = 404, description = "container_not_found: no container has that name; service_not_found; \
-            host_not_found", body = ErrorBody),
+            invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
+            too_long, invalid_characters, too_frequent, invalid_steps", body = ErrorBody),
+        (status = 404, description = "container_not_found: no container has that name; stack_not_found; \
+            service_not_found; host_not_found", body = ErrorBody),
         (status = 409, description = "not_a_swarm_manager (a service on a host that is not a manager)",
             body = ErrorBody),
         (status = 502, description = "docker_error (listing the services)", body = ErrorBody),
@@ -282,21 +352,44 @@ pub(super) async fn create(
     let body = body.into_inner();
     let now = Utc::now();
     let host = host_of(body.host)?;
+    let window = body.window.as_ref().map(WindowBody::parse).transpose()?;
+    let action = match (&window, body.action) {
+        (Some((w, _)), Some(a)) if a.trim().parse::<Action>()? != w.state.action() => {
+            return Err(AppError::invalid(
+                "conflicting_fields",
+                Some("action"),
+                format!(
+                    "A window kept {} acts with {}; leave action out",
+                    w.state.as_str(),
+                    w.state.action()
+                ),
+            ))
+        }
+        (Some((w, _)), _) => Some(w.state.action().as_str().to_string()),
+        (None, action) => action,
+    };
+    if window.is_some() && (body.stack.is_some() || body.steps.is_some() || body.service.is_some()) {
+        return Err(window_one_container());
+    }
     let aim = match body.service {
         Some(service) => {
             if body.container.is_some() || body.stack.is_some() || body.steps.is_some() {
                 return Err(conflicting());
             }
-            let action = required_text(body.action, "action", 40)?.parse::<Action>()?;
+            let action = required_text(action, "action", 40)?.parse::<Action>()?;
             Aim::Service(service, check_action(action, true)?)
         }
-        None => aim(&state, body.container, body.action, body.stack, body.steps).await?,
+        None => aim(&state, body.container, action, body.stack, body.steps).await?,
     };
-    let timezone = match optional_text(body.timezone, "timezone", 64)? {
+    let window_tz = window.as_ref().and_then(|(_, tz)| tz.clone());
+    let timezone = match optional_text(window_tz.or(body.timezone), "timezone", 64)? {
         Some(tz) => parse_timezone(&tz)?,
         None => state.config.timezone,
     };
+    let only_if = parse_only_if(body.only_if)?.flatten();
     let (cron, run_at) = match (optional_text(body.cron, "cron", 256)?, body.run_at) {
+        (Some(_), _) | (_, Some(_)) if window.is_some() => return Err(window_conflict()),
+        (None, None) if window.is_some() => (window.as_ref().map(|(w, _)| w.opening_cron()), None),
         (Some(_), Some(_)) => {
             return Err(AppError::invalid(
                 "conflicting_fields",
@@ -347,6 +440,9 @@ pub(super) async fn create(
         next_run: None,
         notify: body.notify.unwrap_or(true),
         service,
+        only_if,
+        respect_manual: body.respect_manual.unwrap_or(true),
+        time_window: window.map(|(w, _)| w),
     };
     let schedule = state.actors.scheduler.send(Create(new)).await??;
     audit::record(&state.actors.store, who.name.as_deref(), "schedule_created", schedule.describe()).await;
@@ -362,12 +458,10 @@ pub(super) async fn create(
     responses(
         (status = 200, description = "the schedule", body = Schedule),
         (status = 400, description = "invalid_cron, invalid_timezone, invalid_action, invalid_run_at, \
-            invalid_json, unknown_field, missing_field, conflicting_fields, too_long, invalid_characters, \
-            invalid_steps", body = ErrorBody),
-        (status = 404, description = "schedule_not_found, container_not_found or stack_not_found",
-            body = ErrorBody),
-        (status = 404, description = "schedule_not_found, container_not_found, service_not_found or \
-            host_not_found", body = ErrorBody),
+            invalid_only_if, invalid_window, invalid_json, unknown_field, missing_field, conflicting_fields, \
+            too_long, invalid_characters, too_frequent, invalid_steps", body = ErrorBody),
+        (status = 404, description = "schedule_not_found, container_not_found, stack_not_found, \
+            service_not_found or host_not_found", body = ErrorBody),
         (status = 409, description = "not_a_swarm_manager (a service on a host that is not a manager)",
             body = ErrorBody),
         (status = 502, description = "docker_error (listing the services)", body = ErrorBody),
@@ -383,6 +477,9 @@ pub(super) async fn patch(
     let body = body.into_inner();
     let now = Utc::now();
     let mut changes = ScheduleChanges::default();
+    if body.window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
+        return Err(window_one_container());
+    }
     if body.stack.is_some() || body.steps.is_some() {
         // a new chain replaces the target (and the action) as a whole
         if body.container.is_some() || body.service.is_some() {
@@ -436,6 +533,22 @@ pub(super) async fn patch(
     if let Some(tz) = body.timezone {
         changes.timezone = Some(parse_timezone(tz.trim())?.name().into());
     }
+    changes.only_if = parse_only_if(body.only_if)?;
+    changes.respect_manual = body.respect_manual;
+    if let Some(window) = &body.window {
+        if body.cron.is_some() || body.run_at.is_some() {
+            return Err(window_conflict());
+        }
+        let (window, tz) = window.parse()?;
+        changes.steps = Some(None);
+        changes.action = Some(window.state.action());
+        changes.cron_expression = Some(Some(window.opening_cron()));
+        changes.run_at = Some(None);
+        changes.time_window = Some(Some(window));
+        if let Some(tz) = tz {
+            changes.timezone = Some(tz);
+        }
+    }
     match (body.cron, body.run_at) {
         (Some(_), Some(_)) => {
             return Err(AppError::invalid(
@@ -447,10 +560,12 @@ pub(super) async fn patch(
         (Some(cron), None) => {
             changes.cron_expression = Some(Some(CronExpr::parse(&cron)?.as_str().to_string()));
             changes.run_at = Some(None);
+            changes.time_window = Some(None);
         }
         (None, Some(at)) => {
             changes.run_at = Some(Some(parse_run_at(&at, now)?.naive_utc()));
             changes.cron_expression = Some(None);
+            changes.time_window = Some(None);
         }
         (None, None) => {}
     }

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
 use super::{Choice, Common};
+use crate::actors::watch::RuleTexts;
 use crate::cron::{parse_timezone, CronExpr};
-use crate::docker::Health;
+use crate::docker::{Health, StoppedByHand};
 use crate::domain::RunStatus;
 use crate::domain::{Action, HostId};
 use crate::domain::{Container, DockerHealth};
@@ -110,6 +111,9 @@ pub struct Input {
     pub hosts_down: Vec<(String, String)>,
     /// Only this host's containers are shown (empty: all).
     pub host: String,
+    /// The rules on each container, in words ("stopped nightly 23:00–07:00", "stopped by hand:
+    /// schedules paused"), by host and name.
+    pub rules: HashMap<(HostId, String), Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -202,6 +206,8 @@ struct ContainerView {
     uptime: String,
     uptime_title: String,
     next: Option<NextAction>,
+    /// Its rules in words: windows, autoheal, stopped by hand.
+    rules: Vec<String>,
     search: String,
     hidden: bool,
     buttons: Vec<Button>,
@@ -234,6 +240,13 @@ struct ScheduleView {
     timezone: String,
     cron: String,
     run_at: String,
+    /// A window's parts, for the form (empty for a cron or one-time schedule).
+    window_state: String,
+    window_from: String,
+    window_to: String,
+    window_days: String,
+    only_if: String,
+    respect_manual: bool,
     description: String,
     enabled: bool,
     next: Option<TimeView>,
@@ -250,6 +263,15 @@ struct ScheduleView {
     chain: bool,
 }
 
+/// The containers someone stopped or paused outside Chrontainer, on every host that answers.
+async fn stopped_by_hand(state: &AppState) -> Vec<(HostId, String)> {
+    let asks = state.actors.hosts.all().into_iter().map(|(host, docker)| async move {
+        let names = docker.send(StoppedByHand).await.unwrap_or_default();
+        names.into_iter().map(move |name| (host.clone(), name))
+    });
+    futures_util::future::join_all(asks).await.into_iter().flatten().collect()
+}
+
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let result = load(&state, &req).await.and_then(|mut view| {
         view.auth = PageAuth::of(&req);
@@ -261,13 +283,20 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, (containers, down), schedules, failures, sparks) = tokio::join!(
+    let (health, (containers, down), schedules, failures, sparks, rules, by_hand) = tokio::join!(
         state.actors.docker.send(Health),
         crate::web::api::containers::per_host(state),
         store::schedules::list(&state.actors.store),
         store::logs::count_since(&state.actors.store, RunStatus::Error, since),
         store::stats::load_schedule_days(&state.actors.store, Utc::now().naive_utc(), super::sparkline::DAYS),
+        state.actors.watch.send(RuleTexts),
+        stopped_by_hand(state),
     );
+    let mut rules: HashMap<(HostId, String), Vec<String>> =
+        rules?.into_iter().map(|r| ((r.host, r.container), r.lines)).collect();
+    for key in by_hand {
+        rules.entry(key).or_default().push("stopped by hand: schedules paused".into());
+    }
     // local's own outage is the "Docker unreachable" banner; the other hosts' are named one by one
     let (local_down, others_down): (Vec<_>, Vec<_>) =
         down.into_iter().partition(|(h, _)| h.as_str() == HostId::LOCAL);
@@ -286,6 +315,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         default_tz: state.config.timezone,
         q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
         state: query.state.unwrap_or_default(),
+        rules,
     };
     let mut view = build(input, Utc::now());
     let sparks = sparks?;
@@ -331,6 +361,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     for c in &containers {
         let mut view = container_view(c, &next_by_container, input.default_tz, now, &input.q, state_filter);
         view.hidden |= !input.host.is_empty() && c.host.as_str() != input.host;
+        view.rules = input.rules.get(&(c.host.clone(), c.name.clone())).cloned().unwrap_or_default();
         match view.category {
             "running" => counts.running += 1,
             "paused" => counts.paused += 1,
@@ -572,6 +603,7 @@ fn container_view(
         next: next
             .get(c.name.as_str())
             .map(|(t, action)| NextAction { action: action.to_string(), time: TimeView::new(*t, tz, now) }),
+        rules: Vec::new(),
         search,
         hidden,
         buttons: actions_for(&c.state)
@@ -587,6 +619,9 @@ fn container_view(
 
 /// "at 03:00, Monday through Friday" or "once, on Mon 5 Jan 2026 at 03:00".
 fn when(s: &Schedule, tz: Tz) -> String {
+    if let Some(window) = s.window.as_ref().and_then(|w| w.to_window().ok()) {
+        return format!("and keeps it {}", window.describe());
+    }
     match (&s.cron, s.run_at) {
         (Some(cron), _) => match crate::cron::describe_cached(cron) {
             Ok(description) => {
@@ -628,6 +663,16 @@ fn schedule_view(s: &Schedule, tz: Tz, now: DateTime<Utc>, q: &str, container_mi
         when,
         timezone: s.timezone.clone(),
         run_at: s.run_at.map(|t| crate::time::rfc3339(&t)).unwrap_or_default(),
+        window_state: s.window.as_ref().map(|w| w.state.as_str().to_string()).unwrap_or_default(),
+        window_from: s.window.as_ref().map(|w| w.from.clone()).unwrap_or_default(),
+        window_to: s.window.as_ref().map(|w| w.to.clone()).unwrap_or_default(),
+        window_days: s
+            .window
+            .as_ref()
+            .map(|w| w.days.clone().unwrap_or_else(|| "*".into()))
+            .unwrap_or_default(),
+        only_if: s.only_if.map(|o| o.as_str().to_string()).unwrap_or_default(),
+        respect_manual: s.respect_manual,
         cron,
         description,
         enabled: s.enabled,
@@ -691,6 +736,9 @@ mod tests {
             next_run: None,
             notify: true,
             service: None,
+            only_if: None,
+            respect_manual: true,
+            window: None,
             steps: None,
         }
     }
@@ -712,6 +760,10 @@ mod tests {
             hosts: vec!["local".into()],
             hosts_down: Vec::new(),
             host: String::new(),
+            rules: HashMap::from([(
+                (HostId::local(), "nextcloud".to_string()),
+                vec![format!("stopped nightly {EVIL}")],
+            )]),
         }
     }
 

@@ -150,6 +150,7 @@ pub fn run_status(status: Option<RunStatus>) -> (&'static str, String) {
         Some(RunStatus::Error) => ("bad", "Failed".into()),
         Some(RunStatus::Skipped) => ("off", "Skipped".into()),
         Some(RunStatus::Missed) => ("warn", "Missed".into()),
+        Some(RunStatus::GaveUp) => ("bad", "Gave up".into()),
         None => ("off", String::new()),
     }
 }

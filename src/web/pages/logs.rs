@@ -142,6 +142,8 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         (Trigger::Schedule, _) => capitalize(&schedule),
         (Trigger::RunNow, Some(who)) => format!("Run now, {schedule} ({who})"),
         (Trigger::RunNow, None) => format!("Run now, {schedule}"),
+        (Trigger::Window, _) => format!("Time window, {schedule}"),
+        (Trigger::Health, _) => "Autoheal".to_string(),
     };
     LogView {
         id: e.id,
