@@ -190,12 +190,18 @@
     const fresh = new DOMParser().parseFromString(html, "text/html");
     const focused = document.activeElement && document.activeElement.id;
     const known = new Set(Array.from(document.querySelectorAll("tr[id^=log-]"), (el) => el.id));
+    // an expanded run stays expanded when its part is replaced
+    const open = new Set(Array.from(document.querySelectorAll("details[open][id]"), (el) => el.id));
     for (const part of document.querySelectorAll("[data-live][id]")) {
       const next = fresh.getElementById(part.id);
       if (next && next.hasAttribute("data-live")) part.replaceWith(document.adoptNode(next));
     }
     if (known.size) {
       for (const row of document.querySelectorAll("tr[id^=log-]")) if (!known.has(row.id)) row.classList.add("row-new");
+    }
+    for (const id of open) {
+      const el = document.getElementById(id);
+      if (el && el.tagName === "DETAILS") el.open = true;
     }
     if (focused) {
       const el = document.getElementById(focused);

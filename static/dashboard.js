@@ -171,6 +171,24 @@
     });
   }
 
+  // ---- restore: start again what a failed run stopped
+  const recent = $("#recent");
+  if (recent) {
+    recent.addEventListener("click", async (e) => {
+      const button = e.target.closest("button[data-restore]");
+      if (!button) return;
+      const runId = button.getAttribute("data-restore");
+      const text = "Every container this run stopped and that is still stopped is started again, in the reverse order of the stops.";
+      if (!(await C.confirmAction("Restore what this run stopped?", text, "Restore"))) return;
+      button.disabled = true;
+      const note = C.announce("Restoring…");
+      const r = await C.api("POST", `/api/runs/${encodeURIComponent(runId)}/restore`);
+      button.disabled = false;
+      announceRun(r, "Restore", note);
+      C.refresh(0);
+    });
+  }
+
   // ---- schedule actions
   async function scheduleAction(row, what, control) {
     const id = row.getAttribute("data-id");
@@ -357,6 +375,7 @@
       field("window-days").value = get("window-days") || "*";
     }
     field("only-if").value = get("only-if");
+    updateDependents(0);
     field("respect-manual").checked = row ? get("respect-manual") !== "false" : true;
     autoheal = null;
     field("autoheal").checked = false;
@@ -395,6 +414,7 @@
     radio.addEventListener("change", () => {
       showKind();
       updatePreview();
+      updateDependents(0);
     });
   }
   for (const preset of $$("[data-preset]", form)) {
@@ -403,6 +423,32 @@
       updatePreview(0);
     });
   }
+  // "also restart N dependents": a new restart of a container that others restart with
+  let dependentsTimer = null;
+  let dependentsAsked = 0;
+  function updateDependents(delay = 300) {
+    const group = field("dependents-group");
+    clearTimeout(dependentsTimer);
+    const name = field("container").value.trim();
+    if (editing || kind() === "window" || field("action").value !== "restart" || !name) {
+      group.hidden = true;
+      field("with-dependents").checked = false;
+      return;
+    }
+    dependentsTimer = setTimeout(async () => {
+      const asked = ++dependentsAsked;
+      const host = encodeURIComponent(formHost);
+      const r = await C.api("GET", `/api/containers/${encodeURIComponent(name)}/dependents?host=${host}`);
+      if (asked !== dependentsAsked) return;
+      const deps = r.ok && r.data ? r.data.dependents : [];
+      const n = deps.length;
+      group.hidden = !n;
+      if (!n) field("with-dependents").checked = false;
+      field("dependents-label").textContent = `Also restart ${n} dependent${n > 1 ? "s" : ""} (${deps.join(", ")})`;
+    }, delay);
+  }
+  field("container").addEventListener("input", () => updateDependents());
+  field("action").addEventListener("change", () => updateDependents(0));
   field("cron").addEventListener("input", () => updatePreview());
   field("timezone").addEventListener("input", () => updatePreview());
   field("run-at").addEventListener("input", () => updatePreview(0));
@@ -521,6 +567,7 @@
     if (!get("container")) return showApiError({ field: "container", message: "Choose a container." });
     if (!editing || get("container") !== old("container")) body.container = get("container");
     if (formHost !== "local" && body.container) body.host = formHost;
+    if (!editing && !field("dependents-group").hidden && field("with-dependents").checked) body.with_dependents = true;
     if (kind() === "cron") {
       if (!get("cron")) return showApiError({ field: "cron", message: "Type a cron expression or pick a preset." });
       if (!editing || get("cron") !== old("cron")) body.cron = get("cron");

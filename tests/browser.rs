@@ -583,6 +583,41 @@ fn a_stack_restart_from_its_header_is_one_run_whose_steps_the_log_shows() {
         b.toast(&format!("Restart {project} in dependency order: 6 steps done in order")).await;
         let (_, log) = app.get(&format!("/api/logs?container={}", web.name));
         let run_id = log["items"][0]["run_id"].as_str().expect("a run_id").to_string();
+        // the dashboard shows the run as one item, live, that expands into its three steps
+        let run_steps = |summary: &str| {
+            format!(
+                "const d = document.querySelectorAll('#recent-list details[data-run-id=\"' + arguments[0] + '\"]');
+                 if (d.length !== 1) return null;
+                 if (!d[0].open) {{ {summary} }}
+                 const steps = [...d[0].querySelectorAll('.run-step')].filter(s => s.offsetParent !== null);
+                 // a live refresh during the run shows its steps so far: wait for the end
+                 const done = steps.length === 3 && steps.every(s => s.textContent.includes('start'));
+                 return d[0].open && done && {{
+                   items: document.querySelectorAll('#recent-list .recent-item').length,
+                   summary: d[0].querySelector('summary').textContent.replace(/\\s+/g, ' ').trim(),
+                   steps: steps.map(s => [s.querySelector('strong').textContent, s.querySelector('.run-actions').textContent])}};"
+            )
+        };
+        let expected = |seen: &Value| {
+            let n = |c: &TestContainer| c.name.clone();
+            let steps: Vec<(String, String)> =
+                [&web, &api, &db].iter().map(|c| (n(c), "stop → start".to_string())).collect();
+            assert_eq!(seen["steps"], json!(steps), "{seen}");
+            assert_eq!(seen["items"], json!(1), "one item for the run's six entries: {seen}");
+            let summary = seen["summary"].as_str().unwrap();
+            assert!(summary.starts_with("Success Run of 3 steps:"), "{summary}");
+        };
+        b.wait_with(
+            "the run on the dashboard, live",
+            "return document.querySelectorAll('#recent-list details[data-run-id=\"' + arguments[0] + '\"]').length === 1;",
+            vec![json!(run_id)],
+        )
+        .await;
+        let click = "d[0].querySelector('summary').click(); return null;";
+        expected(&b.wait_with("the run's three steps", &run_steps(click), vec![json!(run_id)]).await);
+        // and so it is rendered on a fresh load
+        b.open("/").await;
+        expected(&b.wait_with("the run's three steps again", &run_steps(click), vec![json!(run_id)]).await);
         // the log page shows the run as its steps, each linking to the whole run
         b.open(&format!("/logs?run_id={run_id}")).await;
         let rows = b

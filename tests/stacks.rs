@@ -295,6 +295,24 @@ fn a_vpn_restart_takes_the_containers_sharing_its_network_with_it() {
     assert_ne!(sidecar.started_at(), before);
     let (status, none) = app.get(&format!("/api/containers/{}/dependents", sidecar.name));
     assert_eq!((status, none["dependents"].clone()), (200, json!([])), "{none}");
+
+    // a schedule's restart may take its dependents along: one run, the same three steps
+    let body =
+        json!({"container": vpn.name, "action": "restart", "with_dependents": true, "cron": "0 3 1 1 *"});
+    let (status, schedule) = app.post("/api/schedules", body);
+    assert_eq!(status, 201, "{schedule}");
+    assert_eq!(schedule["steps"][0]["with_dependents"], true, "{schedule}");
+    let (status, ran) = app.post(&format!("/api/schedules/{}/run", schedule["id"]), json!({}));
+    assert_eq!(status, 200, "{ran}");
+    let entries = run_entries(&app, ran["log"]["run_id"].as_str().unwrap());
+    let seen: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["action"].as_str().unwrap(), e["container"].as_str().unwrap())).collect();
+    let (v, s) = (vpn.name.as_str(), sidecar.name.as_str());
+    assert_eq!(seen, [("stop", s), ("restart", v), ("start", s)], "{entries:?}");
+    assert_eq!(sidecar.state(), "running");
+    let body = json!({"container": vpn.name, "action": "stop", "with_dependents": true, "cron": "0 3 1 1 *"});
+    let (status, e) = app.post("/api/schedules", body);
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("invalid_steps")), "{e}");
 }
 
 /// The entries of a run, oldest first.
@@ -330,7 +348,8 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     assert_eq!(status, 201, "{schedule}");
     assert_eq!(
         schedule["steps"][1],
-        json!({"container": db.name, "stack": null, "action": "restart", "wait": "healthy", "timeout_s": 30})
+        json!({"host": "local", "container": db.name, "service": null, "stack": null, "action": "restart",
+               "wait": "healthy", "timeout_s": 30})
     );
     assert_eq!(
         (schedule["container"].as_str(), schedule["action"].as_str()),
@@ -449,4 +468,57 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
         json!({"stack": "no-such-stack-here", "action": "restart", "cron": "0 3 * * *"}),
     );
     assert_eq!((status, answer["error"]["code"].as_str()), (404, Some("stack_not_found")), "{answer}");
+}
+
+#[test]
+fn a_failed_chain_is_restored_and_each_step_acts_on_its_own_host() {
+    common::require_docker();
+    // a second host on the same Engine: a step names it, and its entries carry it
+    let other: String = unique_name("alias").chars().take(40).collect();
+    let url = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let a = TestContainer::run("restore-a", &[]);
+    let b = TestContainer::run("restore-b", &[]);
+    let app = App::start();
+    let (status, host) = app.post("/api/hosts", json!({"name": other, "url": url}));
+    assert_eq!(status, 201, "{host}");
+    let body = json!({
+        "steps": [
+            {"host": other, "container": a.name, "action": "stop"},
+            // b has no health check: the wait fails at once, after the restart
+            {"container": b.name, "action": "restart", "wait": "healthy", "timeout_s": 5},
+            {"container": a.name, "action": "start"},
+        ],
+        "cron": "0 3 1 1 *",
+    });
+    let (status, schedule) = app.post("/api/schedules", body);
+    assert_eq!(status, 201, "{schedule}");
+    let hosts: Vec<&str> =
+        schedule["steps"].as_array().unwrap().iter().map(|s| s["host"].as_str().unwrap()).collect();
+    assert_eq!(hosts, [other.as_str(), "local", "local"]);
+    let (status, ran) = app.post(&format!("/api/schedules/{}/run", schedule["id"]), json!({}));
+    assert_eq!(status, 200, "{ran}");
+    let run_id = ran["log"]["run_id"].as_str().unwrap().to_string();
+    let entries = run_entries(&app, &run_id);
+    let seen: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e["host"].as_str().unwrap(), e["action"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen, [(other.as_str(), "stop", "success"), ("local", "restart", "error")], "{entries:?}");
+    assert_eq!(a.state(), "exited");
+
+    // restore starts what the run stopped (a), not what is running anyway (b, restarted)
+    let (status, restored) = app.post(&format!("/api/runs/{run_id}/restore"), json!({}));
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["status"], "success", "{restored}");
+    assert_eq!(steps(&app, &restored), [step("start", &a, "success")]);
+    assert_eq!(restored["log"][0]["host"], other.as_str(), "{restored}");
+    assert_ne!(restored["run_id"].as_str(), Some(run_id.as_str()));
+    assert_eq!(a.state(), "running", "the Engine says a runs again");
+    let (status, again) = app.post(&format!("/api/runs/{run_id}/restore"), json!({}));
+    assert_eq!((status, again["error"]["code"].as_str()), (409, Some("nothing_to_restore")), "{again}");
+    let (status, none) = app.post("/api/runs/0123456789abcdef/restore", json!({}));
+    assert_eq!((status, none["error"]["code"].as_str()), (404, Some("run_not_found")), "{none}");
+    let body = json!({"steps": [{"host": "no-such-host", "container": a.name, "action": "stop"}], "cron": "0 3 * * *"});
+    let (status, e) = app.post("/api/schedules", body);
+    assert_eq!((status, e["error"]["code"].as_str()), (404, Some("host_not_found")), "{e}");
 }

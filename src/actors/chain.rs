@@ -75,6 +75,19 @@ pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
                 }
                 Err(e) => refused(&step, trigger, schedule_id, e),
             },
+            TargetKind::Container(c) if step.with_dependents && step.action == Action::Restart => {
+                match runner.dependents(&step.target.host, c.display_name()).await {
+                    Ok((name, dependents)) => {
+                        let steps =
+                            stacks::plan_with_dependents(&step.target.host, &name, &dependents, step.timeout);
+                        for s in steps.into_iter().rev() {
+                            todo.push_front(s);
+                        }
+                        continue;
+                    }
+                    Err(e) => refused(&step, trigger, schedule_id, e),
+                }
+            }
             TargetKind::Container(_) | TargetKind::Service(_) => {
                 let request = Request {
                     target: step.target.clone(),
@@ -171,7 +184,8 @@ pub async fn run_stack(
     timeout: Duration,
     requested_by: Option<String>,
 ) -> Result<RunReport, AppError> {
-    let step = Step { target: Target::stack(host, name), action, wait: Wait::None, timeout };
+    let step =
+        Step { target: Target::stack(host, name), action, wait: Wait::None, timeout, with_dependents: false };
     let steps = stack_steps(runner, &step, name).await?;
     run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by }).await
 }

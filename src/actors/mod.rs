@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod log_actor;
 pub mod notify;
+pub mod restore;
 pub mod runner;
 pub mod scheduler;
 pub mod watch;

@@ -231,6 +231,7 @@ pub fn plan(stack: &Stack, action: Action, timeout: Duration) -> Result<Vec<Step
         action,
         wait,
         timeout,
+        with_dependents: false,
     };
     let stops = || stack.services.iter().rev().map(|s| step(s, Action::Stop, Wait::None));
     let starts = || {
@@ -324,6 +325,7 @@ pub fn plan_with_dependents(
         action,
         wait: Wait::None,
         timeout,
+        with_dependents: false,
     };
     let stops = dependents.iter().rev().map(|d| step(d, Action::Stop));
     let starts = dependents.iter().map(|d| step(d, Action::Start));

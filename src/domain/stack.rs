@@ -102,38 +102,62 @@ pub struct Step {
     pub action: Action,
     pub wait: Wait,
     pub timeout: Duration,
+    /// A container restart that takes along those that restart with it (`stacks::dependents`):
+    /// it becomes their steps when its turn comes, like a stack step.
+    pub with_dependents: bool,
 }
 
 /// One step of a schedule's chain as API.md writes it (and the `steps` column keeps it):
-/// `{container | stack, action, wait, timeout_s}`.
+/// `{host, container | service | stack, action, wait, timeout_s}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChainStep {
-    /// A container's name; `null` for a stack step.
+    /// The step's host; the schedule's host when `null` (rows written before steps had hosts).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub host: Option<HostId>,
+    /// A container's name; `null` for a stack or service step.
     pub container: Option<String>,
+    /// A Swarm service (name); `null` for a container or stack step.
+    #[serde(default)]
+    pub service: Option<String>,
     /// A compose project, run in dependency order; `null` for a container step.
     pub stack: Option<String>,
     pub action: Action,
     pub wait: Wait,
     /// 1 to 3600.
     pub timeout_s: u64,
+    /// A container restart with its dependents (stopped before it, started after it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub with_dependents: bool,
 }
 
 impl ChainStep {
-    /// The step to run on `host`.
+    /// The step to run: on its own host, else on `host` (the schedule's).
     pub fn to_step(&self, host: &HostId) -> Step {
-        let target = match (&self.container, &self.stack) {
-            (_, Some(stack)) => Target::stack(host.clone(), stack.clone()),
-            (container, None) => Target::container(host.clone(), container.clone().unwrap_or_default()),
+        let host = self.host.clone().unwrap_or_else(|| host.clone());
+        let target = match (&self.container, &self.service, &self.stack) {
+            (_, _, Some(stack)) => Target::stack(host, stack.clone()),
+            (_, Some(service), None) => Target::service(host, service.clone()),
+            (container, None, None) => Target::container(host, container.clone().unwrap_or_default()),
         };
-        Step { target, action: self.action, wait: self.wait, timeout: Duration::from_secs(self.timeout_s) }
+        let timeout = Duration::from_secs(self.timeout_s);
+        Step { target, action: self.action, wait: self.wait, timeout, with_dependents: self.with_dependents }
     }
 
-    /// "stop app, then wait until healthy (60 s)" words for a schedule's sentence.
+    /// "stop app, then wait until healthy (60 s)" words for a schedule's sentence; a step on
+    /// another host than `local` says which.
     pub fn describe(&self) -> String {
-        let what = match (&self.container, &self.stack) {
-            (_, Some(stack)) => format!("stack {stack}"),
-            (container, None) => container.clone().unwrap_or_default(),
+        let mut what = match (&self.container, &self.service, &self.stack) {
+            (_, _, Some(stack)) => format!("stack {stack}"),
+            (_, Some(service), None) => format!("service {service}"),
+            (container, None, None) => container.clone().unwrap_or_default(),
         };
+        if let Some(host) = self.host.as_ref().filter(|h| h.as_str() != HostId::LOCAL) {
+            what = format!("{what} on {host}");
+        }
+        if self.with_dependents {
+            what = format!("{what} and its dependents");
+        }
         match self.wait {
             Wait::None => format!("{} {what}", self.action),
             wait => {

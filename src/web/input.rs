@@ -99,6 +99,7 @@ pub mod not_null {
         steps,
         wait,
         timeout_s,
+        with_dependents,
     );
 }
 

@@ -11,6 +11,7 @@ pub mod events;
 pub mod hosts;
 pub mod logs;
 pub mod openapi;
+pub mod runs;
 pub mod schedule_steps;
 pub mod schedules;
 pub mod services;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(hosts::configure)
         .configure(services::configure)
         .configure(stacks::configure)
+        .configure(runs::configure)
         .service(web::scope("/api").default_service(web::to(not_found)));
 }
 

@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::{
-    audit, autoheal, channels, container_logs, containers, cron, events, hosts, logs, schedules, services,
-    stacks, stats, tokens, users, windows,
+    audit, autoheal, channels, container_logs, containers, cron, events, hosts, logs, runs, schedules,
+    services, stacks, stats, tokens, users, windows,
 };
 use crate::error::AppError;
 
@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         stacks::act,
         stacks::dependents,
         stacks::restart_with_dependents,
+        runs::restore_run,
     )
 )]
 struct ApiDoc;

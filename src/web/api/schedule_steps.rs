@@ -1,5 +1,6 @@
 //! The target part of a schedule's body beside `container`: `stack` (one compose project in
 //! dependency order) or `steps` (a chain), validated into the `ChainStep`s the schedule keeps.
+//! Each step names its own host (the schedule's by default) and is checked on that host.
 
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -14,10 +15,14 @@ use crate::web::AppState;
 pub const MAX_STEPS: usize = 20;
 const MAX_NAME: usize = 256;
 
-/// One step of `steps`: exactly one of `container` and `stack`.
+/// One step of `steps`: exactly one of `container`, `service` and `stack`, on `host`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
+    /// The step's Docker host (by name); default the schedule's host.
+    #[serde(default, deserialize_with = "not_null::host")]
+    #[schema(nullable = false, max_length = 63)]
+    pub host: Option<String>,
     #[serde(default, deserialize_with = "not_null::container")]
     #[schema(nullable = false, max_length = 256)]
     pub container: Option<String>,
@@ -25,6 +30,10 @@ pub struct StepBody {
     #[serde(default, deserialize_with = "not_null::stack")]
     #[schema(nullable = false, max_length = 256)]
     pub stack: Option<String>,
+    /// A Swarm service (name or ID): start, stop or restart.
+    #[serde(default, deserialize_with = "not_null::service")]
+    #[schema(nullable = false, max_length = 256)]
+    pub service: Option<String>,
     #[serde(default, deserialize_with = "not_null::action")]
     #[schema(value_type = Action)]
     pub action: Option<String>,
@@ -37,6 +46,11 @@ pub struct StepBody {
     #[serde(default, deserialize_with = "not_null::timeout_s")]
     #[schema(nullable = false, minimum = 1, maximum = 3600)]
     pub timeout_s: Option<i64>,
+    /// A container restart only: also restart those that restart with it (sharing its network,
+    /// or depending on it with `restart: true`), stopped before it and started after it.
+    #[serde(default, deserialize_with = "not_null::with_dependents")]
+    #[schema(nullable = false)]
+    pub with_dependents: Option<bool>,
 }
 
 fn invalid(message: String) -> AppError {
@@ -56,7 +70,8 @@ fn wait_of(raw: Option<String>, n: usize) -> Result<Wait, AppError> {
     }
 }
 
-/// Validates the steps; every container and stack they name must exist now (404 otherwise).
+/// Validates the steps; every container, service and stack they name must exist now on the
+/// step's host (404 otherwise).
 pub async fn parse(
     state: &AppState,
     host: &HostId,
@@ -68,26 +83,44 @@ pub async fn parse(
     let mut out = Vec::with_capacity(steps.len());
     for (n, step) in steps.into_iter().enumerate() {
         let action = required_text(step.action, "action", 40)?.parse::<Action>()?;
+        let step_host = optional_text(step.host, "host", 63)?.map_or_else(|| host.clone(), HostId);
+        let docker = state.actors.hosts.get(&step_host)?;
         let container = optional_text(step.container, "container", MAX_NAME)?;
+        let service = optional_text(step.service, "service", MAX_NAME)?;
         let stack = optional_text(step.stack, "stack", MAX_NAME)?;
-        let (container, stack) = match (container, stack) {
-            (Some(c), None) => {
-                let found = state.actors.docker.send(crate::docker::GetContainer(c)).await??;
-                (Some(found.name), None)
+        let (container, service, stack) = match (container, service, stack) {
+            (Some(c), None, None) => {
+                let found = docker.send(crate::docker::GetContainer(c)).await??;
+                (Some(found.name), None, None)
             }
-            (None, Some(s)) => {
+            (None, Some(s), None) => {
+                crate::web::api::services::service_action(action.as_str())?;
+                let found = docker.send(crate::docker::GetService(s)).await??;
+                (None, Some(found.name), None)
+            }
+            (None, None, Some(s)) => {
                 stacks::ordered(action)?;
-                state.actors.runner.stack(host, &s).await?;
-                (None, Some(s))
+                state.actors.runner.stack(&step_host, &s).await?;
+                (None, None, Some(s))
             }
-            _ => return Err(invalid(format!("steps[{n}]: give exactly one of container and stack"))),
+            _ => {
+                return Err(invalid(format!("steps[{n}]: give exactly one of container, service and stack")))
+            }
         };
         let timeout_s = step.timeout_s.unwrap_or(60);
         if !(1..=3600).contains(&timeout_s) {
             return Err(invalid(format!("steps[{n}].timeout_s: {timeout_s} is not from 1 to 3600")));
         }
         let wait = wait_of(step.wait, n)?;
-        out.push(ChainStep { container, stack, action, wait, timeout_s: timeout_s as u64 });
+        let with_dependents = step.with_dependents.unwrap_or(false);
+        if with_dependents && (container.is_none() || action != Action::Restart) {
+            return Err(invalid(format!(
+                "steps[{n}].with_dependents: only a container's restart has dependents"
+            )));
+        }
+        let host = Some(step_host);
+        let timeout_s = timeout_s as u64;
+        out.push(ChainStep { host, container, service, stack, action, wait, timeout_s, with_dependents });
     }
     Ok(out)
 }

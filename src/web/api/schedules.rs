@@ -100,6 +100,12 @@ pub struct ScheduleBody {
     #[serde(default, deserialize_with = "not_null::steps")]
     #[schema(nullable = false)]
     pub steps: Option<Vec<StepBody>>,
+    /// Create only, with `container` and `action: restart`: also restart the container's
+    /// dependents (sharing its network, or `restart: true`), as one run; kept as a chain of one
+    /// step with `with_dependents`.
+    #[serde(default, deserialize_with = "not_null::with_dependents")]
+    #[schema(nullable = false)]
+    pub with_dependents: Option<bool>,
 }
 
 /// A time window (API.md "Schedules, phase two").
@@ -171,12 +177,12 @@ fn conflicting() -> AppError {
 /// `container` + `action`, `stack` + `action` (a chain of one stack step), or `steps`.
 async fn aim(
     state: &AppState,
+    host: &HostId,
     container: Option<String>,
     action: Option<String>,
     stack: Option<String>,
     steps: Option<Vec<StepBody>>,
 ) -> Result<Aim, AppError> {
-    let host = HostId::local();
     match (container, stack, steps) {
         (Some(name), None, None) => {
             let name = required_text(Some(name), "container", MAX_NAME)?;
@@ -184,10 +190,10 @@ async fn aim(
         }
         (None, Some(stack), None) => {
             let step = StepBody { stack: Some(stack), action, ..Default::default() };
-            Ok(Aim::Chain(schedule_steps::parse(state, &host, vec![step]).await?))
+            Ok(Aim::Chain(schedule_steps::parse(state, host, vec![step]).await?))
         }
         (None, None, Some(steps)) if action.is_none() => {
-            Ok(Aim::Chain(schedule_steps::parse(state, &host, steps).await?))
+            Ok(Aim::Chain(schedule_steps::parse(state, host, steps).await?))
         }
         (None, None, Some(_)) => Err(AppError::invalid(
             "conflicting_fields",
@@ -206,7 +212,12 @@ async fn aim(
 /// The columns of a chain: its steps, and its first step as the container and action.
 fn chain_columns(steps: &[ChainStep]) -> Result<(String, Action, String), AppError> {
     let first = steps.first().ok_or_else(|| AppError::Internal("a chain of no steps".into()))?;
-    let name = first.container.clone().or_else(|| first.stack.clone()).unwrap_or_default();
+    let name = first
+        .container
+        .clone()
+        .or_else(|| first.service.clone())
+        .or_else(|| first.stack.clone())
+        .unwrap_or_default();
     Ok((name, first.action, schedule_steps::to_column(steps)?))
 }
 
@@ -371,15 +382,37 @@ pub(super) async fn create(
     if window.is_some() && (body.stack.is_some() || body.steps.is_some() || body.service.is_some()) {
         return Err(window_one_container());
     }
+    let (mut container, mut action, mut steps) = (body.container, action, body.steps);
+    if body.with_dependents == Some(true) {
+        if container.is_none()
+            || window.is_some()
+            || body.stack.is_some()
+            || steps.is_some()
+            || body.service.is_some()
+        {
+            return Err(AppError::invalid(
+                "conflicting_fields",
+                Some("with_dependents"),
+                "with_dependents goes with one container and action restart",
+            ));
+        }
+        let step = StepBody {
+            container: container.take(),
+            action: action.take(),
+            with_dependents: Some(true),
+            ..Default::default()
+        };
+        steps = Some(vec![step]);
+    }
     let aim = match body.service {
         Some(service) => {
-            if body.container.is_some() || body.stack.is_some() || body.steps.is_some() {
+            if container.is_some() || body.stack.is_some() || steps.is_some() {
                 return Err(conflicting());
             }
             let action = required_text(action, "action", 40)?.parse::<Action>()?;
             Aim::Service(service, check_action(action, true)?)
         }
-        None => aim(&state, body.container, action, body.stack, body.steps).await?,
+        None => aim(&state, &host, container, action, body.stack, steps).await?,
     };
     let window_tz = window.as_ref().and_then(|(_, tz)| tz.clone());
     let timezone = match optional_text(window_tz.or(body.timezone), "timezone", 64)? {
@@ -480,14 +513,26 @@ pub(super) async fn patch(
     if body.window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
         return Err(window_one_container());
     }
+    if body.with_dependents.is_some() {
+        return Err(AppError::invalid(
+            "invalid_parameter",
+            Some("with_dependents"),
+            "with_dependents is set when a schedule is created; replace its steps to change it",
+        ));
+    }
     if body.stack.is_some() || body.steps.is_some() {
         // a new chain replaces the target (and the action) as a whole
         if body.container.is_some() || body.service.is_some() {
             return Err(conflicting());
         }
-        let Aim::Chain(steps) = aim(&state, None, body.action, body.stack, body.steps).await? else {
+        let host = match body.host {
+            Some(raw) => host_of(Some(raw))?,
+            None => store::schedules::get(&state.actors.store, ScheduleId(id)).await?.host,
+        };
+        let Aim::Chain(steps) = aim(&state, &host, None, body.action, body.stack, body.steps).await? else {
             return Err(conflicting());
         };
+        changes.host = Some(host);
         let (name, action, column) = chain_columns(&steps)?;
         changes.container_name = Some(name);
         changes.container_id = Some(None);

@@ -141,6 +141,8 @@ pub struct Dashboard {
     timezones: Vec<String>,
     default_timezone: String,
     action_options: Vec<Choice>,
+    /// The newest runs and actions, a run as one item of steps (`runs.rs`).
+    recent: Vec<super::runs::Item>,
 }
 
 #[derive(Debug, Serialize)]
@@ -283,7 +285,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
     let query: DashboardQuery = super::query(req)?;
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
-    let (health, (containers, down), schedules, failures, sparks, rules, by_hand) = tokio::join!(
+    let newest = store::LogQuery { limit: super::runs::ENTRIES, ..Default::default() };
+    let (health, (containers, down), schedules, failures, sparks, rules, by_hand, newest) = tokio::join!(
         state.actors.docker.send(Health),
         crate::web::api::containers::per_host(state),
         store::schedules::list(&state.actors.store),
@@ -291,6 +294,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         store::stats::load_schedule_days(&state.actors.store, Utc::now().naive_utc(), super::sparkline::DAYS),
         state.actors.watch.send(RuleTexts),
         stopped_by_hand(state),
+        store::logs::page(&state.actors.store, newest),
     );
     let mut rules: HashMap<(HostId, String), Vec<String>> =
         rules?.into_iter().map(|r| ((r.host, r.container), r.lines)).collect();
@@ -318,6 +322,7 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         rules,
     };
     let mut view = build(input, Utc::now());
+    view.recent = super::runs::recent(newest?.items, state.config.timezone, Utc::now());
     let sparks = sparks?;
     for s in &mut view.schedules {
         s.spark = sparks.get(&s.id).map(|days| super::sparkline::sparkline(days));
@@ -446,6 +451,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         timezones,
         default_timezone: input.default_tz.name().to_string(),
         action_options: Choice::actions(None, "restart"),
+        recent: Vec::new(),
     }
 }
 

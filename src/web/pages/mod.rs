@@ -15,6 +15,7 @@ mod login;
 mod logs;
 mod notifications;
 mod oidc;
+mod runs;
 mod settings;
 mod sparkline;
 mod stats;
