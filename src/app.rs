@@ -116,7 +116,6 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             .map(|o| Arc::new(crate::auth::oidc::Provider::new(o, &config.group_roles, Outbound::new()))),
     };
 
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(actix_web::web::Data::new(state.clone()))
@@ -128,7 +127,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             .wrap(from_fn(web::middleware::security_headers))
             .configure(web::configure)
     })
-    .workers(workers)
+    .workers(config.workers)
     .disable_signals()
     .shutdown_timeout(config.stop_timeout.as_secs() + 5)
     .bind(config.listen)

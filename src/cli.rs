@@ -225,6 +225,7 @@ pub const SETTINGS: &[Setting] = &[
         Some("300"),
         "a label schedule outlives its removed container this long",
     ),
+    setting("workers", "CHRONTAINER_WORKERS", "N", Some("2"), "HTTP worker threads (BENCHMARKS.md)"),
 ];
 
 /// Variables `Config` reads that have no flag, and why.

@@ -76,6 +76,8 @@ pub struct Config {
     /// How long a label schedule outlives its removed container (`CHRONTAINER_LABEL_GRACE`): a
     /// re-created container comes back within it and keeps its schedules and overrides.
     pub label_grace: Duration,
+    /// HTTP worker threads (`CHRONTAINER_WORKERS`); the default is measured in BENCHMARKS.md.
+    pub workers: usize,
 }
 
 impl fmt::Debug for Config {
@@ -104,6 +106,7 @@ impl fmt::Debug for Config {
             .field("group_roles", &self.group_roles)
             .field("forward_auth", &self.forward_auth)
             .field("label_grace", &self.label_grace)
+            .field("workers", &self.workers)
             .finish()
     }
 }
@@ -212,6 +215,7 @@ impl Config {
         let group_roles = sso::group_roles(&get);
         let forward_auth = sso::forward_auth(&get, auth)?;
         let label_grace = seconds(&get, "CHRONTAINER_LABEL_GRACE", 300, 0, 7 * 86400)?;
+        let workers = number(&get, "CHRONTAINER_WORKERS", 2, 1, 64)? as usize;
 
         Ok(Config {
             listen,
@@ -237,6 +241,7 @@ impl Config {
             group_roles,
             forward_auth,
             label_grace: Duration::from_secs(label_grace),
+            workers,
         })
     }
 
@@ -441,6 +446,10 @@ mod tests {
         let e = config(&[("CHRONTAINER_PUBLIC_URL", "ct.example.org")]).unwrap_err();
         assert!(e.0.starts_with("CHRONTAINER_PUBLIC_URL=ct.example.org is not"), "{e}");
         assert_eq!(config(&[]).unwrap().notify_batch, Duration::from_secs(300));
+        assert_eq!(config(&[]).unwrap().workers, 2);
+        assert_eq!(config(&[("CHRONTAINER_WORKERS", "4")]).unwrap().workers, 4);
+        let e = config(&[("CHRONTAINER_WORKERS", "0")]).unwrap_err();
+        assert!(e.0.contains("CHRONTAINER_WORKERS=0 is not a whole number from 1 to 64"), "{e}");
     }
 
     #[test]

@@ -454,3 +454,45 @@ fn chrontainer_will_not_stop_or_pause_its_own_container_but_restarts_it() {
     assert!(entry["message"].as_str().unwrap().starts_with("Chrontainer will not stop its own container"));
     assert_eq!(c.state(), "running");
 }
+
+#[test]
+fn the_list_carries_an_etag_and_answers_304_while_nothing_changed() {
+    common::require_docker();
+    let app = App::start();
+    let c = TestContainer::create("etag", &[]);
+    let get = |tag: Option<&str>| {
+        let headers: Vec<(&str, &str)> = tag.map(|t| ("If-None-Match", t)).into_iter().collect();
+        app.request("GET", "/api/containers", &headers, None)
+    };
+    let etag = |r: &common::Reply| r.header("etag").expect("an ETag").to_string();
+    let tag = wait_for("the new container in the list", Duration::from_secs(30), || {
+        let r = get(None);
+        (r.status == 200 && r.text.contains(&c.name)).then(|| etag(&r))
+    });
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+
+    // other tests' containers change, and "Up 5 seconds" moves on: the same tag twice in a row
+    // comes soon enough
+    wait_for("a 304 for the current tag", Duration::from_secs(30), || {
+        let tag = etag(&get(None));
+        let r = get(Some(&format!("\"nope\", {tag}")));
+        (r.status == 304).then(|| {
+            assert_eq!(r.text, "", "no body with a 304");
+            assert_eq!(r.header("etag"), Some(tag.as_str()));
+        })
+    });
+    let r = get(Some("\"nope\""));
+    assert_eq!(r.status, 200, "another tag gets the list");
+    assert!(r.text.contains(&c.name));
+    let r = app.request("GET", "/api/containers?host=local", &[("If-None-Match", "*")], None);
+    assert_eq!(r.status, 304, "`*` matches any list");
+
+    let before = etag(&get(None));
+    c.docker("start");
+    wait_for("the start seen by a client holding the old tag", Duration::from_secs(30), || {
+        let r = get(Some(&before));
+        let list: Value = serde_json::from_str(&r.text).unwrap_or(Value::Null);
+        let state = list.as_array()?.iter().find(|x| x["name"] == c.name.as_str())?["state"].clone();
+        (r.status == 200 && state == "running").then(|| assert_ne!(etag(&r), before))
+    });
+}

@@ -3,12 +3,14 @@
 //! tick of the [`Clock`] taken when it was sent, and an entry only changes for a newer observation.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::entry::Entry;
+use super::status::status_text;
 use crate::domain::{Container, HostId};
 
 /// Orders observations; shared with the futures that talk to Docker.
@@ -53,6 +55,8 @@ pub struct Cache {
     slots: HashMap<String, Slot>,
     /// Removed IDs and when, so that an older answer cannot bring them back.
     removed: HashMap<String, u64>,
+    /// Counts the changes to `slots`, for [`Cache::version`].
+    changes: u64,
 }
 
 impl Cache {
@@ -75,6 +79,29 @@ impl Cache {
         all.into_iter().map(|e| e.to_container(host, now)).collect()
     }
 
+    /// A number that changes whenever [`Cache::containers`] would answer differently: with every
+    /// change to an entry, and when a status text ("Up 5 minutes") moves on with the clock. It
+    /// clones nothing, so a client that has the list already is answered without building it.
+    pub fn version(&self, now: DateTime<Utc>) -> u64 {
+        self.version_of(self.entries().map(|e| (e.id.as_str(), status_text(e, now))))
+    }
+
+    /// [`Cache::containers`] with its [`Cache::version`], each status text written once.
+    pub fn versioned_containers(&self, host: &HostId, now: DateTime<Utc>) -> (u64, Vec<Container>) {
+        let list = self.containers(host, now);
+        (self.version_of(list.iter().map(|c| (c.id.as_str(), &c.status))), list)
+    }
+
+    /// The changes counted, plus a hash of each entry's ID and status text: a sum, so that the
+    /// map's order does not matter.
+    fn version_of<'a>(&self, statuses: impl Iterator<Item = (&'a str, impl Hash)>) -> u64 {
+        statuses.fold(self.changes, |sum, entry| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            entry.hash(&mut hasher);
+            sum.wrapping_add(hasher.finish())
+        })
+    }
+
     fn stale(&self, id: &str, seen_at: u64) -> bool {
         self.slots.get(id).is_some_and(|s| s.seen_at > seen_at)
             || self.removed.get(id).is_some_and(|&t| t > seen_at)
@@ -89,7 +116,10 @@ impl Cache {
         let slot = Slot { entry: entry.clone(), seen_at };
         match self.slots.insert(entry.id.clone(), slot) {
             Some(old) if old.entry == entry => None,
-            _ => Some(Change::Updated(Box::new(entry))),
+            _ => {
+                self.changes += 1;
+                Some(Change::Updated(Box::new(entry)))
+            }
         }
     }
 
@@ -100,6 +130,7 @@ impl Cache {
         }
         self.removed.insert(id.to_string(), seen_at);
         let old = self.slots.remove(id)?;
+        self.changes += 1;
         Some(Change::Removed { id: old.entry.id, name: old.entry.name })
     }
 
@@ -229,6 +260,35 @@ mod tests {
         assert!(changes.is_empty(), "{changes:?}");
         assert_eq!(cache.get("a").unwrap().state, "paused");
         assert!(cache.get("n").is_some());
+    }
+
+    #[test]
+    fn the_version_moves_with_each_change_and_with_the_clock_only() {
+        let mut cache = Cache::default();
+        let now = Utc::now();
+        let empty = cache.version(now);
+        let t = cache.tick();
+        cache.observe(entry("a", "web", "created"), t);
+        let one = cache.version(now);
+        assert_ne!(one, empty);
+        let t = cache.tick();
+        cache.observe(entry("a", "web", "created"), t);
+        assert_eq!(cache.version(now), one, "the same observation again changes nothing");
+        assert_eq!(cache.version(now + chrono::Duration::hours(3)), one, "\"Created\" has no age");
+
+        let mut up = entry("a", "web", "running");
+        up.started_at = Some(now);
+        let t = cache.tick();
+        cache.observe(up, t);
+        let running = cache.version(now);
+        assert_ne!(running, one);
+        assert_eq!(cache.versioned_containers(&HostId::local(), now).0, running, "both ways agree");
+        assert_eq!(cache.version(now + chrono::Duration::milliseconds(300)), running);
+        assert_ne!(cache.version(now + chrono::Duration::seconds(5)), running, "\"Up 5 seconds\" now");
+
+        let t = cache.tick();
+        cache.forget("a", t);
+        assert_ne!(cache.version(now), running);
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod status;
 
 pub use endpoint::{DockerEndpoint, TlsFiles};
 pub use own::OwnContainer;
-pub use registry::Hosts;
+pub use registry::{ask_hosts, Hosts};
 pub use services::{GetService, ListServices};
 
 use std::collections::{HashMap, HashSet};
@@ -224,6 +224,18 @@ impl DockerActor {
             let _ = tokio::time::timeout(FIRST_CONNECT_WAIT, settled.wait_for(|s| *s)).await;
         }))
     }
+
+    /// `answer` from the cache once settled, at one instant; Err(DockerUnreachable) while the
+    /// Engine cannot be reached.
+    fn when_cached<T: 'static>(
+        &self,
+        answer: fn(&Self, DateTime<Utc>) -> T,
+    ) -> ResponseActFuture<Self, Result<T, AppError>> {
+        Box::pin(self.when_settled().map(move |(), act, _| match &act.link {
+            Link::Down(e) => Err(AppError::DockerUnreachable(e.clone())),
+            Link::Up(_) => Ok(answer(act, Utc::now())),
+        }))
+    }
 }
 
 impl Actor for DockerActor {
@@ -270,10 +282,34 @@ impl Handler<ListContainers> for DockerActor {
     type Result = ResponseActFuture<Self, Result<Vec<Container>, AppError>>;
 
     fn handle(&mut self, _: ListContainers, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.when_settled().map(|(), act, _| match &act.link {
-            Link::Down(e) => Err(AppError::DockerUnreachable(e.clone())),
-            Link::Up(_) => Ok(act.cache.containers(&act.host, Utc::now())),
-        }))
+        self.when_cached(|act, now| act.cache.containers(&act.host, now))
+    }
+}
+
+/// [`ListContainers`] with the cache's version at the same instant (`Cache::version`).
+#[derive(Message)]
+#[rtype(result = "Result<(u64, Vec<Container>), AppError>")]
+pub struct ListContainersVersioned;
+
+impl Handler<ListContainersVersioned> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<(u64, Vec<Container>), AppError>>;
+
+    fn handle(&mut self, _: ListContainersVersioned, _: &mut Context<Self>) -> Self::Result {
+        self.when_cached(|act, now| act.cache.versioned_containers(&act.host, now))
+    }
+}
+
+/// Only the version [`ListContainersVersioned`] would answer with: whether a client's copy of
+/// the list is current, without building the list.
+#[derive(Message)]
+#[rtype(result = "Result<u64, AppError>")]
+pub struct ContainersVersion;
+
+impl Handler<ContainersVersion> for DockerActor {
+    type Result = ResponseActFuture<Self, Result<u64, AppError>>;
+
+    fn handle(&mut self, _: ContainersVersion, _: &mut Context<Self>) -> Self::Result {
+        self.when_cached(|act, now| act.cache.version(now))
     }
 }
 

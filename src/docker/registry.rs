@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use actix::{Addr, Supervisor};
+use actix::{Addr, Handler, Message, Supervisor};
 
 use super::{DockerActor, DockerEndpoint, ListContainers, OwnContainer, Retire};
 use crate::domain::{Container, HostId};
@@ -100,16 +100,26 @@ impl Hosts {
         all
     }
 
-    /// Every host's containers, asked of all hosts at once (`local` first): a host that does not
-    /// answer is its own error and delays nobody else's list.
+    /// Every host's containers, asked of all hosts at once (`local` first).
     pub async fn list_all(&self) -> Vec<(HostId, Result<Vec<Container>, AppError>)> {
-        futures_util::future::join_all(self.all().into_iter().map(|(host, actor)| async move {
-            let answer = match actor.send(ListContainers).await {
-                Ok(answer) => answer,
-                Err(e) => Err(AppError::from(e)),
-            };
-            (host, answer)
-        }))
-        .await
+        ask_hosts(&self.all(), || ListContainers).await
     }
+}
+
+/// Each host's answer to a message, asked of all at once: a host that does not answer is its own
+/// error and delays nobody else's.
+pub async fn ask_hosts<M, T>(
+    hosts: &[(HostId, Addr<DockerActor>)],
+    message: impl Fn() -> M,
+) -> Vec<(HostId, Result<T, AppError>)>
+where
+    M: Message<Result = Result<T, AppError>> + Send + 'static,
+    T: Send + 'static,
+    DockerActor: Handler<M>,
+{
+    futures_util::future::join_all(hosts.iter().map(|(host, actor)| {
+        let answer = actor.send(message());
+        async move { (host.clone(), answer.await.unwrap_or_else(|e| Err(AppError::from(e)))) }
+    }))
+    .await
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod client;
 pub mod cookies;
+pub mod etag;
 pub mod forwarded;
 pub mod health;
 pub mod hosts;

@@ -2,13 +2,19 @@
 //! goes through the one path every action takes and always ends in the log. `?host=` picks the
 //! host (default `local`); the list without it holds every host's containers.
 
-use actix_web::{web, HttpResponse};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use actix::Addr;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::LogResult;
 use crate::auth::Identity;
-use crate::docker::{GetContainer, ListContainers};
+use crate::docker::{ask_hosts, ContainersVersion, DockerActor, GetContainer, ListContainersVersioned};
 use crate::domain::{Action, Container, HostId, Target};
 use crate::error::{AppError, ErrorBody};
 use crate::web::AppState;
@@ -38,9 +44,8 @@ impl HostQuery {
 
 /// Every host's containers (of the hosts that answer), and the hosts that do not with why.
 pub async fn per_host(state: &AppState) -> (Vec<Container>, Vec<(HostId, AppError)>) {
-    let answers = state.actors.hosts.list_all().await;
     let (mut all, mut down) = (Vec::new(), Vec::new());
-    for (host, answer) in answers {
+    for (host, answer) in state.actors.hosts.list_all().await {
         match answer {
             Ok(list) => all.extend(list),
             Err(e) => down.push((host, e)),
@@ -49,32 +54,91 @@ pub async fn per_host(state: &AppState) -> (Vec<Container>, Vec<(HostId, AppErro
     (all, down)
 }
 
-/// Every host's containers; 503 when no host answers.
-async fn all_containers(state: &AppState) -> Result<Vec<Container>, AppError> {
-    let (all, mut down) = per_host(state).await;
-    match all.is_empty() && !down.is_empty() {
-        true => Err(down.remove(0).1),
-        false => Ok(all),
+/// The hosts a list asks: the one of `?host=`, else every host.
+fn asked(state: &AppState, query: &HostQuery) -> Result<Vec<(HostId, Addr<DockerActor>)>, AppError> {
+    match query.host {
+        Some(_) => Ok(vec![(query.host(), state.actors.hosts.get(&query.host())?)]),
+        None => Ok(state.actors.hosts.all()),
     }
+}
+
+/// The answers a list is made of: a host named by `?host=` must answer; of all hosts, those
+/// that do (503 when none does).
+fn answered<T>(
+    query: &HostQuery,
+    answers: Vec<(HostId, Result<T, AppError>)>,
+) -> Result<Vec<(HostId, Option<T>)>, AppError> {
+    let mut first_error = None;
+    let mut kept = Vec::with_capacity(answers.len());
+    for (host, answer) in answers {
+        match answer {
+            Ok(value) => kept.push((host, Some(value))),
+            Err(e) if query.host.is_some() => return Err(e),
+            Err(e) => {
+                first_error.get_or_insert(e);
+                kept.push((host, None));
+            }
+        }
+    }
+    match (kept.iter().any(|(_, v)| v.is_some()), first_error) {
+        (false, Some(e)) => Err(e),
+        _ => Ok(kept),
+    }
+}
+
+/// The list's entity tag: this process (so that no tag from before a restart matches), then each
+/// host with its cache's version, or none while it does not answer.
+fn list_tag<'a>(versions: impl Iterator<Item = (&'a HostId, Option<u64>)>) -> String {
+    static STARTED: OnceLock<(u32, u128)> = OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let since_epoch = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+        (std::process::id(), since_epoch.map(|d| d.as_nanos()).unwrap_or_default())
+    });
+    let mut hasher = DefaultHasher::new();
+    started.hash(&mut hasher);
+    versions.for_each(|v| v.hash(&mut hasher));
+    format!("\"{:016x}\"", hasher.finish())
+}
+
+/// A list's answer carries its tag; the client revalidates each time (`no-cache`).
+fn tagged(mut response: HttpResponseBuilder, etag: String) -> HttpResponseBuilder {
+    response.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    response
 }
 
 #[utoipa::path(get, path = "/api/containers", operation_id = "listContainers", tag = "containers",
     summary = "All containers, running or not, from the event-fed caches: of one host with ?host=, else of \
                every host that answers",
-    params(HostQuery),
+    description = "The answer carries an `ETag` that changes whenever the list would (a container changed, \
+                   or a status text such as \"Up 5 minutes\" moved on); a request whose `If-None-Match` \
+                   names it is answered 304 without the list.",
+    params(HostQuery,
+        ("If-None-Match" = Option<String>, Header, description = "the `ETag` of the list the client has")),
     responses(
-        (status = 200, description = "containers", body = [Container]),
+        (status = 200, description = "containers", body = [Container],
+            headers(("ETag" = String, description = "the list's version"))),
+        (status = 304, description = "not modified: `If-None-Match` names the current `ETag`",
+            headers(("ETag" = String, description = "the list's version"))),
         (status = 404, description = "host_not_found", body = ErrorBody),
         (status = 503, description = "docker_unreachable", body = ErrorBody),
     ))]
 pub(super) async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<HostQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if query.host.is_none() {
-        return Ok(crate::web::json(&all_containers(&state).await?));
+    let hosts = asked(&state, &query)?;
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        let versions = answered(&query, ask_hosts(&hosts, || ContainersVersion).await)?;
+        let etag = list_tag(versions.iter().map(|(host, v)| (host, *v)));
+        if crate::web::etag::unchanged(&req, &etag) {
+            return Ok(tagged(HttpResponse::NotModified(), etag).finish());
+        }
     }
-    Ok(crate::web::json(&state.actors.hosts.get(&query.host())?.send(ListContainers).await??))
+    let lists = answered(&query, ask_hosts(&hosts, || ListContainersVersioned).await)?;
+    let etag = list_tag(lists.iter().map(|(host, l)| (host, l.as_ref().map(|(v, _)| *v))));
+    let all: Vec<Container> = lists.into_iter().filter_map(|(_, l)| l).flat_map(|(_, list)| list).collect();
+    Ok(tagged(HttpResponse::Ok(), etag).json(&all))
 }
 
 #[utoipa::path(get, path = "/api/containers/{ref}", operation_id = "getContainer", tag = "containers",

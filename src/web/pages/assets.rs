@@ -80,11 +80,7 @@ pub async fn serve(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
     let current =
         req.query_string().split('&').any(|kv| kv.strip_prefix("v=") == Some(asset.version().as_str()));
     let cache = if current { "public, max-age=31536000, immutable" } else { "no-cache" };
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let unchanged = crate::web::etag::unchanged(&req, &etag);
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::CACHE_CONTROL, cache))
