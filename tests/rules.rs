@@ -270,3 +270,29 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
 fn seen_health(app: &App, c: &TestContainer) -> String {
     seen(app, c).1
 }
+
+#[test]
+fn the_autoheal_label_opts_a_container_in_with_the_defaults() {
+    let mut args = HEALTH.to_vec();
+    args.extend(["--label", "chrontainer.autoheal=true"]);
+    let sick = TestContainer::run("rules-heal-label", &args);
+    let app = App::start();
+    let body = json!({
+        "enabled": true,
+        "default": {"after_s": 1, "max_restarts": 1, "per_minutes": 60},
+        "containers": [],
+    });
+    let reply = app.request(
+        "PUT",
+        "/api/autoheal",
+        &[("Content-Type", "application/json")],
+        Some(body.to_string().as_bytes()),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let query = format!("container={}&trigger=health", sick.name);
+    let entries = wait_for("the labelled container to be healed", Duration::from_secs(40), || {
+        let e = logs(&app, &query);
+        e.iter().any(|e| e["status"] == "success").then_some(e)
+    });
+    assert_eq!(entries.last().unwrap()["action"], "restart", "{entries:?}");
+}

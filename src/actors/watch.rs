@@ -343,8 +343,12 @@ impl WatchActor {
         self.follow_health(&key, ctx);
     }
 
-    fn limits(&self, (host, name): &Key) -> Option<AutohealLimits> {
-        self.autoheal.limits_for(host, name, false)
+    /// The container's autoheal limits: its entry in the rule set, or the defaults when its
+    /// label `chrontainer.autoheal=true` opts it in (both under the rule set's on/off switch).
+    fn limits(&self, key: &Key) -> Option<AutohealLimits> {
+        let label = self.containers.get(key).and_then(|c| c.labels.get(crate::labels::AUTOHEAL));
+        let by_label = crate::labels::autoheal_wanted(label.map(String::as_str));
+        self.autoheal.limits_for(&key.0, &key.1, by_label)
     }
 
     /// Arms, or disarms, the container's autoheal timer for its health now.

@@ -185,6 +185,13 @@ pub fn notify_allowed(value: Option<&str>) -> bool {
     value.is_none_or(|v| boolean(v.trim()) != Ok(false))
 }
 
+/// Whether a container's `chrontainer.autoheal` value opts it in to autoheal: the one reading of
+/// that label, for the WatchActor. Only `true` (any case, spaces around) opts in; a bad value is
+/// reported by `parse` and opts in nothing.
+pub fn autoheal_wanted(value: Option<&str>) -> bool {
+    value.is_some_and(|v| boolean(v.trim()) == Ok(true))
+}
+
 fn boolean(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "true" => Ok(true),

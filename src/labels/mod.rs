@@ -7,7 +7,7 @@ mod grammar;
 #[cfg(test)]
 mod tests;
 
-pub use grammar::{notify_allowed, parse};
+pub use grammar::{autoheal_wanted, notify_allowed, parse};
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,8 @@ use crate::domain::Action;
 pub const PREFIX: &str = "chrontainer.";
 /// The label by which a container opts out of notifications (API.md): `chrontainer.notify=false`.
 pub const NOTIFY: &str = "chrontainer.notify";
+/// The label by which a container opts in to autoheal (API.md): `chrontainer.autoheal=true`.
+pub const AUTOHEAL: &str = "chrontainer.autoheal";
 /// A key longer than this is refused (Docker allows far more).
 pub const MAX_KEY: usize = 128;
 /// A value longer than this is refused.
