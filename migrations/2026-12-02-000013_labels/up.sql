@@ -12,4 +12,4 @@ ALTER TABLE schedules ADD COLUMN label_changed BOOLEAN NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX schedules_label_key ON schedules (host, label_key) WHERE label_key IS NOT NULL;
 
 -- A refused label and a label schedule whose container is gone are logged with trigger `label`:
--- `logs` has had no CHECK on its trigger since 000011 (rules), so it needs no rebuild here.
+-- `logs` has no CHECK on its trigger once 000016 has run, so it needs no rebuild here.

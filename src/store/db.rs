@@ -290,7 +290,7 @@ mod rules_migration_tests {
         status: String,
     }
 
-    /// 000011 rebuilds `logs` without the CHECKs on trigger and status; its down goes back to them.
+    /// 000016 rebuilds `logs` without the CHECKs on trigger and status; its down goes back to them.
     #[test]
     fn the_log_takes_the_rules_words_and_keeps_its_rows_across_the_rebuild() {
         let dir = tempfile::tempdir().unwrap();
@@ -304,12 +304,44 @@ mod rules_migration_tests {
         };
         insert(&mut conn, "health", "gave_up").unwrap();
         insert(&mut conn, "schedule", "success").unwrap();
-        super::tests::revert_to_before(&mut conn, "20261202000011");
+        super::tests::revert_to_before(&mut conn, "20261202000016");
         let rows = diesel::sql_query("SELECT \"trigger\", status FROM logs").load::<Row>(&mut conn).unwrap();
         let rows: Vec<_> = rows.iter().map(|r| (r.trigger.as_str(), r.status.as_str())).collect();
         assert_eq!(rows, [("schedule", "success")], "the rows the old CHECKs refuse go, the rest stay");
         assert!(insert(&mut conn, "window", "success").is_err(), "the old CHECK is back");
         conn.run_pending_migrations(MIGRATIONS).unwrap();
         insert(&mut conn, "window", "success").unwrap();
+    }
+
+    #[derive(QueryableByName)]
+    struct RunId {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        run_id: Option<String>,
+    }
+
+    /// A database from before rules and labels had 000012 (stacks: `logs.run_id`), 000014 and
+    /// 000015 applied; 000011, 000013 and 000016 then run after them, and keep every run's id.
+    #[test]
+    fn an_upgrade_that_ran_stacks_before_rules_keeps_the_run_ids() {
+        use diesel::migration::MigrationSource;
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        super::tests::revert_to_before(&mut conn, "20261202000011");
+        let later = ["20261202000012", "20261202000014", "20261202000015"];
+        let migrations = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS).unwrap();
+        for m in &migrations {
+            if later.contains(&m.name().version().to_string().replace('-', "").as_str()) {
+                conn.run_migration(m).unwrap();
+            }
+        }
+        diesel::sql_query(
+            "INSERT INTO logs (container_name, action, \"trigger\", status, timestamp, run_id) \
+             VALUES ('web', 'restart', 'manual', 'success', '2026-01-05 01:00:00', 'r1')",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        conn.run_pending_migrations(MIGRATIONS).unwrap();
+        let rows = diesel::sql_query("SELECT run_id FROM logs").load::<RunId>(&mut conn).unwrap();
+        assert_eq!(rows.iter().map(|r| r.run_id.as_deref()).collect::<Vec<_>>(), [Some("r1")]);
     }
 }
