@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use std::process::Command;
 use std::time::Duration;
 
+use chrono::Utc;
 use common::dockerd::PrivateDockerd;
 use common::{test_image, unique_name, wait_for, App, TestContainer, SLEEPER};
 use serde_json::{json, Value};
@@ -446,4 +447,35 @@ fn a_backup_restores_onto_a_fresh_instance_once_and_a_dry_run_writes_nothing() {
     assert_eq!(ours(&exported["schedules"], &c.name).len(), 2);
     let (code, _, err) = chrontainer(&["import", "--bogus", "x"], dir.path());
     assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn a_window_label_stops_the_container_at_its_start_and_starts_it_at_its_end() {
+    let at = |s: i64| (Utc::now() + chrono::Duration::seconds(s)).format("%H:%M:%S").to_string();
+    let name = unique_name("labels-window");
+    let window = format!("* {}-{} UTC", at(5), at(12));
+    let c = container(&name, &[("chrontainer.window.stopped", &window)], true);
+    let app = start();
+    let rows = wait_for("the window's label schedule", Duration::from_secs(20), || {
+        let rows = label_schedules(&app, &name);
+        (!rows.is_empty()).then_some(rows)
+    });
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (&rows[0]["action"], &rows[0]["window"]["state"]),
+        (&json!("stop"), &json!("stopped")),
+        "{}",
+        rows[0]
+    );
+    wait_for("the window to stop it", Duration::from_secs(30), || (c.state() == "exited").then_some(()));
+    wait_for("the window's end to start it", Duration::from_secs(30), || {
+        (c.state() == "running").then_some(())
+    });
+    // the log row is written a moment after the container moves
+    let entries = wait_for("the window's two log entries", Duration::from_secs(10), || {
+        let e = logs(&app, &format!("container={name}&trigger=window"));
+        (e.len() >= 2).then_some(e)
+    });
+    let seen: Vec<&str> = entries.iter().rev().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(seen, ["stop", "start"], "{entries:?}");
 }

@@ -67,10 +67,16 @@ pub fn follow_spec(spec: &JobSpec, default_tz: Tz) -> ScheduleChanges {
         run_at: Some(None),
         timezone: Some(spec.timezone.clone().unwrap_or_else(|| default_tz.name().to_string())),
         only_if: Some(spec.only_if),
+        time_window: Some(window_of(spec)),
         overridden: Some(false),
         label_changed: Some(false),
         ..Default::default()
     }
+}
+
+/// A window job's window (checked when its label was read).
+fn window_of(spec: &JobSpec) -> Option<crate::domain::Window> {
+    spec.window.as_ref().and_then(|w| w.to_window().ok())
 }
 
 /// The job values stored on a label row (`label_spec`).
@@ -215,7 +221,7 @@ impl Hands {
             service: None,
             only_if: spec.only_if,
             respect_manual: true,
-            time_window: None,
+            time_window: window_of(spec),
             steps: None,
         };
         let schedule = self.scheduler.send(Create(new)).await??;
@@ -554,7 +560,13 @@ mod tests {
 
     #[test]
     fn a_spec_sets_the_timetable_and_clears_the_override() {
-        let spec = JobSpec { action: Action::Stop, cron: "0 3 * * *".into(), timezone: None, only_if: None };
+        let spec = JobSpec {
+            action: Action::Stop,
+            cron: "0 3 * * *".into(),
+            timezone: None,
+            only_if: None,
+            window: None,
+        };
         let c = follow_spec(&spec, chrono_tz::Europe::Berlin);
         assert_eq!(c.timezone.as_deref(), Some("Europe/Berlin"));
         assert_eq!((c.action, c.overridden, c.label_changed), (Some(Action::Stop), Some(false), Some(false)));

@@ -51,6 +51,10 @@ pub fn parse<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> Labels
             if let Some(job) = job_id(key).and_then(|id| jobs.get_mut(&id)) {
                 job.broken = true;
             }
+            // a window label that is wrong now leaves its schedule as it is, as a job's typo does
+            if let Some(state) = key.strip_prefix(PREFIX).and_then(|k| k.strip_prefix("window.")) {
+                out.refused.push(format!("window.{}", quote(state)));
+            }
         }
     }
     for (id, job) in jobs {
@@ -63,6 +67,7 @@ pub fn parse<'a>(labels: impl IntoIterator<Item = (&'a str, &'a str)>) -> Labels
             }
         }
     }
+    out.jobs.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
 
@@ -100,7 +105,11 @@ fn read(
     match parts.as_slice() {
         ["autoheal"] => out.autoheal = Some(boolean(value)?),
         ["notify"] => out.notify = Some(boolean(value)?),
-        ["window", state] => out.windows.push(window(state, value)?),
+        ["window", state] => {
+            let window = window(state, value)?;
+            out.jobs.push(window.job()?);
+            out.windows.push(window);
+        }
         ["job", name, field] => {
             job_name(name)?;
             let job = entry(jobs, format!("job.{name}"), key);
@@ -164,7 +173,7 @@ fn finish(id: &str, job: &Partial) -> Result<Option<JobSpec>, String> {
         debug_assert!(job.needs_action);
         return Err(format!("the job has no chrontainer.{id}.action label"));
     };
-    Ok(Some(JobSpec { action, cron, timezone: job.timezone.clone(), only_if: job.only_if }))
+    Ok(Some(JobSpec { action, cron, timezone: job.timezone.clone(), only_if: job.only_if, window: None }))
 }
 
 fn job_name(name: &str) -> Result<(), String> {

@@ -41,6 +41,10 @@ pub struct JobSpec {
     /// A valid IANA zone, or `None` for the configured default.
     pub timezone: Option<String>,
     pub only_if: Option<OnlyIf>,
+    /// A `chrontainer.window.*` job: the window the WatchActor keeps (its `cron` is the window's
+    /// opening, as for a window made in the dashboard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<crate::domain::WindowJson>,
 }
 
 /// One job: `chrontainer.<action>.*` (id `<action>`) or `chrontainer.job.<name>.*` (id `job.<name>`).
@@ -68,6 +72,31 @@ pub struct Window {
     pub from: String,
     pub to: String,
     pub timezone: Option<String>,
+}
+
+impl Window {
+    /// The job of a window label (id `window.stopped` or `window.paused`): the window checked by
+    /// the same rules as one made in the dashboard.
+    pub fn job(&self) -> Result<Job, String> {
+        let state = match self.state {
+            WindowState::Stopped => crate::domain::WindowState::Stopped,
+            WindowState::Paused => crate::domain::WindowState::Paused,
+        };
+        let days = (self.days != "*").then_some(self.days.as_str());
+        let window = crate::domain::Window::parse(state.as_str(), &self.from, &self.to, days)
+            .map_err(|e| e.to_string())?;
+        let timezone = self.timezone.clone().unwrap_or_default();
+        Ok(Job {
+            id: format!("window.{}", state.as_str()),
+            spec: JobSpec {
+                action: state.action(),
+                cron: window.opening_cron(),
+                timezone: self.timezone.clone(),
+                only_if: None,
+                window: Some(window.to_json(&timezone)),
+            },
+        })
+    }
 }
 
 /// A label that was refused, and why: one `error` entry in the activity log.

@@ -28,6 +28,7 @@ fn an_action_label_is_one_job_with_its_zone_and_guard() {
                 cron: "0 3 * * *".into(),
                 timezone: Some("Europe/Berlin".into()),
                 only_if: Some(OnlyIf::Running),
+                window: None,
             },
         }]
     );
@@ -47,7 +48,23 @@ fn named_jobs_and_the_other_keys() {
     ]);
     assert_eq!(problems(&l), []);
     let ids: Vec<_> = l.jobs.iter().map(|j| (j.id.as_str(), j.spec.action)).collect();
-    assert_eq!(ids, [("job.morning", Action::Start), ("job.nightly", Action::Stop)]);
+    assert_eq!(
+        ids,
+        [
+            ("job.morning", Action::Start),
+            ("job.nightly", Action::Stop),
+            ("window.paused", Action::Pause),
+            ("window.stopped", Action::Stop),
+        ]
+    );
+    let stopped = &l.jobs[3].spec;
+    assert_eq!(stopped.timezone.as_deref(), Some("Europe/Berlin"));
+    let window = stopped.window.as_ref().unwrap();
+    assert_eq!(
+        (window.from.as_str(), window.to.as_str(), window.days.as_deref()),
+        ("23:00", "07:00", Some("Mon-Fri"))
+    );
+    assert_eq!(stopped.cron, window.to_window().unwrap().opening_cron());
     assert_eq!((l.autoheal, l.notify), (Some(true), Some(false)));
     assert_eq!(l.windows.len(), 2);
     assert_eq!(l.windows[1].state, WindowState::Stopped);
@@ -88,7 +105,7 @@ fn each_bad_label_is_one_error_and_its_job_is_not_scheduled() {
     assert!(found[3].1.contains("minute"), "the cron error names the field: {found:?}");
     assert!(found[7].1.contains("no chrontainer.job.x.action"), "{found:?}");
     assert!(l.jobs.is_empty(), "no half jobs: {:?}", l.jobs);
-    assert_eq!(l.refused, ["job.x", "restart", "stop"]);
+    assert_eq!(l.refused, ["window.stopped", "job.x", "restart", "stop"]);
 }
 
 #[test]
