@@ -137,6 +137,8 @@ fn a_label_schedule_fires_shows_its_badge_and_cannot_be_deleted() {
         "{back}"
     );
     assert_eq!(back["enabled"], false, "reverting keeps it disabled: {back}");
+    let (_, guarded) = app.patch(&path, json!({"only_if": "running"}));
+    assert_eq!(guarded["overridden"], true, "changing its guard overrides it too: {guarded}");
 }
 
 #[test]

@@ -109,7 +109,8 @@ pub struct ScheduleBody {
     #[schema(nullable = false)]
     pub with_dependents: Option<bool>,
     /// PATCH of a label schedule only: `true` keeps the person's values when the labels change
-    /// (implied by changing action, cron, run_at or timezone); `false` reverts to the labels' values.
+    /// (implied by changing action, cron, run_at, timezone, only_if or window); `false` reverts to
+    /// the labels' values.
     #[serde(default, deserialize_with = "not_null::overridden")]
     #[schema(nullable = false)]
     pub overridden: Option<bool>,
@@ -557,20 +558,26 @@ pub(super) async fn patch(
     if from_labels && (body.container.is_some() || body.stack.is_some() || body.steps.is_some()) {
         return Err(label_schedule(&row, "its target is the container carrying the labels"));
     }
-    let retimed =
-        body.action.is_some() || body.cron.is_some() || body.run_at.is_some() || body.timezone.is_some();
+    // what the labels set: a person changing any of it overrides them
+    let relabelled = body.action.is_some()
+        || body.cron.is_some()
+        || body.run_at.is_some()
+        || body.timezone.is_some()
+        || body.only_if.is_some()
+        || body.window.is_some();
     let mut changes = match body.overridden {
         Some(_) if !from_labels => return Err(not_from_labels(&row)),
-        Some(false) if retimed => {
+        Some(false) if relabelled => {
             return Err(AppError::invalid(
                 "conflicting_fields",
                 Some("overridden"),
-                "overridden: false reverts to the labels' values; it cannot come with action, cron, run_at or timezone",
+                "overridden: false reverts to the labels' values; it cannot come with action, cron, run_at, \
+                 timezone, only_if or window",
             ))
         }
         Some(false) => follow_spec(&stored_spec(&row)?, state.config.timezone),
         Some(true) => ScheduleChanges { overridden: Some(true), ..Default::default() },
-        None if from_labels && retimed => ScheduleChanges { overridden: Some(true), ..Default::default() },
+        None if from_labels && relabelled => ScheduleChanges { overridden: Some(true), ..Default::default() },
         None => ScheduleChanges::default(),
     };
     if body.window.is_some() && (body.stack.is_some() || body.steps.is_some()) {
