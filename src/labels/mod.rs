@@ -54,13 +54,8 @@ pub struct Job {
     pub spec: JobSpec,
 }
 
-/// The state a time window keeps a container in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WindowState {
-    Stopped,
-    Paused,
-}
+/// The state a window label keeps its container in is the dashboard's (`domain::WindowState`).
+pub use crate::domain::WindowState;
 
 /// `chrontainer.window.stopped|paused=<days> <from>-<to> [zone]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,10 +73,7 @@ impl Window {
     /// The job of a window label (id `window.stopped` or `window.paused`): the window checked by
     /// the same rules as one made in the dashboard.
     pub fn job(&self) -> Result<Job, String> {
-        let state = match self.state {
-            WindowState::Stopped => crate::domain::WindowState::Stopped,
-            WindowState::Paused => crate::domain::WindowState::Paused,
-        };
+        let state = self.state;
         let days = (self.days != "*").then_some(self.days.as_str());
         let window = crate::domain::Window::parse(state.as_str(), &self.from, &self.to, days)
             .map_err(|e| e.to_string())?;
