@@ -110,6 +110,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         password_changes: Arc::default(),
         passwords: Arc::default(),
         streams: Arc::default(),
+        rendered: Arc::default(),
         sso: config
             .oidc
             .clone()

@@ -1,5 +1,9 @@
 //! The live-update bus: actors publish, every `/api/events` subscriber receives. A slow
-//! subscriber that falls behind loses old events rather than slowing anyone down.
+//! subscriber that falls behind loses old events rather than slowing anyone down. The bus also
+//! counts changes: what is rendered from the state (the dashboard) is kept until the count moves.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -77,18 +81,33 @@ impl Event {
 #[derive(Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Event>,
+    changes: Arc<AtomicU64>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus { tx: broadcast::channel(256).0 }
+        EventBus { tx: broadcast::channel(256).0, changes: Arc::default() }
     }
 }
 
 impl EventBus {
+    /// Counts the change before anyone hears of it, so that a client reloading on the event
+    /// never gets a page rendered before it.
     pub fn publish(&self, event: Event) {
+        self.touch();
         // No subscriber is not an error.
         let _ = self.tx.send(event);
+    }
+
+    /// A change to what the pages show that has no event of its own (a refused label, a rule's
+    /// words, a host added).
+    pub fn touch(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many changes there have been: what was rendered at one count holds until it moves.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

@@ -63,6 +63,8 @@
     stateFilter.addEventListener("change", applyFilter);
     if (hostFilter) hostFilter.addEventListener("change", applyFilter);
     filterForm.addEventListener("submit", (e) => {
+      // with more schedules than are listed, the server searches them all
+      if ($("#schedules-more")) return;
       e.preventDefault();
       applyFilter();
     });

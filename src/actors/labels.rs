@@ -344,10 +344,12 @@ impl LabelActor {
         let shown: Vec<String> =
             parsed.errors.iter().map(|e| format!("{}: {}", e.label, e.problem)).collect();
         let at: OnHost = (c.host.clone(), c.id.clone());
-        if shown.is_empty() {
-            self.problems.remove(&at);
-        } else {
-            self.problems.insert(at.clone(), shown);
+        let before = match shown.is_empty() {
+            true => self.problems.remove(&at),
+            false => self.problems.insert(at.clone(), shown.clone()),
+        };
+        if before.unwrap_or_default() != shown {
+            self.bus.touch();
         }
         self.missing.remove(&(c.host.clone(), identity(&c)));
         self.identities.insert(at.clone(), identity(&c));
@@ -482,7 +484,9 @@ impl Handler<Gone> for LabelActor {
     fn handle(&mut self, Gone(host, id): Gone, ctx: &mut Context<Self>) {
         let at = (host, id);
         self.reported.remove(&at);
-        self.problems.remove(&at);
+        if self.problems.remove(&at).is_some() {
+            self.bus.touch();
+        }
         if let Some(base) = self.identities.remove(&at) {
             self.missing.entry((at.0, base)).or_insert_with(Instant::now);
         }

@@ -560,9 +560,11 @@ impl StreamHandler<Option<Event>> for WatchActor {
                 }
                 self.docker_up = Some(up);
             }
-            Some(_) => {}
+            Some(Event::Log(_)) => return,
             None => self.evaluate_all(ctx),
         }
+        // the rules' words on the dashboard may have changed after the event was counted
+        self.bus.touch();
     }
 
     /// The bus ends only with the process.
@@ -583,6 +585,7 @@ impl Handler<SetAutoheal> for WatchActor {
             |saved, act, ctx| {
                 let saved = saved?;
                 act.autoheal = saved.clone();
+                act.bus.touch();
                 let keys: Vec<Key> = act.containers.keys().cloned().collect();
                 for key in keys {
                     act.follow_health(&key, ctx);

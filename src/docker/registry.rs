@@ -66,6 +66,7 @@ impl Hosts {
         if let Some(old) = old {
             old.do_send(Retire);
         }
+        self.parts.bus.touch();
     }
 
     /// Retires the actor of a removed host.
@@ -77,6 +78,7 @@ impl Hosts {
         if let Some(old) = old {
             old.do_send(Retire);
         }
+        self.parts.bus.touch();
     }
 
     /// The actor of `host`; 404 `host_not_found`.

@@ -46,6 +46,8 @@ pub struct AppState {
     pub streams: Arc<streams::Streams>,
     /// The OpenID provider, when `CHRONTAINER_OIDC_ISSUER` is set.
     pub sso: Option<Arc<crate::auth::oidc::Provider>>,
+    /// The dashboard's body as last rendered (`pages/rendered.rs`).
+    pub rendered: Arc<pages::Rendered>,
 }
 
 /// Every route of the service: the API (with its JSON 404) before the pages, whose default is the

@@ -107,7 +107,35 @@ pub fn document() -> Result<Value, String> {
     for (_, schema) in doc["components"]["schemas"].as_object_mut().into_iter().flatten() {
         require_nullable_answers(schema);
     }
+    describe_event_streams(&mut doc);
     Ok(doc)
+}
+
+/// A `text/event-stream` answer's schema is that of one event as a client parses it (what
+/// OpenAPI 3.2 calls `itemSchema`, and what 3.1 tools such as schemathesis read from `schema`):
+/// its name and its data, a JSON text. Each route's description says which names it sends.
+fn describe_event_streams(doc: &mut Value) {
+    doc["components"]["schemas"]["ServerSentEvent"] = json!({
+        "type": "object",
+        "description": "one server-sent event: its `event` name and its `data`, a JSON text",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string"},
+            "data": {"type": "string"},
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
+    });
+    for (_, item) in doc["paths"].as_object_mut().into_iter().flatten() {
+        for (_, operation) in item.as_object_mut().into_iter().flatten() {
+            let responses = operation.get_mut("responses").and_then(Value::as_object_mut);
+            for (_, response) in responses.into_iter().flatten() {
+                if let Some(stream) = response.pointer_mut("/content/text~1event-stream") {
+                    stream["schema"] = json!({"$ref": "#/components/schemas/ServerSentEvent"});
+                }
+            }
+        }
+    }
 }
 
 fn add_security(doc: &mut Value) {
@@ -399,6 +427,18 @@ mod tests {
         // the error's `field` is left out, never null
         assert!(!is_nullable(&schemas["ErrorDetail"]["properties"]["field"]));
         assert!(!schemas["ErrorDetail"]["required"].as_array().unwrap().contains(&json!("field")));
+    }
+
+    #[test]
+    fn an_event_stream_is_described_event_by_event() {
+        let doc = document().unwrap();
+        for path in ["/api/events", "/api/containers/{ref}/logs"] {
+            let stream = &doc["paths"][path]["get"]["responses"]["200"]["content"]["text/event-stream"];
+            assert_eq!(stream["schema"]["$ref"], "#/components/schemas/ServerSentEvent", "{path}");
+        }
+        let event = &doc["components"]["schemas"]["ServerSentEvent"];
+        assert_eq!(event["required"], json!(["event", "data"]));
+        assert_eq!(event["properties"]["data"]["type"], "string");
     }
 
     #[test]

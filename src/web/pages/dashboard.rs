@@ -2,6 +2,7 @@
 //! cache and the store only: no call to the Docker Engine per container.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
@@ -9,6 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
+use super::rendered::Stamp;
 use super::{Choice, Common};
 use crate::actors::labels::Problems;
 use crate::actors::watch::RuleTexts;
@@ -28,6 +30,8 @@ const HORIZON_HOURS: i64 = 24;
 /// so that an every-minute schedule cannot hide tonight's restart.
 const UPCOMING_MAX: usize = 12;
 const RUNS_PER_SCHEDULE: usize = 3;
+/// The schedules listed at most: a page of 10,000 rows helps nobody and costs seconds to render.
+const SCHEDULES_SHOWN: usize = 200;
 
 /// Zones offered by the form's picker; the script adds every zone the browser knows.
 const COMMON_ZONES: &[&str] = &[
@@ -122,9 +126,6 @@ pub struct Input {
 
 #[derive(Debug, Serialize)]
 pub struct Dashboard {
-    #[serde(flatten)]
-    common: Common,
-    auth: PageAuth,
     docker: DockerView,
     /// Why containers cannot be listed (Docker unreachable); empty when they can.
     containers_error: String,
@@ -135,6 +136,8 @@ pub struct Dashboard {
     has_containers: bool,
     no_container_matches: bool,
     schedules: Vec<ScheduleView>,
+    /// Schedules matching the search that are not listed (more than [`SCHEDULES_SHOWN`]).
+    schedules_left_out: usize,
     no_schedule_matches: bool,
     q: String,
     state_options: Vec<Choice>,
@@ -285,15 +288,58 @@ async fn stopped_by_hand(state: &AppState) -> Vec<(HostId, String)> {
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let result = load(&state, &req).await.and_then(|mut view| {
-        view.auth = PageAuth::of(&req);
-        super::render(&state.templates, "dashboard", &view)
+    let result = body(&state, &req).await.and_then(|main| {
+        let shell =
+            Shell { common: Common::new("Dashboard", "dashboard"), auth: PageAuth::of(&req), main: &main };
+        super::render(&state.templates, "dashboard", &shell)
     });
     super::respond(&state, &req, result)
 }
 
-async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError> {
-    let query: DashboardQuery = super::query(req)?;
+/// The layout around the body, which is the same for everyone who may see the page.
+#[derive(Serialize)]
+struct Shell<'a> {
+    #[serde(flatten)]
+    common: Common,
+    auth: PageAuth,
+    main: &'a str,
+}
+
+/// The page's body for the filter in the address: as rendered since the last change, or afresh.
+async fn body(state: &AppState, req: &HttpRequest) -> Result<Arc<str>, AppError> {
+    let filter = Filter::of(super::query(req)?);
+    let stamp = Stamp::now(&state.bus, Utc::now());
+    let key = format!("{filter:?}");
+    if let Some(kept) = state.rendered.get(stamp, &key) {
+        return Ok(kept);
+    }
+    let view = load(state, filter).await?;
+    let main: Arc<str> = state
+        .templates
+        .render("dashboard_main", &view)
+        .map_err(|e| AppError::Internal(format!("rendering the dashboard: {e}")))?
+        .into();
+    state.rendered.keep(stamp, key, main.clone());
+    Ok(main)
+}
+
+/// The filter as the dashboard applies it: trimmed, and cut to a sane length.
+#[derive(Debug)]
+struct Filter {
+    q: String,
+    state: String,
+    host: String,
+}
+
+impl Filter {
+    fn of(query: DashboardQuery) -> Filter {
+        let cut =
+            |text: Option<String>, max: usize| text.unwrap_or_default().trim().chars().take(max).collect();
+        Filter { q: cut(query.q, 200), state: cut(query.state, 20), host: cut(query.host, 63) }
+    }
+}
+
+async fn load(state: &AppState, filter: Filter) -> Result<Dashboard, AppError> {
     let since = (Utc::now() - Duration::hours(24)).naive_utc();
     let newest = store::LogQuery { limit: super::runs::ENTRIES, ..Default::default() };
     let (health, (containers, down), schedules, failures, sparks, rules, by_hand, label_problems, newest) = tokio::join!(
@@ -324,12 +370,12 @@ async fn load(state: &AppState, req: &HttpRequest) -> Result<Dashboard, AppError
         containers,
         hosts: state.actors.hosts.all().into_iter().map(|(h, _)| h.to_string()).collect(),
         hosts_down: others_down.into_iter().map(|(h, e)| (h.to_string(), e.to_string())).collect(),
-        host: query.host.unwrap_or_default().trim().chars().take(63).collect(),
+        host: filter.host,
         schedules: schedules?.into_iter().map(Schedule::from).collect(),
         failures_24h: failures?,
         default_tz: state.config.timezone,
-        q: query.q.unwrap_or_default().trim().chars().take(200).collect(),
-        state: query.state.unwrap_or_default(),
+        q: filter.q,
+        state: filter.state,
         rules,
         label_problems: label_problems?,
     };
@@ -416,14 +462,28 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
 
     let names: std::collections::HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
     let docker_ok = containers_error.is_empty();
-    let mut schedule_views: Vec<ScheduleView> = schedules
-        .iter()
-        .map(|s| {
-            let missing = docker_ok && s.service.is_none() && !names.contains(s.container.as_str());
-            schedule_view(s, tz_of(s), now, &input.q, missing)
-        })
-        .collect();
-    schedule_views.sort_by(|a, b| (&a.container, &a.action, a.id).cmp(&(&b.container, &b.action, b.id)));
+    let mut in_order: Vec<&Schedule> = schedules.iter().collect();
+    in_order.sort_by(|a, b| {
+        (&a.container, a.action.as_str(), a.id.0).cmp(&(&b.container, b.action.as_str(), b.id.0))
+    });
+    // Up to SCHEDULES_SHOWN rows, each there for the script's filter to show or hide; beyond that,
+    // only those that match the search the server was given, and a count of the rest.
+    let capped = schedules.len() > SCHEDULES_SHOWN;
+    let mut schedule_views: Vec<ScheduleView> = Vec::new();
+    let mut schedules_left_out = 0;
+    for s in in_order {
+        if capped && schedule_views.len() == SCHEDULES_SHOWN && input.q.is_empty() {
+            schedules_left_out += 1;
+            continue;
+        }
+        let missing = docker_ok && s.service.is_none() && !names.contains(s.container.as_str());
+        let view = schedule_view(s, tz_of(s), now, &input.q, missing);
+        if capped && (view.hidden || schedule_views.len() == SCHEDULES_SHOWN) {
+            schedules_left_out += usize::from(!view.hidden);
+            continue;
+        }
+        schedule_views.push(view);
+    }
 
     let (upcoming, upcoming_capped) = upcoming(&schedules, &tz_of, input.default_tz, now);
     let mut container_names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
@@ -434,8 +494,6 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
     }
 
     Dashboard {
-        common: Common::new("Dashboard", "dashboard"),
-        auth: PageAuth::default(),
         docker: DockerView {
             reachable: input.health.status == "ok",
             engine_version: input.health.engine_version.unwrap_or_default(),
@@ -448,8 +506,9 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         has_containers: !containers.is_empty(),
         no_container_matches: !containers.is_empty() && groups.iter().all(|g| g.hidden),
         groups,
-        no_schedule_matches: !schedule_views.is_empty() && schedule_views.iter().all(|s| s.hidden),
+        no_schedule_matches: !schedules.is_empty() && schedule_views.iter().all(|s| s.hidden),
         schedules: schedule_views,
+        schedules_left_out,
         q: input.q,
         state_options: Choice::list(&STATE_FILTERS, state_filter),
         host_options: match several {
@@ -487,15 +546,21 @@ fn upcoming(
     now: DateTime<Utc>,
 ) -> (Vec<Upcoming>, bool) {
     let end = now + Duration::hours(HORIZON_HOURS);
+    // every schedule's next run, as the scheduler keeps it: no cron is parsed for these
+    let mut firsts: Vec<(DateTime<Utc>, &Schedule)> = schedules
+        .iter()
+        .filter(|s| s.enabled)
+        .filter_map(|s| next_run(s, tz_of(s), now).filter(|t| *t <= end).map(|t| (t, s)))
+        .collect();
+    firsts.sort_by_key(|(t, s)| (*t, s.id));
+    // A run in the list comes no later than the list's last place, and so does its schedule's
+    // next run: only the first UPCOMING_MAX schedules can have later runs in it.
+    let mut capped = firsts.len() > UPCOMING_MAX;
     let mut runs: Vec<(DateTime<Utc>, &Schedule)> = Vec::new();
-    let mut capped = false;
-    for s in schedules.iter().filter(|s| s.enabled) {
+    for &(first, s) in firsts.iter().take(UPCOMING_MAX) {
         let tz = tz_of(s);
-        let mut next = next_run(s, tz, now);
-        if next.is_none_or(|t| t > end) {
-            continue;
-        }
         let cron = s.cron.as_deref().and_then(|c| CronExpr::parse(c).ok());
+        let mut next = Some(first);
         let mut n = 0;
         while let Some(t) = next.filter(|t| *t <= end) {
             if n == RUNS_PER_SCHEDULE {
@@ -811,7 +876,7 @@ mod tests {
     fn the_dashboard_renders_escaped() {
         let hb = crate::web::pages::templates().unwrap();
         let view = build(sample(Ok(containers())), now());
-        let html = hb.render("dashboard", &view).unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
         assert_escaped(&html);
         assert!(html.contains("nextcloud"));
         assert!(html.contains("is not a cron expression"), "a refused label is shown on its container's row");
@@ -855,10 +920,10 @@ mod tests {
             "only pi's containers are shown, and it has none listed"
         );
         let hb = crate::web::pages::templates().unwrap();
-        let html = hb.render("dashboard", &view).unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
         assert!(html.contains("Host pi unreachable."), "each host that is down is named");
         // with local alone nothing says "host"
-        let html = hb.render("dashboard", &build(sample(Ok(containers())), now())).unwrap();
+        let html = hb.render("dashboard_main", &build(sample(Ok(containers())), now())).unwrap();
         assert!(!html.contains("host-filter") && !html.contains("local ·"));
     }
 
@@ -914,9 +979,76 @@ mod tests {
         };
         let view = build(input, now());
         assert!(!view.schedules[0].container_missing);
-        let html = hb.render("dashboard", &view).unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
         assert!(html.contains("Docker unreachable"));
         assert!(html.contains("connection refused"));
         assert_escaped(&html);
+    }
+
+    #[test]
+    fn many_schedules_list_a_page_and_the_search_looks_through_all() {
+        let many = |q: &str| {
+            let mut input = sample(Ok(containers()));
+            input.schedules = (1..=250).map(|i| schedule(i, &format!("app{i:03}"), "0 3 * * *")).collect();
+            input.q = q.into();
+            build(input, now())
+        };
+        let view = many("");
+        assert_eq!(view.schedules.len(), SCHEDULES_SHOWN);
+        assert_eq!(view.schedules_left_out, 50);
+        assert_eq!(view.schedules[0].container, "app001");
+        let view = many("app24");
+        let shown: Vec<&str> = view.schedules.iter().map(|s| s.container.as_str()).collect();
+        assert_eq!(
+            shown,
+            [
+                "app240", "app241", "app242", "app243", "app244", "app245", "app246", "app247", "app248",
+                "app249"
+            ]
+        );
+        assert_eq!(view.schedules_left_out, 0);
+        assert!(!view.no_schedule_matches);
+        let view = many("nothing-like-it");
+        assert!(view.schedules.is_empty() && view.no_schedule_matches);
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard_main", &many("")).unwrap();
+        assert!(html.contains("50 more not listed here"), "the rest are counted");
+        assert!(!html.contains("No schedules yet"));
+    }
+
+    #[test]
+    fn coming_up_is_the_first_runs_of_all_schedules() {
+        // every run of the next 24 h of each schedule, at most three of one: the list's definition
+        let crons = ["*/7 * * * *", "0 3 * * *", "30 4 * * *", "*/20 * * * *", "0 */2 * * *", "15 4 * * 1-5"];
+        let schedules: Vec<Schedule> = (0..40)
+            .map(|i| {
+                let mut s = schedule(i + 1, &format!("c{i}"), crons[i as usize % crons.len()]);
+                s.enabled = i % 9 != 0;
+                s
+            })
+            .collect();
+        let tz = |s: &Schedule| crate::cron::parse_timezone(&s.timezone).unwrap();
+        let (list, capped) = upcoming(&schedules, &tz, chrono_tz::UTC, now());
+        let end = now() + Duration::hours(HORIZON_HOURS);
+        let mut all: Vec<(DateTime<Utc>, i32)> = Vec::new();
+        for s in schedules.iter().filter(|s| s.enabled) {
+            let cron = CronExpr::parse(s.cron.as_deref().unwrap()).unwrap();
+            let mut t = now();
+            for _ in 0..RUNS_PER_SCHEDULE {
+                match cron.next_after(tz(s), t) {
+                    Some(next) if next <= end => {
+                        all.push((next, s.id.0));
+                        t = next;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        all.sort();
+        let expected: Vec<(String, i32)> =
+            all.iter().take(UPCOMING_MAX).map(|(t, id)| (crate::time::rfc3339(t), *id)).collect();
+        let got: Vec<(String, i32)> = list.iter().map(|u| (u.time.iso.clone(), u.schedule_id)).collect();
+        assert_eq!(got, expected);
+        assert!(capped);
     }
 }

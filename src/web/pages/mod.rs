@@ -15,10 +15,13 @@ mod login;
 mod logs;
 mod notifications;
 mod oidc;
+mod rendered;
 mod runs;
 mod settings;
 mod sparkline;
 mod stats;
+
+pub use rendered::Rendered;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -46,9 +49,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(|req: HttpRequest| async move { not_found_page(&req) }));
 }
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("dashboard", include_str!("../../../templates/dashboard.hbs")),
+    ("dashboard_main", include_str!("../../../templates/dashboard_main.hbs")),
     ("logs", include_str!("../../../templates/logs.hbs")),
     ("error", include_str!("../../../templates/error.hbs")),
     ("login", include_str!("../../../templates/login.hbs")),
