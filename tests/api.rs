@@ -5,6 +5,7 @@ mod common;
 
 use common::{App, TestContainer};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn error_code(answer: &(u16, Value)) -> (u16, &str) {
     (answer.0, answer.1["error"]["code"].as_str().unwrap_or("<no error code>"))
@@ -363,4 +364,37 @@ fn stats_count_a_manual_restart_and_refuse_bad_parameters() {
     assert_eq!(error_code(&app.get("/api/stats?days=many")), (400, "invalid_parameter"));
     assert_eq!(error_code(&app.get("/api/stats?host=elsewhere")), (404, "host_not_found"));
     assert_eq!(app.get("/api/stats?host=local").0, 200);
+}
+
+/// The dashboard's body is kept between changes (`pages/rendered.rs`): each change shows on the
+/// very next load, not when the kept body expires.
+#[test]
+fn the_dashboard_shows_each_change_on_the_next_load() {
+    let c = TestContainer::run("api-dash", &[]);
+    let app = App::start();
+    let row = |app: &App| {
+        let (status, _, page) = app.get_text("/");
+        assert_eq!(status, 200);
+        let start = page.find(&format!("id=\"c-{}\"", c.id))?;
+        Some(page[start..].split('>').next().unwrap_or_default().to_string())
+    };
+    let first = common::wait_for("the container on the dashboard", Duration::from_secs(10), || row(&app));
+    assert!(first.contains("data-cat=\"running\""), "{first}");
+    for _ in 0..3 {
+        assert_eq!(row(&app).as_deref(), Some(first.as_str()), "loads without a change agree");
+    }
+    let (status, body) = app.post(&format!("/api/containers/{}/pause", c.name), json!({}));
+    assert_eq!(status, 200, "{body}");
+    let paused = row(&app).unwrap();
+    assert!(paused.contains("data-cat=\"paused\""), "the next load shows the pause: {paused}");
+
+    let (status, s) =
+        app.post("/api/schedules", json!({"container": c.name, "action": "unpause", "cron": "0 3 * * *"}));
+    assert_eq!(status, 201, "{s}");
+    let (_, _, page) = app.get_text("/");
+    assert!(page.contains(&format!("id=\"s-{}\"", s["id"])), "the next load lists the new schedule");
+    let (status, _) = app.delete(&format!("/api/schedules/{}", s["id"]));
+    assert_eq!(status, 204);
+    let (_, _, page) = app.get_text("/");
+    assert!(!page.contains(&format!("id=\"s-{}\"", s["id"])), "and no longer lists it once deleted");
 }
