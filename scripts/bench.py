@@ -383,16 +383,26 @@ def mixed_load(sec, total=100_000):
     return time.perf_counter() - t0, warm + done, non2xx
 
 
-def sequential_median(url, headers, n=300):
-    """One request at a time over one connection, n of them: the median in ms (curl's timing)."""
+def sequential_median(url, headers, n=300, fresh=False):
+    """One request at a time over one connection, n of them: the median in ms (curl's timing).
+    fresh: each with a query of its own (`?q=<n>`), so the dashboard renders its body each time."""
     cmd = ["curl", "-s", "-w", "%{time_total}\n"]
     for h in headers:
         cmd += ["-H", h]
-    for _ in range(n):
-        cmd += ["-o", "/dev/null", url]
+    for i in range(n):
+        cmd += ["-o", "/dev/null", f"{url}?q=fresh{i}-{time.time_ns()}" if fresh else url]
     out = subprocess.run(cmd, capture_output=True, text=True).stdout.split()
     times = sorted(float(t) * 1000 for t in out[n // 10:])  # the first tenth warms up
     return statistics.median(times) if times else float("nan")
+
+
+def fresh_script(d):
+    """A wrk script asking for the dashboard with a query of its own each time: a body rendered afresh."""
+    path = os.path.join(d, "fresh.lua")
+    with open(path, "w") as f:
+        f.write('n = 0\nrequest = function()\n  n = n + 1\n'
+                '  return wrk.format("GET", "/?q=fresh" .. n .. "-" .. math.random(1000000000))\nend\n')
+    return path
 
 
 def mb(kib):
@@ -519,7 +529,7 @@ def growth_service(d, auth):
 def growth_run():
     secs = 3
     print("\n## Growth: containers (half running), no schedules; wrk -t2 -c10 req/s, one-at-a-time median")
-    row("containers", "auth", "/api/containers req/s", "median", "/ req/s", "median", "RSS")
+    row("containers", "auth", "/api/containers req/s", "median", "/ req/s", "median", "fresh / median", "RSS")
     made = []
     try:
         for n in [50, 200] if QUICK else [50, 200, 1000]:
@@ -534,14 +544,16 @@ def growth_run():
                 am = sequential_median(s.url + "/api/containers", api, 100)
                 p = wrk(s.url + "/", secs, 10, page)[0]
                 pm = sequential_median(s.url + "/", page, 100)
-                row(n, "token" if auth else "off", a, f"{am:.2f} ms", p, f"{pm:.2f} ms", mb(s.memory_kib()[0]))
+                fm = sequential_median(s.url + "/", page, 50, fresh=True)
+                row(n, "token" if auth else "off", a, f"{am:.2f} ms", p, f"{pm:.2f} ms", f"{fm:.2f} ms",
+                    mb(s.memory_kib()[0]))
                 s.stop()
                 shutil.rmtree(d, ignore_errors=True)
         remove_containers(made[50:])
         made = made[:50]
 
-        print("\n## Growth: schedules (seeded, weekly, Europe/Berlin), 51 containers")
-        row("schedules", "auth", "start-up", "RSS", "/ req/s", "median")
+        print("\n## Growth: schedules (seeded, weekly, Europe/Berlin), 51 containers; fresh: a body rendered each time")
+        row("schedules", "auth", "start-up", "RSS", "/ req/s", "median", "fresh / req/s", "fresh median", "RSS after")
         for n in [10, 1000, 10000]:
             for auth in [True, False]:
                 d = tempfile.mkdtemp(prefix="chrontainer-bench-")
@@ -549,9 +561,13 @@ def growth_run():
                 seed_schedules(d, made[0], n)
                 s, api, page = growth_service(d, auth)
                 time.sleep(2)
+                rss = mb(s.memory_kib()[0])
                 p = wrk(s.url + "/", secs, 10, page)[0]
                 pm = sequential_median(s.url + "/", page, 50)
-                row(n, "token" if auth else "off", f"{s.startup_ms:.0f} ms", mb(s.memory_kib()[0]), p, f"{pm:.2f} ms")
+                fp = wrk(s.url + "/", secs, 10, page, fresh_script(d))[0]
+                fm = sequential_median(s.url + "/", page, 30, fresh=True)
+                row(n, "token" if auth else "off", f"{s.startup_ms:.0f} ms", rss, p, f"{pm:.2f} ms", fp,
+                    f"{fm:.2f} ms", mb(s.memory_kib()[0]))
                 s.stop()
                 shutil.rmtree(d, ignore_errors=True)
 
@@ -592,19 +608,22 @@ def profile_run():
             s.post("/api/schedules", {"container": containers[i], "action": "restart", "cron": f"{i} 3 * * *"})
         time.sleep(1)
         row("GET / one at a time, median", f"{sequential_median(s.url + '/', [], 300):.2f} ms")
-        data = os.path.join(d, "perf.data")
-        rec = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", data, "-p", str(s.proc.pid), "--",
-                                "sleep", "10"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        rps = wrk(s.url + "/", 10, 10)[0]
-        rec.wait()
-        row("GET / req/s under wrk -c10 while recorded", rps)
+        row("GET / rendered afresh each time, median", f"{sequential_median(s.url + '/', [], 300, True):.2f} ms")
+        row("GET / req/s, wrk -t2 -c10, 10 s", wrk(s.url + "/", 10, 10)[0])
+        for name, script in [("kept body", None), ("rendered afresh", fresh_script(d))]:
+            data = os.path.join(d, "perf.data")
+            rec = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", data, "-p", str(s.proc.pid), "--",
+                                    "sleep", "10"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            rps = wrk(s.url + "/", 10, 10, (), script)[0]
+            rec.wait()
+            row(f"GET / ({name}) req/s under wrk -c10 while recorded", rps)
+            report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol", "--stdio",
+                                     "-g", "none", "--percent-limit", "0.8"], capture_output=True, text=True).stdout
+            print(f"  {name}: self % | symbol")
+            for line in report.splitlines():
+                if line.strip() and not line.startswith("#"):
+                    print("  " + line.strip()[:150])
         s.stop()
-        report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol", "--stdio",
-                                 "-g", "none", "--percent-limit", "0.8"], capture_output=True, text=True).stdout
-        print("  self % | symbol")
-        for line in report.splitlines():
-            if line.strip() and not line.startswith("#"):
-                print("  " + line.strip()[:150])
         shutil.rmtree(d, ignore_errors=True)
     finally:
         remove_containers(containers)
