@@ -344,11 +344,13 @@ impl LabelActor {
         let shown: Vec<String> =
             parsed.errors.iter().map(|e| format!("{}: {}", e.label, e.problem)).collect();
         let at: OnHost = (c.host.clone(), c.id.clone());
-        let before = match shown.is_empty() {
-            true => self.problems.remove(&at),
-            false => self.problems.insert(at.clone(), shown.clone()),
-        };
-        if before.unwrap_or_default() != shown {
+        let changed = self.problems.get(&at).map_or(!shown.is_empty(), |before| *before != shown);
+        if shown.is_empty() {
+            self.problems.remove(&at);
+        } else {
+            self.problems.insert(at.clone(), shown);
+        }
+        if changed {
             self.bus.touch();
         }
         self.missing.remove(&(c.host.clone(), identity(&c)));

@@ -314,11 +314,7 @@ async fn body(state: &AppState, req: &HttpRequest) -> Result<Arc<str>, AppError>
         return Ok(kept);
     }
     let view = load(state, filter).await?;
-    let main: Arc<str> = state
-        .templates
-        .render("dashboard_main", &view)
-        .map_err(|e| AppError::Internal(format!("rendering the dashboard: {e}")))?
-        .into();
+    let main: Arc<str> = super::render_text(&state.templates, "dashboard_main", &view)?.into();
     state.rendered.keep(stamp, key, main.clone());
     Ok(main)
 }
@@ -478,9 +474,14 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         }
         let missing = docker_ok && s.service.is_none() && !names.contains(s.container.as_str());
         let view = schedule_view(s, tz_of(s), now, &input.q, missing);
-        if capped && (view.hidden || schedule_views.len() == SCHEDULES_SHOWN) {
-            schedules_left_out += usize::from(!view.hidden);
-            continue;
+        if capped {
+            if view.hidden {
+                continue;
+            }
+            if schedule_views.len() == SCHEDULES_SHOWN {
+                schedules_left_out += 1;
+                continue;
+            }
         }
         schedule_views.push(view);
     }

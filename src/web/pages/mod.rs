@@ -107,8 +107,12 @@ fn render_status<T: Serialize>(
     name: &str,
     data: &T,
 ) -> Result<HttpResponse, AppError> {
-    let body = hb.render(name, data).map_err(|e| AppError::Internal(format!("rendering {name}: {e}")))?;
-    Ok(html(status, body))
+    Ok(html(status, render_text(hb, name, data)?))
+}
+
+/// `name` rendered with `data`, as text.
+fn render_text<T: Serialize>(hb: &Handlebars<'_>, name: &str, data: &T) -> Result<String, AppError> {
+    hb.render(name, data).map_err(|e| AppError::Internal(format!("rendering {name}: {e}")))
 }
 
 /// Renders `name` with `data` as a 200 page.
