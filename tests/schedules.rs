@@ -242,3 +242,29 @@ fn no_more_schedules_than_the_maximum_even_in_a_burst() {
     let (_, all) = app.get("/api/schedules");
     assert_eq!(all.as_array().unwrap().len(), 3);
 }
+
+/// The timer inspects its container 250 ms before the instant, so that only the action goes to
+/// the Engine then. A container paused by hand after that inspect must be judged as paused: the
+/// scheduled pause is `skipped` ("already paused"), never sent to Docker on the old word (which
+/// Docker would refuse: an `error`).
+#[test]
+fn a_container_paused_after_the_early_inspect_is_judged_as_it_is_at_the_instant() {
+    let c = TestContainer::run("sched-prepared", &[]);
+    let app = App::start();
+    let s = create(&app, json!({"container": c.name, "action": "pause", "run_at": in_secs(3)}));
+    let due: DateTime<Utc> = s["next_run"].as_str().unwrap().parse().unwrap();
+    // after the early wake's inspect (250 ms before), before the instant
+    let wait = (due - chrono::Duration::milliseconds(150) - Utc::now()).to_std().unwrap_or_default();
+    std::thread::sleep(wait);
+    let by_hand = std::process::Command::new("docker").args(["pause", &c.id]).output().unwrap();
+    let entry = wait_for("the scheduled pause's entry", Duration::from_secs(20), || {
+        fired(&app, &s["id"]).into_iter().next()
+    });
+    assert_ne!(entry["status"], "error", "acted on a stale inspect: {entry}");
+    // both pauses cannot succeed: when the hand's did, it came first and the schedule must skip
+    if by_hand.status.success() {
+        assert_eq!(entry["status"], "skipped", "{entry}");
+        assert!(entry["message"].as_str().unwrap().contains("already paused"), "{entry}");
+    }
+    assert_eq!(c.state(), "paused");
+}

@@ -7,7 +7,7 @@
 use actix::Addr;
 
 use super::log_actor::{LogActor, Record};
-use crate::docker::{Dependents, GetReadiness, Hosts, ListStacks, RunAction};
+use crate::docker::{Dependents, GetReadiness, Hosts, ListStacks, Prepare, RunAction};
 use crate::domain::{
     Action, Guard, HostId, Readiness, RunFailure, RunResult, ScheduleId, Stack, Target, Trigger,
 };
@@ -87,6 +87,14 @@ impl Runner {
         let Request { target, action, trigger, schedule_id, .. } = request;
         let docker = self.hosts.get(&target.host)?;
         Ok(docker.send(RunAction { target, action, trigger, schedule_id, guard }).await?)
+    }
+
+    /// Has the target's host inspect it now, for an action a moment from now (a schedule's early
+    /// wake): the action then sends only itself. Failing that, the action inspects as usual.
+    pub async fn prepare(&self, target: &Target) {
+        if let Ok(docker) = self.hosts.get(&target.host) {
+            let _ = docker.send(Prepare(target.clone())).await;
+        }
     }
 
     /// Records a result: one log row and, for a schedule, its last run, in one transaction; then

@@ -31,6 +31,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// the instant itself: the write (queued behind others when many schedules share an instant) is
 /// then off the path from the timer to Docker.
 const FIRE_LEAD: Duration = Duration::from_millis(250);
+/// Less time than this left at the early wake (a late timer): the action inspects for itself.
+const PREPARE_MIN: Duration = Duration::from_millis(20);
 
 /// A schedule's timetable, parsed.
 fn when_of(row: &ScheduleRow) -> Result<When, AppError> {
@@ -282,10 +284,17 @@ impl SchedulerActor {
         };
         let intended = f.intended;
         let waits = f.missed.is_none();
+        // one container's action: inspected now, so that at the instant only the action is sent
+        let inspect_first = (waits && f.steps.is_none()).then(|| f.target.clone());
+        let preparer = self.runner.clone();
         let prepare = async move {
             if let Err(e) = store::schedules::update(&store, ScheduleId(id), changes).await {
                 log::warn!("schedule {id}: cannot record its next run ({e}); not firing");
                 return false;
+            }
+            let left = (intended - Utc::now()).to_std().unwrap_or_default();
+            if let (Some(target), true) = (inspect_first, left > PREPARE_MIN) {
+                preparer.prepare(&target).await;
             }
             let left = (intended - Utc::now()).to_std().unwrap_or_default();
             if waits && !left.is_zero() {

@@ -116,19 +116,30 @@ impl Outcome {
     }
 }
 
-/// Inspect, judge the guard (`by_hand`: its last stop or pause was not Chrontainer's), decide,
-/// act, inspect again. `client` must allow for the stop timeout.
+/// The container an action is for: its ID, its name, and the inspect taken for it a moment ago
+/// (`prepared.rs`), if one is still good.
+pub struct Target {
+    pub id: String,
+    pub name: String,
+    pub prepared: Option<Entry>,
+}
+
+/// Inspect (unless prepared), judge the guard (`by_hand`: its last stop or pause was not
+/// Chrontainer's), decide, act, inspect again. `client` must allow for the stop timeout.
 pub async fn run(
     client: Docker,
     clock: Clock,
-    id: String,
-    name: String,
+    Target { id, name, prepared }: Target,
     action: Action,
     (guard, by_hand): (Guard, bool),
     stop_timeout: Duration,
 ) -> Outcome {
     let seen_at = clock.tick();
-    let before = match inspect(&client, &id).await {
+    let inspected = match prepared {
+        Some(entry) => Ok(Some(entry)),
+        None => inspect(&client, &id).await,
+    };
+    let before = match inspected {
         Ok(Some(entry)) => entry,
         Ok(None) => {
             let mut o = Outcome::new(

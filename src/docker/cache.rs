@@ -102,7 +102,8 @@ impl Cache {
         })
     }
 
-    fn stale(&self, id: &str, seen_at: u64) -> bool {
+    /// Whether Docker has said something of `id` later than `seen_at`.
+    pub fn stale(&self, id: &str, seen_at: u64) -> bool {
         self.slots.get(id).is_some_and(|s| s.seen_at > seen_at)
             || self.removed.get(id).is_some_and(|&t| t > seen_at)
     }
@@ -162,22 +163,7 @@ mod tests {
     }
 
     fn entry(id: &str, name: &str, state: &str) -> Entry {
-        Entry {
-            id: id.into(),
-            name: name.into(),
-            image: "busybox".into(),
-            state: state.into(),
-            health: None,
-            compose_project: None,
-            compose_service: None,
-            created: DateTime::<Utc>::default(),
-            started_at: None,
-            finished_at: None,
-            exit_code: 0,
-            swarm_service: None,
-            labels: Default::default(),
-            links: Default::default(),
-        }
+        crate::docker::entry::test_entry(id, name, state)
     }
 
     fn snapshot(seen_at: u64, entries: &[Entry]) -> Snapshot {

@@ -147,6 +147,27 @@ pub fn from_inspect(r: ContainerInspectResponse) -> Option<Entry> {
     })
 }
 
+/// A plain entry for unit tests elsewhere in `docker/`.
+#[cfg(test)]
+pub(super) fn test_entry(id: &str, name: &str, state: &str) -> Entry {
+    Entry {
+        id: id.into(),
+        name: name.into(),
+        image: "busybox".into(),
+        state: state.into(),
+        health: None,
+        compose_project: None,
+        compose_service: None,
+        created: DateTime::<Utc>::default(),
+        started_at: None,
+        finished_at: None,
+        exit_code: 0,
+        swarm_service: None,
+        labels: Default::default(),
+        links: Default::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

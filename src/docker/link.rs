@@ -144,6 +144,7 @@ impl DockerActor {
         let Some(id) = message.actor.and_then(|a| a.id) else { return };
         let at = message.time_nano.map(DateTime::from_timestamp_nanos).unwrap_or_else(Utc::now);
         self.hands.event(&id, message.action.as_deref().unwrap_or(""), at);
+        self.prepared.forget(&id);
         match filter::classify(message.action.as_deref().unwrap_or("")) {
             Relevance::Ignore => {}
             Relevance::Refresh => self.refresh(id, ctx),

@@ -20,6 +20,7 @@ mod filter;
 mod link;
 pub mod logs;
 mod own;
+mod prepared;
 mod registry;
 mod resolve;
 mod run;
@@ -58,8 +59,10 @@ const BACKOFF_START: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// Safety net for events missed (there should be none while the stream is up).
 const RESYNC_EVERY: Duration = Duration::from_secs(60);
-/// Actions on different containers running at once.
-const MAX_PARALLEL_ACTIONS: usize = 8;
+/// Actions on different containers running at once: enough for the nightly case, every
+/// container's restart due at 03:00, to reach the Engine together (20 due at once, measured in
+/// BENCHMARKS.md "Timers"), and a bound on the connections one host is sent.
+const MAX_PARALLEL_ACTIONS: usize = 32;
 /// How long a request made during start-up waits for the first connection attempt, so that it
 /// does not see an empty or "unreachable" Docker only because it came a few milliseconds early.
 const FIRST_CONNECT_WAIT: Duration = Duration::from_secs(5);
@@ -85,6 +88,8 @@ pub struct DockerActor {
     cache: Cache,
     /// Container IDs with an action in flight.
     in_flight: HashSet<String>,
+    /// Inspects taken at a schedule's early wake, for its action at the instant (`prepared.rs`).
+    prepared: prepared::Prepared,
     permits: Arc<Semaphore>,
     /// Container IDs being inspected after an event → whether another event came meanwhile.
     refreshing: HashMap<String, bool>,
@@ -132,6 +137,7 @@ impl DockerActor {
             link: Link::Down("connecting to the Docker Engine".into()),
             cache: Cache::default(),
             in_flight: HashSet::new(),
+            prepared: Default::default(),
             permits: Arc::new(Semaphore::new(MAX_PARALLEL_ACTIONS)),
             refreshing: HashMap::new(),
             generation: 0,
@@ -197,6 +203,7 @@ impl DockerActor {
     }
 
     fn observe(&mut self, id: &str, found: Option<Entry>, seen_at: u64) {
+        self.prepared.forget(id);
         let change = match found {
             Some(entry) => self.cache.observe(entry, seen_at),
             None => self.cache.forget(id, seen_at),
@@ -374,6 +381,21 @@ impl Handler<RunAction> for DockerActor {
     fn handle(&mut self, m: RunAction, _: &mut Context<Self>) -> Self::Result {
         let report = Report::begin(&self.host, &m);
         Box::pin(self.when_settled().then(move |(), act, ctx| act.run(m, report, false, ctx)))
+    }
+}
+
+/// Inspect `target` now for an action due in a moment (a schedule's early wake), so that at the
+/// instant only the action goes to the Engine. Answers once the inspect is kept, or when there is
+/// nothing to prepare (the action then inspects as usual).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Prepare(pub Target);
+
+impl Handler<Prepare> for DockerActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, Prepare(target): Prepare, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.when_settled().then(move |(), act, _| act.prepare(&target)))
     }
 }
 

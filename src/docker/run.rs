@@ -95,6 +95,37 @@ impl DockerActor {
         }
     }
 
+    /// `Prepare`: inspects the container `target` means now and keeps the answer for its action
+    /// in a moment. Nothing to prepare (not a container here, unknown, busy, Docker away): the
+    /// action inspects as usual.
+    pub(super) fn prepare(&mut self, target: &Target) -> LocalBoxActorFuture<Self, ()> {
+        let (Some(client), TargetKind::Container(reference)) = (self.client().cloned(), &target.kind) else {
+            return Box::pin(fut::ready(()));
+        };
+        let found = match resolve::by_target(self.cache.entries(), reference) {
+            Resolved::Found(e) if target.host == self.host && !self.in_flight.contains(&e.id) => e.id.clone(),
+            _ => return Box::pin(fut::ready(())),
+        };
+        let seen_at = self.cache.tick();
+        let taken = Instant::now();
+        Box::pin(
+            fut::wrap_future(async move { (super::connect::inspect(&client, &found).await, found) }).map(
+                move |(inspected, id), act: &mut Self, _| match inspected {
+                    // anything heard of it meanwhile, or its own action already under way: not kept
+                    Ok(Some(entry)) if act.unheard_of(&id, seen_at) => act.prepared.keep(entry, taken),
+                    Ok(_) => {}
+                    Err(e) => log::debug!("preparing an action on {id}: {e}"),
+                },
+            ),
+        )
+    }
+
+    /// Nothing was heard of `id` after `seen_at`, no inspect after an event of it is under way,
+    /// and no action on it either.
+    fn unheard_of(&self, id: &str, seen_at: u64) -> bool {
+        !self.cache.stale(id, seen_at) && !self.refreshing.contains_key(id) && !self.in_flight.contains(id)
+    }
+
     fn act_on(
         &mut self,
         id: String,
@@ -140,6 +171,7 @@ impl DockerActor {
             return Box::pin(fut::ready(report.finish(&name, Some(id), Err(RunFailure::Busy), message)));
         }
         self.in_flight.insert(id.clone());
+        let prepared = self.prepared.take(&id);
         let by_hand = self.hands.by_hand(&id);
         self.hands.acting(&id);
         // a stop or restart may take the whole stop timeout before Docker answers
@@ -150,7 +182,8 @@ impl DockerActor {
         let work = async move {
             let _permit = permits.acquire_owned().await;
             let guard = (guard, by_hand);
-            actions::run(client, clock, target_id, target_name, action, guard, stop_timeout).await
+            let target = actions::Target { id: target_id, name: target_name, prepared };
+            actions::run(client, clock, target, action, guard, stop_timeout).await
         };
         Box::pin(fut::wrap_future(work).map(move |outcome, act: &mut Self, ctx| {
             act.in_flight.remove(&id);

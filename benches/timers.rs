@@ -1,0 +1,141 @@
+//! Timers against the Engine's own floor (issue 19: "restart reaching the Engine: median within
+//! 1 ms, and p99 within 3 ms, of the direct-call floor measured in the same run"). Each delay is
+//! from the intended instant to the Engine's `kill` event for that restart (`docker events`, its
+//! `timeNano`).
+//! - ours: six-field schedules (`*/2 * * * * *`) restart their containers on even seconds;
+//! - the floor: this process restarts other containers itself on odd seconds, writing the
+//!   request on a socket connected beforehand, at the instant.
+//!
+//! Both run in one process at once, for one container and for 20 due at the same instant.
+//! `cargo bench --bench timers` (needs the Docker Engine and the test image; about 4 minutes).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a bench says what failed by panicking
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use chrono::Utc;
+use common::{App, TestContainer};
+use serde_json::json;
+
+const EVERY_NS: i64 = 2_000_000_000;
+/// Firings measured per container after the first (its first use warms everything up).
+const FIRINGS: usize = 30;
+const SOCKET: &str = "/var/run/docker.sock";
+/// Exits at once on SIGTERM (`wait` is interrupted where `sleep` in the foreground is not), so
+/// a restart costs the Engine's own work, not a second of the container's.
+const QUICK: [&str; 3] = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"];
+
+/// Sleeps until the next instant whose nanosecond count modulo 2 s is `offset_ns`.
+fn sleep_until_next(offset_ns: i64) {
+    let now = Utc::now().timestamp_nanos_opt().unwrap();
+    let wait = (offset_ns - now).rem_euclid(EVERY_NS);
+    std::thread::sleep(Duration::from_nanos(wait as u64));
+}
+
+/// Restarts `id` through the Engine's API on odd seconds, `times` times, each request written on
+/// a connection opened beforehand; the threads of one call start together at each instant.
+fn direct_restarts(ids: Vec<String>, times: usize) -> Vec<std::thread::JoinHandle<()>> {
+    let start = Arc::new(Barrier::new(ids.len()));
+    ids.into_iter()
+        .map(|id| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                for _ in 0..times {
+                    let mut socket = UnixStream::connect(SOCKET).expect("the Docker socket");
+                    let request = format!(
+                        "POST /containers/{id}/restart?t=10 HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    start.wait();
+                    sleep_until_next(EVERY_NS / 2);
+                    socket.write_all(request.as_bytes()).unwrap();
+                    let mut answer = String::new();
+                    let _ = socket.read_to_string(&mut answer);
+                    if !answer.starts_with("HTTP/1.1 204") {
+                        eprintln!("restart {id}: {}", answer.lines().next().unwrap_or_default());
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+fn run(label: &str, containers: usize) {
+    let app = App::start();
+    let ours: Vec<TestContainer> =
+        (0..containers).map(|_| TestContainer::run_cmd("timers-ours", &[], &QUICK)).collect();
+    let floor: Vec<TestContainer> =
+        (0..containers).map(|_| TestContainer::run_cmd("timers-floor", &[], &QUICK)).collect();
+    let ours_ids: HashSet<String> = ours.iter().map(|c| c.id.clone()).collect();
+    let mut events = Command::new("docker");
+    events.args(["events", "--filter", "event=kill", "--format", "{{.ID}} {{.TimeNano}}"]);
+    for c in ours.iter().chain(&floor) {
+        events.args(["--filter", &format!("container={}", c.id)]);
+    }
+    let mut events = events.stdout(Stdio::piped()).spawn().expect("docker events");
+    let (tx, seen) = std::sync::mpsc::channel();
+    let lines = BufReader::new(events.stdout.take().unwrap()).lines();
+    std::thread::spawn(move || lines.map_while(Result::ok).try_for_each(|l| tx.send(l)));
+    std::thread::sleep(Duration::from_millis(500)); // the events stream is open before the first firing
+    let mut schedules = Vec::new();
+    for c in &ours {
+        let body = json!({"container": c.name, "action": "restart", "cron": "*/2 * * * * *"});
+        let (status, s) = app.post("/api/schedules", body);
+        assert_eq!(status, 201, "{s}");
+        schedules.push(s["id"].clone());
+    }
+    let direct = direct_restarts(floor.iter().map(|c| c.id.clone()).collect(), FIRINGS + 1);
+    // a firing whose container is still restarting is skipped (busy): count time, not events
+    let deadline = std::time::Instant::now() + Duration::from_secs(2 * (FIRINGS as u64 + 1) + 3);
+    let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        let Ok(line) = seen.recv_timeout(left) else { break };
+        let Some((id, nanos)) = line.split_once(' ') else { continue };
+        let Ok(nanos) = nanos.trim().parse::<i64>() else { continue };
+        if ours_ids.contains(id) {
+            mine.push(nanos.rem_euclid(EVERY_NS));
+        } else {
+            theirs.push((nanos - EVERY_NS / 2).rem_euclid(EVERY_NS));
+        }
+    }
+    let _ = events.kill();
+    let _ = events.wait();
+    for id in schedules {
+        app.patch(&format!("/api/schedules/{id}"), json!({"enabled": false}));
+    }
+    for thread in direct {
+        thread.join().unwrap();
+    }
+    println!("{label}:");
+    print("  ours (a schedule)", mine, containers);
+    print("  the floor (a direct call)", theirs, containers);
+}
+
+fn print(label: &str, mut delays: Vec<i64>, containers: usize) {
+    // the first firing of each container warms up; the rest are measured
+    let measured = delays.split_off(containers.min(delays.len()));
+    let mut delays = measured;
+    delays.sort_unstable();
+    let ms = |ns: i64| format!("{:.2} ms", ns as f64 / 1e6);
+    let p99 = delays[(delays.len() * 99).div_ceil(100) - 1];
+    println!(
+        "{label:<30} {:>4} restarts  median {:>9}  p99 {:>9}  max {:>9}",
+        delays.len(),
+        ms(delays[delays.len() / 2]),
+        ms(p99),
+        ms(delays[delays.len() - 1])
+    );
+}
+
+fn main() {
+    common::require_docker();
+    println!("intended instant to Docker's kill event, a restart every 2 s:");
+    run("one container", 1);
+    run("20 containers due at the same instant", 20);
+}
