@@ -1,15 +1,17 @@
 // Settings, "Restore from file": a dry run first (POST /api/import?dry_run=true), the diff shown,
-// then the same file imported on confirmation. File text is shown with textContent only.
+// then the same file imported on confirmation, in the mode that was previewed (ticking "Also
+// remove…" after the preview changes nothing until the file is previewed again). File text is
+// shown with textContent only.
 (() => {
   "use strict";
   const C = window.Chrontainer;
   const $ = (s) => document.querySelector(s);
   const form = $("#restore-form");
   if (!C || !form) return;
+  // the previewed document and its mode
   let pending = null;
 
-  const url = (dryRun) =>
-    `/api/import?mode=${$("#restore-replace").checked ? "replace" : "merge"}${dryRun ? "&dry_run=true" : ""}`;
+  const url = (mode, dryRun) => `/api/import?mode=${mode}${dryRun ? "&dry_run=true" : ""}`;
   const name = (i) => `${i.action} ${i.container} (${i.cron || i.run_at || ""})`;
 
   function show(report) {
@@ -41,14 +43,15 @@
       C.announce("That file is not JSON.", "bad");
       return;
     }
-    const r = await C.api("POST", url(true), doc);
+    const mode = $("#restore-replace").checked ? "replace" : "merge";
+    const r = await C.api("POST", url(mode, true), doc);
     if (!r.ok) return C.announce(r.error.message, "bad");
-    pending = doc;
+    pending = { doc, mode };
     show(r.data);
   });
   $("#restore-confirm").addEventListener("click", async () => {
     if (!pending) return;
-    const r = await C.api("POST", url(false), pending);
+    const r = await C.api("POST", url(pending.mode, false), pending.doc);
     pending = null;
     $("#restore-diff").hidden = true;
     if (!r.ok) return C.announce(r.error.message, "bad");

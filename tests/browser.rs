@@ -735,3 +735,53 @@ fn a_chain_is_built_step_by_step_in_the_form_and_edited_down_to_one_step() {
         b.quit().await;
     });
 }
+
+#[test]
+fn a_backup_restored_from_the_settings_page_is_previewed_then_imported_in_the_previewed_mode() {
+    browser_test(|| async {
+        let kept = TestContainer::run("br-restore-kept", &[]);
+        let restored = TestContainer::run("br-restore-file", &[]);
+        let app = App::start();
+        // the file: one schedule on the second container, exported from this same instance
+        let id = create_schedule(
+            &app,
+            json!({"container": restored.name, "action": "restart", "cron": "0 4 * * *"}),
+        );
+        let (_, backup) = app.get("/api/export");
+        let (status, _) = app.delete(&format!("/api/schedules/{id}"));
+        assert_eq!(status, 204);
+        // one schedule the file does not have: a merge keeps it, a replace would remove it
+        create_schedule(&app, json!({"container": kept.name, "action": "stop", "cron": "0 5 * * *"}));
+        let b = Browser::start(&app).await;
+        b.open("/settings").await;
+        b.js_with(
+            "const dt = new DataTransfer();
+             dt.items.add(new File([arguments[0]], 'backup.json', {type: 'application/json'}));
+             document.querySelector('#restore-file').files = dt.files; return null;",
+            vec![json!(backup.to_string())],
+        )
+        .await;
+        b.click("#restore-check").await;
+        let summary = b
+            .wait("the dry run's diff", "const d = document.querySelector('#restore-diff'); return !d.hidden && document.querySelector('#restore-summary').textContent;")
+            .await;
+        let summary = summary.as_str().unwrap();
+        assert!(summary.starts_with("1 to create,"), "{summary}");
+        assert!(summary.contains("0 to remove"), "a merge removes nothing: {summary}");
+        let names = |app: &App| -> Vec<String> {
+            let (_, list) = app.get("/api/schedules");
+            list.as_array().unwrap().iter().map(|s| s["container"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(names(&app), [kept.name.clone()], "the dry run wrote nothing");
+        // ticking "Also remove…" after the preview must not turn the confirmed merge into a replace
+        b.click("#restore-replace").await;
+        b.click("#restore-confirm").await;
+        b.toast("Restored: 1 created, 0 updated, 0 removed.").await;
+        let mut now = names(&app);
+        now.sort();
+        let mut both = vec![kept.name.clone(), restored.name.clone()];
+        both.sort();
+        assert_eq!(now, both, "merged as previewed");
+        b.quit().await;
+    });
+}
