@@ -31,7 +31,14 @@ impl StatsParams {
     /// The number of days (1 to 366, default 30) and the host (only `local` exists yet).
     pub fn parse(&self) -> Result<(u32, HostId), AppError> {
         let days = bounded_number(self.days.as_deref().filter(|s| !s.is_empty()), "days", 30, 1, 366)?;
-        Ok((days as u32, host(self.host.clone())?))
+        let host = host(self.host.clone())?;
+        if host != HostId::local() {
+            return Err(AppError::not_found(
+                "host_not_found",
+                format!("No host is named {:?}", host.as_str()),
+            ));
+        }
+        Ok((days as u32, host))
     }
 }
 
