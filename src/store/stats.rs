@@ -47,7 +47,8 @@ pub struct ScheduleStats {
 }
 
 /// Successful restarts of a container by what asked for them. A schedule's "run now" is a person
-/// asking, so it counts as manual; `health` and `window` stay 0 until those triggers exist.
+/// asking, so it counts as manual; `health` is autoheal's. `window` stays 0: a time window only
+/// stops, starts, pauses and unpauses (`actors/watch.rs`), it never restarts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Restarts {
     pub schedule: i64,
@@ -122,6 +123,8 @@ struct ContainerRow {
     schedule: i64,
     #[diesel(sql_type = BigInt)]
     manual: i64,
+    #[diesel(sql_type = BigInt)]
+    health: i64,
 }
 
 #[derive(QueryableByName)]
@@ -256,7 +259,9 @@ pub fn containers(
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" = 'schedule' THEN runs ELSE 0 END) \
              AS schedule, \
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" IN ('manual', 'run_now') \
-             THEN runs ELSE 0 END) AS manual \
+             THEN runs ELSE 0 END) AS manual, \
+           SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" = 'health' THEN runs ELSE 0 END) \
+             AS health \
          FROM log_days WHERE day >= ? GROUP BY container_name ORDER BY container_name",
     )
     .bind::<Text, _>(day_of(since))
@@ -265,7 +270,7 @@ pub fn containers(
         .into_iter()
         .map(|r| ContainerStats {
             container: r.container_name,
-            restarts: Restarts { schedule: r.schedule, manual: r.manual, ..Default::default() },
+            restarts: Restarts { schedule: r.schedule, manual: r.manual, health: r.health, window: 0 },
         })
         .collect())
 }

@@ -25,16 +25,18 @@ fn seed(conn: &mut SqliteConnection, n: usize) -> Vec<NewLog> {
     let mut rng = Lcg(7);
     use RunStatus::{Error, Missed, Skipped, Success};
     let statuses = [Success, Success, Success, Error, Skipped, Missed];
-    let triggers = [Trigger::Schedule, Trigger::Schedule, Trigger::Manual, Trigger::RunNow];
+    // autoheal's restarts (trigger health) have no schedule, like a person's
+    let triggers = [Trigger::Schedule, Trigger::Schedule, Trigger::Manual, Trigger::RunNow, Trigger::Health];
     let actions = [Action::Restart, Action::Restart, Action::Stop, Action::Start];
     let mut rows = Vec::new();
     for _ in 0..n {
         // 45 days back, so a third of the rows fall outside a 30-day window
         let at = now() - Duration::minutes(rng.next(45 * 24 * 60) as i64);
-        let trigger = triggers[rng.next(4) as usize];
+        let trigger = triggers[rng.next(5) as usize];
         let row = NewLog {
             host: HostId::local(),
-            schedule_id: (trigger != Trigger::Manual).then(|| ScheduleId(1 + rng.next(5) as i32)),
+            schedule_id: matches!(trigger, Trigger::Schedule | Trigger::RunNow)
+                .then(|| ScheduleId(1 + rng.next(5) as i32)),
             container_name: format!("c{}", rng.next(4)),
             container_id: None,
             action: actions[rng.next(4) as usize],
@@ -126,7 +128,9 @@ fn the_aggregates_match_direct_counts() {
         };
         assert_eq!(cs.restarts.schedule, restarts(&["schedule"]));
         assert_eq!(cs.restarts.manual, restarts(&["manual", "run_now"]));
-        assert_eq!((cs.restarts.health, cs.restarts.window), (0, 0));
+        assert_eq!(cs.restarts.health, restarts(&["health"]));
+        assert!(cs.restarts.health > 0, "autoheal's restarts are seeded and counted");
+        assert_eq!(cs.restarts.window, 0, "windows never restart");
     }
 
     // per schedule and day (the dashboard's sparklines): one query, every day present
