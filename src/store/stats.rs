@@ -17,7 +17,8 @@ use crate::error::AppError;
 /// Successful restarts of one container on one day from which it counts as flapping.
 pub const FLAPPING_RESTARTS_PER_DAY: i64 = 3;
 
-/// Actions of one UTC day, by result.
+/// Actions of one UTC day, by result. `gave_up` counts autoheal giving up on a container (no
+/// schedule missed anything), so it is a bucket of its own, not `missed`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DayCounts {
     pub date: NaiveDate,
@@ -25,11 +26,12 @@ pub struct DayCounts {
     pub error: i64,
     pub skipped: i64,
     pub missed: i64,
+    pub gave_up: i64,
 }
 
 impl DayCounts {
     pub fn total(&self) -> i64 {
-        self.success + self.error + self.skipped + self.missed
+        self.success + self.error + self.skipped + self.missed + self.gave_up
     }
 }
 
@@ -176,12 +178,17 @@ fn add(by_day: &mut BTreeMap<NaiveDate, DayCounts>, row: &DayRow) -> Result<(), 
     let date = parse_day(&row.day)?;
     // A row stamped after `until` (a clock set back) has no bar to go in.
     let Some(counts) = by_day.get_mut(&date) else { return Ok(()) };
-    match row.status.as_str() {
-        "success" => counts.success += row.n,
-        "error" => counts.error += row.n,
-        "skipped" => counts.skipped += row.n,
-        _ => counts.missed += row.n,
-    }
+    let bucket = match row.status.as_str() {
+        "success" => &mut counts.success,
+        "error" => &mut counts.error,
+        "skipped" => &mut counts.skipped,
+        "missed" => &mut counts.missed,
+        "gave_up" => &mut counts.gave_up,
+        other => {
+            return Err(AppError::Database(format!("a log row has an unknown status {other:?}")));
+        }
+    };
+    *bucket += row.n;
     Ok(())
 }
 

@@ -23,8 +23,8 @@ impl Lcg {
 
 fn seed(conn: &mut SqliteConnection, n: usize) -> Vec<NewLog> {
     let mut rng = Lcg(7);
-    use RunStatus::{Error, Missed, Skipped, Success};
-    let statuses = [Success, Success, Success, Error, Skipped, Missed];
+    use RunStatus::{Error, GaveUp, Missed, Skipped, Success};
+    let statuses = [Success, Success, Success, Error, Skipped, Missed, GaveUp];
     // autoheal's restarts (trigger health) have no schedule, like a person's
     let triggers = [Trigger::Schedule, Trigger::Schedule, Trigger::Manual, Trigger::RunNow, Trigger::Health];
     let actions = [Action::Restart, Action::Restart, Action::Stop, Action::Start];
@@ -41,7 +41,7 @@ fn seed(conn: &mut SqliteConnection, n: usize) -> Vec<NewLog> {
             container_id: None,
             action: actions[rng.next(4) as usize],
             trigger,
-            status: statuses[rng.next(6) as usize],
+            status: statuses[rng.next(7) as usize],
             message: String::new(),
             duration_ms: rng.next(5000) as i64,
             timestamp: at,
@@ -85,13 +85,14 @@ fn the_aggregates_match_direct_counts() {
                 .unwrap()
         };
         assert_eq!(
-            (day.success, day.error, day.skipped, day.missed),
-            (count("success"), count("error"), count("skipped"), count("missed")),
+            (day.success, day.error, day.skipped, day.missed, day.gave_up),
+            (count("success"), count("error"), count("skipped"), count("missed"), count("gave_up")),
             "{}",
             day.date
         );
     }
     assert_eq!(stats.days.iter().map(DayCounts::total).sum::<i64>(), window.len() as i64);
+    assert!(stats.days.iter().map(|d| d.gave_up).sum::<i64>() > 0, "gave_up rows are seeded");
 
     // per schedule
     assert_eq!(stats.schedules.iter().map(|s| s.id).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);

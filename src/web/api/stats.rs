@@ -81,9 +81,10 @@ pub fn to_json(stats: &Stats, host: &HostId) -> Value {
 
 #[utoipa::path(get, path = "/api/stats", operation_id = "stats", tag = "stats",
     summary = "Actions per day, per schedule and per container",
-    description = "`{\"days\": [{date, success, error, skipped, missed}], \"schedules\": [{id, runs, \
+    description = "`{\"days\": [{date, success, error, skipped, missed, gave_up}], \"schedules\": [{id, runs, \
         success_rate, p50_ms, p95_ms, last_failure}], \"containers\": [{host, container, restarts: {schedule, \
-        manual, health, window}}], \"flapping\": [...]}`, from SQL aggregates over the activity log.",
+        manual, health, window}}], \"flapping\": [...]}`, from SQL aggregates over the activity log. \
+        `gave_up` counts autoheal giving up on a container; it is not a `missed` run.",
     params(StatsParams),
     responses(
         (status = 200, description = "the statistics", body = Object),
@@ -96,4 +97,22 @@ pub(super) async fn get(
 ) -> Result<HttpResponse, AppError> {
     let (stats, host) = load(&state, &params).await?;
     Ok(crate::web::json(&to_json(&stats, &host)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::stats::DayCounts;
+
+    #[test]
+    fn each_day_counts_gave_up_apart_from_missed() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let day = DayCounts { date, missed: 1, gave_up: 2, ..Default::default() };
+        let stats = Stats { days: vec![day], schedules: vec![], containers: vec![], flapping: vec![] };
+        let json = to_json(&stats, &HostId::local());
+        assert_eq!(
+            json["days"][0],
+            json!({"date": "2026-03-01", "success": 0, "error": 0, "skipped": 0, "missed": 1, "gave_up": 2})
+        );
+    }
 }

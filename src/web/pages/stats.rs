@@ -43,6 +43,7 @@ struct Bar {
     error: i64,
     skipped: i64,
     missed: i64,
+    gave_up: i64,
     segments: Vec<Segment>,
 }
 
@@ -110,6 +111,7 @@ fn bar(day: &DayCounts, x: usize, max: i64) -> Bar {
         (day.error, "bar-error"),
         (day.skipped, "bar-skipped"),
         (day.missed, "bar-missed"),
+        (day.gave_up, "bar-gave-up"),
     ] {
         if n == 0 {
             continue;
@@ -122,13 +124,14 @@ fn bar(day: &DayCounts, x: usize, max: i64) -> Bar {
         x,
         date: day.date.to_string(),
         title: format!(
-            "{}: {} succeeded, {} failed, {} skipped, {} missed",
-            day.date, day.success, day.error, day.skipped, day.missed
+            "{}: {} succeeded, {} failed, {} skipped, {} missed, {} gave up",
+            day.date, day.success, day.error, day.skipped, day.missed, day.gave_up
         ),
         success: day.success,
         error: day.error,
         skipped: day.skipped,
         missed: day.missed,
+        gave_up: day.gave_up,
         segments,
     }
 }
@@ -202,6 +205,7 @@ mod tests {
             days: vec![
                 DayCounts { date: date(1), success: 3, error: 1, ..Default::default() },
                 DayCounts { date: date(2), ..Default::default() },
+                DayCounts { date: date(3), success: 1, gave_up: 1, ..Default::default() },
             ],
             schedules: vec![],
             containers: vec![ContainerStats { container: EVIL.into(), restarts: Restarts::default() }],
@@ -211,10 +215,14 @@ mod tests {
         assert_eq!(view.bars[0].segments.len(), 2);
         assert_eq!(view.bars[0].segments[0].height, "75.00");
         assert!(view.bars[1].segments.is_empty());
+        // autoheal giving up is its own segment, not "missed"
+        let classes: Vec<&str> = view.bars[2].segments.iter().map(|s| s.class).collect();
+        assert_eq!(classes, ["bar-success", "bar-gave-up"]);
+        assert_eq!((view.bars[2].missed, view.bars[2].gave_up), (0, 1));
         let html = crate::web::pages::templates().unwrap().render("stats", &view).unwrap();
         assert_escaped(&html);
         assert!(
-            html.contains("<title>2026-03-01: 3 succeeded, 1 failed, 0 skipped, 0 missed</title>"),
+            html.contains("<title>2026-03-01: 3 succeeded, 1 failed, 0 skipped, 0 missed, 0 gave up</title>"),
             "{html}"
         );
     }
