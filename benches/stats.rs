@@ -63,19 +63,19 @@ fn main() {
     let row = |name: &str, a: Duration, b: Duration| {
         println!("| {name} | {:.1} ms | {:.1} ms |", a.as_secs_f64() * 1e3, b.as_secs_f64() * 1e3)
     };
-    let mut time = |days| best_of(|| stats::days(&mut conn, since(days), now.date()).map(|d| d.len()));
+    let mut time = |days| best_of(|| stats::days(&mut conn, since(days), now.date(), None).map(|d| d.len()));
     let (a, b) = (time(30), time(365));
     row("per day by result", a, b);
-    let mut time = |days| best_of(|| stats::schedules(&mut conn, since(days)).map(|s| s.len()));
+    let mut time = |days| best_of(|| stats::schedules(&mut conn, since(days), None).map(|s| s.len()));
     let (a, b) = (time(30), time(365));
     row("per schedule (runs, success rate, p50/p95, last failure)", a, b);
-    let mut time = |days| best_of(|| stats::containers(&mut conn, since(days)).map(|s| s.len()));
+    let mut time = |days| best_of(|| stats::containers(&mut conn, since(days), None).map(|s| s.len()));
     let (a, b) = (time(30), time(365));
     row("per container (restarts by trigger)", a, b);
-    let mut time = |days| best_of(|| stats::flapping(&mut conn, since(days)).map(|s| s.len()));
+    let mut time = |days| best_of(|| stats::flapping(&mut conn, since(days), None).map(|s| s.len()));
     let (a, b) = (time(30), time(365));
     row("flapping", a, b);
-    let mut time = |days| best_of(|| stats::stats(&mut conn, now, days).map(|s| s.days.len()));
+    let mut time = |days| best_of(|| stats::stats(&mut conn, now, days, None).map(|s| s.days.len()));
     let (a, b) = (time(30), time(365));
     row("**all of /api/stats**", a, b);
 

@@ -3,15 +3,19 @@
 //! host, schedule, container, action, trigger and result; see its migration), which every log row
 //! is counted into in its own transaction ([`count_in`]); the duration percentiles, which a count
 //! cannot give, from a range scan of the covering index `logs_stats` over the window's entries.
+//! Every statistic covers all hosts, or one host when one is named (`log_days.host`, `logs.host`);
+//! a container is known by its host and its name, so namesakes on two hosts stay apart.
 
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
-use diesel::sqlite::SqliteConnection;
+use diesel::sqlite::{Sqlite, SqliteConnection};
 use serde::Serialize;
 
+use crate::domain::HostId;
 use crate::error::AppError;
 
 /// Successful restarts of one container on one day from which it counts as flapping.
@@ -61,6 +65,7 @@ pub struct Restarts {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerStats {
+    pub host: HostId,
     pub container: String,
     pub restarts: Restarts,
 }
@@ -68,6 +73,7 @@ pub struct ContainerStats {
 /// A container restarted at least [`FLAPPING_RESTARTS_PER_DAY`] times on one day: its worst day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flapping {
+    pub host: HostId,
     pub container: String,
     pub date: NaiveDate,
     pub restarts: i64,
@@ -120,6 +126,8 @@ struct DurationRow {
 #[derive(QueryableByName)]
 struct ContainerRow {
     #[diesel(sql_type = Text)]
+    host: String,
+    #[diesel(sql_type = Text)]
     container_name: String,
     #[diesel(sql_type = BigInt)]
     schedule: i64,
@@ -131,6 +139,8 @@ struct ContainerRow {
 
 #[derive(QueryableByName)]
 struct FlappingRow {
+    #[diesel(sql_type = Text)]
+    host: String,
     #[diesel(sql_type = Text)]
     container_name: String,
     #[diesel(sql_type = Text)]
@@ -144,17 +154,40 @@ fn parse_day(day: &str) -> Result<NaiveDate, AppError> {
         .map_err(|e| AppError::Database(format!("a log row has an unreadable timestamp ({day:?}): {e}")))
 }
 
+/// ` AND host = ?` when the statistics are of one host: put right after a query's first bind.
+fn on_host(host: Option<&HostId>) -> &'static str {
+    if host.is_some() {
+        " AND host = ?"
+    } else {
+        ""
+    }
+}
+
+/// `sql` (with [`on_host`] after its first `?`) with the window's first day bound, then the host.
+fn in_window<'f>(
+    sql: String,
+    since: NaiveDateTime,
+    host: Option<&HostId>,
+) -> BoxedSqlQuery<'f, Sqlite, SqlQuery> {
+    let query = diesel::sql_query(sql).into_boxed::<Sqlite>().bind::<Text, _>(day_of(since));
+    match host {
+        Some(h) => query.bind::<Text, _>(h.as_str().to_string()),
+        None => query,
+    }
+}
+
 /// Actions per day from `since` to `until` (both days included, every day present).
 pub fn days(
     conn: &mut SqliteConnection,
     since: NaiveDateTime,
     until: NaiveDate,
+    host: Option<&HostId>,
 ) -> Result<Vec<DayCounts>, AppError> {
-    let rows: Vec<DayRow> = diesel::sql_query(
-        "SELECT day, status, SUM(runs) AS n FROM log_days WHERE day >= ? GROUP BY day, status",
-    )
-    .bind::<Text, _>(day_of(since))
-    .load(conn)?;
+    let sql = format!(
+        "SELECT day, status, SUM(runs) AS n FROM log_days WHERE day >= ?{} GROUP BY day, status",
+        on_host(host)
+    );
+    let rows: Vec<DayRow> = in_window(sql, since, host).load(conn)?;
     let mut by_day = empty_days(since, until);
     for row in rows {
         add(&mut by_day, &row)?;
@@ -231,15 +264,19 @@ pub async fn load_schedule_days(
 }
 
 /// Per schedule that has entries since `since`, by id.
-pub fn schedules(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec<ScheduleStats>, AppError> {
-    let rows: Vec<ScheduleRow> = diesel::sql_query(
+pub fn schedules(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+    host: Option<&HostId>,
+) -> Result<Vec<ScheduleStats>, AppError> {
+    let sql = format!(
         "SELECT schedule_id, SUM(runs) AS runs, SUM(CASE WHEN status = 'success' THEN runs ELSE 0 END) AS successes, \
          MAX(CASE WHEN status = 'error' THEN last_at END) AS last_failure \
-         FROM log_days WHERE day >= ? AND schedule_id > 0 GROUP BY schedule_id ORDER BY schedule_id",
-    )
-    .bind::<Text, _>(day_of(since))
-    .load(conn)?;
-    let percentiles = percentiles(conn, since)?;
+         FROM log_days WHERE day >= ?{} AND schedule_id > 0 GROUP BY schedule_id ORDER BY schedule_id",
+        on_host(host)
+    );
+    let rows: Vec<ScheduleRow> = in_window(sql, since, host).load(conn)?;
+    let percentiles = percentiles(conn, since, host)?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -256,26 +293,28 @@ pub fn schedules(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Ve
         .collect())
 }
 
-/// Per container with entries since `since`, by name.
+/// Per container (host and name) with entries since `since`, by name, then host.
 pub fn containers(
     conn: &mut SqliteConnection,
     since: NaiveDateTime,
+    host: Option<&HostId>,
 ) -> Result<Vec<ContainerStats>, AppError> {
-    let rows: Vec<ContainerRow> = diesel::sql_query(
-        "SELECT container_name, \
+    let sql = format!(
+        "SELECT host, container_name, \
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" = 'schedule' THEN runs ELSE 0 END) \
              AS schedule, \
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" IN ('manual', 'run_now') \
              THEN runs ELSE 0 END) AS manual, \
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" = 'health' THEN runs ELSE 0 END) \
              AS health \
-         FROM log_days WHERE day >= ? GROUP BY container_name ORDER BY container_name",
-    )
-    .bind::<Text, _>(day_of(since))
-    .load(conn)?;
+         FROM log_days WHERE day >= ?{} GROUP BY host, container_name ORDER BY container_name, host",
+        on_host(host)
+    );
+    let rows: Vec<ContainerRow> = in_window(sql, since, host).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| ContainerStats {
+            host: HostId(r.host),
             container: r.container_name,
             restarts: Restarts { schedule: r.schedule, manual: r.manual, health: r.health, window: 0 },
         })
@@ -283,20 +322,25 @@ pub fn containers(
 }
 
 /// Containers that flapped since `since`, most restarts first.
-pub fn flapping(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec<Flapping>, AppError> {
-    let rows: Vec<FlappingRow> = diesel::sql_query(
-        "SELECT container_name, day, SUM(runs) AS restarts FROM log_days \
-         WHERE day >= ? AND action = 'restart' AND status = 'success' \
-         GROUP BY container_name, day HAVING SUM(runs) >= ? ORDER BY restarts DESC, day DESC",
-    )
-    .bind::<Text, _>(day_of(since))
-    .bind::<BigInt, _>(FLAPPING_RESTARTS_PER_DAY)
-    .load(conn)?;
+pub fn flapping(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+    host: Option<&HostId>,
+) -> Result<Vec<Flapping>, AppError> {
+    let sql = format!(
+        "SELECT host, container_name, day, SUM(runs) AS restarts FROM log_days \
+         WHERE day >= ?{} AND action = 'restart' AND status = 'success' \
+         GROUP BY host, container_name, day HAVING SUM(runs) >= ? ORDER BY restarts DESC, day DESC",
+        on_host(host)
+    );
+    let rows: Vec<FlappingRow> =
+        in_window(sql, since, host).bind::<BigInt, _>(FLAPPING_RESTARTS_PER_DAY).load(conn)?;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for r in rows {
-        if seen.insert(r.container_name.clone()) {
+        if seen.insert((r.host.clone(), r.container_name.clone())) {
             out.push(Flapping {
+                host: HostId(r.host),
                 container: r.container_name,
                 date: parse_day(&r.day)?,
                 restarts: r.restarts,
@@ -308,19 +352,26 @@ pub fn flapping(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec
 
 /// The p50 and p95 duration (nearest rank) of each schedule's entries since `since` that reached
 /// Docker (success or error): one range scan of the covering index, sorted here, which is several
-/// times faster than SQLite's window functions over the same rows.
+/// times faster than SQLite's window functions over the same rows. With a host, each row in the
+/// range is also looked up for its host (not in the index): only the filtered answer pays for it.
 fn percentiles(
     conn: &mut SqliteConnection,
     since: NaiveDateTime,
+    host: Option<&HostId>,
 ) -> Result<BTreeMap<i32, (i64, i64)>, AppError> {
     // `+status`: not by the index on (status, timestamp), which needs a table lookup per row, but
     // by the covering `logs_stats`
-    let rows: Vec<DurationRow> = diesel::sql_query(
+    let sql = format!(
         "SELECT schedule_id, duration_ms FROM logs \
-         WHERE timestamp >= ? AND schedule_id IS NOT NULL AND +status IN ('success', 'error')",
-    )
-    .bind::<Timestamp, _>(since)
-    .load(conn)?;
+         WHERE timestamp >= ?{} AND schedule_id IS NOT NULL AND +status IN ('success', 'error')",
+        on_host(host)
+    );
+    let query = diesel::sql_query(sql).into_boxed::<Sqlite>().bind::<Timestamp, _>(since);
+    let query = match host {
+        Some(h) => query.bind::<Text, _>(h.as_str().to_string()),
+        None => query,
+    };
+    let rows: Vec<DurationRow> = query.load(conn)?;
     let mut by_schedule: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
     for r in rows {
         by_schedule.entry(r.schedule_id).or_default().push(r.duration_ms);
@@ -383,21 +434,31 @@ pub fn recount_all(conn: &mut SqliteConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Every statistic over the `days` UTC days ending with the day of `now`.
-pub fn stats(conn: &mut SqliteConnection, now: NaiveDateTime, days: u32) -> Result<Stats, AppError> {
+/// Every statistic over the `days` UTC days ending with the day of `now`, of every host or of `host`.
+pub fn stats(
+    conn: &mut SqliteConnection,
+    now: NaiveDateTime,
+    days: u32,
+    host: Option<&HostId>,
+) -> Result<Stats, AppError> {
     let since = window_start(now, days);
     Ok(Stats {
-        days: self::days(conn, since, now.date())?,
-        schedules: schedules(conn, since)?,
-        containers: containers(conn, since)?,
-        flapping: flapping(conn, since)?,
+        days: self::days(conn, since, now.date(), host)?,
+        schedules: schedules(conn, since, host)?,
+        containers: containers(conn, since, host)?,
+        flapping: flapping(conn, since, host)?,
     })
 }
 
 #[cfg(test)]
 mod tests;
 
-/// The statistics of the `days` days up to `now`, computed on the StoreActor's thread.
-pub async fn load(store: &super::Store, now: NaiveDateTime, days: u32) -> Result<Stats, AppError> {
-    store.run(move |c| stats(c, now, days)).await
+/// The statistics of the `days` days up to `now` (of `host`, or of all), computed on the StoreActor's thread.
+pub async fn load(
+    store: &super::Store,
+    now: NaiveDateTime,
+    days: u32,
+    host: Option<HostId>,
+) -> Result<Stats, AppError> {
+    store.run(move |c| stats(c, now, days, host.as_ref())).await
 }
