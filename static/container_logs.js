@@ -118,6 +118,7 @@
   function connect() {
     const params = new URLSearchParams({ follow: "true", tail: since ? "all" : "0" });
     if (since) params.set("since", since);
+    if (log.dataset.host) params.set("host", log.dataset.host);
     source = new EventSource(`/api/containers/${encodeURIComponent(log.dataset.ref)}/logs?${params}`);
     source.addEventListener("open", () => say("Following new output live."));
     source.addEventListener("line", (e) => {

@@ -431,7 +431,7 @@ fn screenshots_at_phone_and_desktop_sizes_in_light_and_dark() {
             }
             let stored = b.js("return localStorage.getItem('chrontainer-theme');").await;
             assert_eq!(stored, theme, "the theme toggle should store the choice");
-            for (width, height) in [(390, 844), (1440, 900)] {
+            for (width, height) in [(360, 844), (1440, 900)] {
                 b.resize(width, height).await;
                 let name = |page: &str| dir.join(format!("{page}-{width}x{height}-{theme}.png"));
 

@@ -276,3 +276,49 @@ fn swarm_services_are_restarted_stopped_and_started_through_the_orchestrator() {
     assert_eq!(fired(&app, &s["id"])[0]["status"], "success");
     assert_eq!(app.delete(&format!("/api/schedules/{}", s["id"])).0, 204);
 }
+
+#[test]
+fn the_output_of_a_namesake_on_another_host_is_that_hosts_own() {
+    let b = PrivateDockerd::unix();
+    b.load_test_image();
+    let printer = |who: &str| format!("echo output-of-{who}; trap 'exit 0' TERM; while :; do sleep 1; done");
+    let on_local = TestContainer::run_cmd("said", &[], &["sh", "-c", &printer("local")]);
+    let mut run = vec!["run", "-d", "--network", "none", "--label", "chrontainer-test=1"];
+    let b_printer = printer("b");
+    run.extend(["--name", &on_local.name, common::TEST_IMAGE, "sh", "-c", &b_printer]);
+    b.ok(&run);
+    let app = App::start();
+    let name = host_name("out");
+    add_host(&app, &name, &b.socket());
+
+    let texts = |lines: &Value| -> Vec<String> {
+        lines["lines"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap().to_string()).collect()
+    };
+    let local = wait_for("local's line", Duration::from_secs(20), || {
+        let (status, lines) = app.get(&format!("/api/containers/{}/logs", on_local.name));
+        (status == 200 && !texts(&lines).is_empty()).then_some(lines)
+    });
+    assert_eq!(texts(&local), ["output-of-local"], "{local}");
+    let on_b = wait_for("B's namesake to be read", Duration::from_secs(20), || {
+        let (status, lines) = app.get(&format!("/api/containers/{}/logs?host={name}", on_local.name));
+        (status == 200 && !texts(&lines).is_empty()).then_some(lines)
+    });
+    assert_eq!(texts(&on_b), ["output-of-b"], "{on_b}");
+
+    // the page, its download and the script's stream all stay on B
+    let (status, _, page) = app.get_text(&format!("/containers/{}/logs?host={name}", on_local.name));
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("output-of-b") && !page.contains("output-of-local"), "{page}");
+    assert!(page.contains(&format!(r#"data-host="{name}""#)), "{page}");
+    assert!(page.contains(&format!(r#"<input type="hidden" name="host" value="{name}">"#)), "{page}");
+    let download = format!("/api/containers/{}/logs?host={name}&format=text", on_local.name);
+    assert!(page.contains(&download.replace('&', "&amp;").replace('=', "&#x3D;")), "{page}");
+    let (status, _, text) = app.get_text(&download);
+    assert_eq!(status, 200);
+    assert!(text.contains("output-of-b") && !text.contains("output-of-local"), "{text}");
+
+    // a host nobody added is named as such, by the API and the page
+    let (status, e) = app.get(&format!("/api/containers/{}/logs?host=nosuchhost", on_local.name));
+    assert_eq!((status, e["error"]["code"].as_str()), (404, Some("host_not_found")), "{e}");
+    assert_eq!(app.get_text(&format!("/containers/{}/logs?host=nosuchhost", on_local.name)).0, 404);
+}

@@ -3,21 +3,26 @@
 //! host, schedule, container, action, trigger and result; see its migration), which every log row
 //! is counted into in its own transaction ([`count_in`]); the duration percentiles, which a count
 //! cannot give, from a range scan of the covering index `logs_stats` over the window's entries.
+//! Every statistic covers all hosts, or one host when one is named (`log_days.host`, `logs.host`);
+//! a container is known by its host and its name, so namesakes on two hosts stay apart.
 
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
-use diesel::sqlite::SqliteConnection;
+use diesel::sqlite::{Sqlite, SqliteConnection};
 use serde::Serialize;
 
+use crate::domain::HostId;
 use crate::error::AppError;
 
 /// Successful restarts of one container on one day from which it counts as flapping.
 pub const FLAPPING_RESTARTS_PER_DAY: i64 = 3;
 
-/// Actions of one UTC day, by result.
+/// Actions of one UTC day, by result. `gave_up` counts autoheal giving up on a container (no
+/// schedule missed anything), so it is a bucket of its own, not `missed`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DayCounts {
     pub date: NaiveDate,
@@ -25,11 +30,12 @@ pub struct DayCounts {
     pub error: i64,
     pub skipped: i64,
     pub missed: i64,
+    pub gave_up: i64,
 }
 
 impl DayCounts {
     pub fn total(&self) -> i64 {
-        self.success + self.error + self.skipped + self.missed
+        self.success + self.error + self.skipped + self.missed + self.gave_up
     }
 }
 
@@ -47,7 +53,8 @@ pub struct ScheduleStats {
 }
 
 /// Successful restarts of a container by what asked for them. A schedule's "run now" is a person
-/// asking, so it counts as manual; `health` and `window` stay 0 until those triggers exist.
+/// asking, so it counts as manual; `health` is autoheal's. `window` stays 0: a time window only
+/// stops, starts, pauses and unpauses (`actors/watch.rs`), it never restarts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Restarts {
     pub schedule: i64,
@@ -58,6 +65,7 @@ pub struct Restarts {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerStats {
+    pub host: HostId,
     pub container: String,
     pub restarts: Restarts,
 }
@@ -65,6 +73,7 @@ pub struct ContainerStats {
 /// A container restarted at least [`FLAPPING_RESTARTS_PER_DAY`] times on one day: its worst day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flapping {
+    pub host: HostId,
     pub container: String,
     pub date: NaiveDate,
     pub restarts: i64,
@@ -117,15 +126,21 @@ struct DurationRow {
 #[derive(QueryableByName)]
 struct ContainerRow {
     #[diesel(sql_type = Text)]
+    host: String,
+    #[diesel(sql_type = Text)]
     container_name: String,
     #[diesel(sql_type = BigInt)]
     schedule: i64,
     #[diesel(sql_type = BigInt)]
     manual: i64,
+    #[diesel(sql_type = BigInt)]
+    health: i64,
 }
 
 #[derive(QueryableByName)]
 struct FlappingRow {
+    #[diesel(sql_type = Text)]
+    host: String,
     #[diesel(sql_type = Text)]
     container_name: String,
     #[diesel(sql_type = Text)]
@@ -139,17 +154,40 @@ fn parse_day(day: &str) -> Result<NaiveDate, AppError> {
         .map_err(|e| AppError::Database(format!("a log row has an unreadable timestamp ({day:?}): {e}")))
 }
 
+/// ` AND host = ?` when the statistics are of one host: put right after a query's first bind.
+fn on_host(host: Option<&HostId>) -> &'static str {
+    if host.is_some() {
+        " AND host = ?"
+    } else {
+        ""
+    }
+}
+
+/// `sql` (with [`on_host`] after its first `?`) with the window's first day bound, then the host.
+fn in_window<'f>(
+    sql: String,
+    since: NaiveDateTime,
+    host: Option<&HostId>,
+) -> BoxedSqlQuery<'f, Sqlite, SqlQuery> {
+    let query = diesel::sql_query(sql).into_boxed::<Sqlite>().bind::<Text, _>(day_of(since));
+    match host {
+        Some(h) => query.bind::<Text, _>(h.as_str().to_string()),
+        None => query,
+    }
+}
+
 /// Actions per day from `since` to `until` (both days included, every day present).
 pub fn days(
     conn: &mut SqliteConnection,
     since: NaiveDateTime,
     until: NaiveDate,
+    host: Option<&HostId>,
 ) -> Result<Vec<DayCounts>, AppError> {
-    let rows: Vec<DayRow> = diesel::sql_query(
-        "SELECT day, status, SUM(runs) AS n FROM log_days WHERE day >= ? GROUP BY day, status",
-    )
-    .bind::<Text, _>(day_of(since))
-    .load(conn)?;
+    let sql = format!(
+        "SELECT day, status, SUM(runs) AS n FROM log_days WHERE day >= ?{} GROUP BY day, status",
+        on_host(host)
+    );
+    let rows: Vec<DayRow> = in_window(sql, since, host).load(conn)?;
     let mut by_day = empty_days(since, until);
     for row in rows {
         add(&mut by_day, &row)?;
@@ -173,12 +211,17 @@ fn add(by_day: &mut BTreeMap<NaiveDate, DayCounts>, row: &DayRow) -> Result<(), 
     let date = parse_day(&row.day)?;
     // A row stamped after `until` (a clock set back) has no bar to go in.
     let Some(counts) = by_day.get_mut(&date) else { return Ok(()) };
-    match row.status.as_str() {
-        "success" => counts.success += row.n,
-        "error" => counts.error += row.n,
-        "skipped" => counts.skipped += row.n,
-        _ => counts.missed += row.n,
-    }
+    let bucket = match row.status.as_str() {
+        "success" => &mut counts.success,
+        "error" => &mut counts.error,
+        "skipped" => &mut counts.skipped,
+        "missed" => &mut counts.missed,
+        "gave_up" => &mut counts.gave_up,
+        other => {
+            return Err(AppError::Database(format!("a log row has an unknown status {other:?}")));
+        }
+    };
+    *bucket += row.n;
     Ok(())
 }
 
@@ -221,15 +264,19 @@ pub async fn load_schedule_days(
 }
 
 /// Per schedule that has entries since `since`, by id.
-pub fn schedules(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec<ScheduleStats>, AppError> {
-    let rows: Vec<ScheduleRow> = diesel::sql_query(
+pub fn schedules(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+    host: Option<&HostId>,
+) -> Result<Vec<ScheduleStats>, AppError> {
+    let sql = format!(
         "SELECT schedule_id, SUM(runs) AS runs, SUM(CASE WHEN status = 'success' THEN runs ELSE 0 END) AS successes, \
          MAX(CASE WHEN status = 'error' THEN last_at END) AS last_failure \
-         FROM log_days WHERE day >= ? AND schedule_id > 0 GROUP BY schedule_id ORDER BY schedule_id",
-    )
-    .bind::<Text, _>(day_of(since))
-    .load(conn)?;
-    let percentiles = percentiles(conn, since)?;
+         FROM log_days WHERE day >= ?{} AND schedule_id > 0 GROUP BY schedule_id ORDER BY schedule_id",
+        on_host(host)
+    );
+    let rows: Vec<ScheduleRow> = in_window(sql, since, host).load(conn)?;
+    let percentiles = percentiles(conn, since, host)?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -246,45 +293,54 @@ pub fn schedules(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Ve
         .collect())
 }
 
-/// Per container with entries since `since`, by name.
+/// Per container (host and name) with entries since `since`, by name, then host.
 pub fn containers(
     conn: &mut SqliteConnection,
     since: NaiveDateTime,
+    host: Option<&HostId>,
 ) -> Result<Vec<ContainerStats>, AppError> {
-    let rows: Vec<ContainerRow> = diesel::sql_query(
-        "SELECT container_name, \
+    let sql = format!(
+        "SELECT host, container_name, \
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" = 'schedule' THEN runs ELSE 0 END) \
              AS schedule, \
            SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" IN ('manual', 'run_now') \
-             THEN runs ELSE 0 END) AS manual \
-         FROM log_days WHERE day >= ? GROUP BY container_name ORDER BY container_name",
-    )
-    .bind::<Text, _>(day_of(since))
-    .load(conn)?;
+             THEN runs ELSE 0 END) AS manual, \
+           SUM(CASE WHEN action = 'restart' AND status = 'success' AND \"trigger\" = 'health' THEN runs ELSE 0 END) \
+             AS health \
+         FROM log_days WHERE day >= ?{} GROUP BY host, container_name ORDER BY container_name, host",
+        on_host(host)
+    );
+    let rows: Vec<ContainerRow> = in_window(sql, since, host).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| ContainerStats {
+            host: HostId(r.host),
             container: r.container_name,
-            restarts: Restarts { schedule: r.schedule, manual: r.manual, ..Default::default() },
+            restarts: Restarts { schedule: r.schedule, manual: r.manual, health: r.health, window: 0 },
         })
         .collect())
 }
 
 /// Containers that flapped since `since`, most restarts first.
-pub fn flapping(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec<Flapping>, AppError> {
-    let rows: Vec<FlappingRow> = diesel::sql_query(
-        "SELECT container_name, day, SUM(runs) AS restarts FROM log_days \
-         WHERE day >= ? AND action = 'restart' AND status = 'success' \
-         GROUP BY container_name, day HAVING SUM(runs) >= ? ORDER BY restarts DESC, day DESC",
-    )
-    .bind::<Text, _>(day_of(since))
-    .bind::<BigInt, _>(FLAPPING_RESTARTS_PER_DAY)
-    .load(conn)?;
+pub fn flapping(
+    conn: &mut SqliteConnection,
+    since: NaiveDateTime,
+    host: Option<&HostId>,
+) -> Result<Vec<Flapping>, AppError> {
+    let sql = format!(
+        "SELECT host, container_name, day, SUM(runs) AS restarts FROM log_days \
+         WHERE day >= ?{} AND action = 'restart' AND status = 'success' \
+         GROUP BY host, container_name, day HAVING SUM(runs) >= ? ORDER BY restarts DESC, day DESC",
+        on_host(host)
+    );
+    let rows: Vec<FlappingRow> =
+        in_window(sql, since, host).bind::<BigInt, _>(FLAPPING_RESTARTS_PER_DAY).load(conn)?;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for r in rows {
-        if seen.insert(r.container_name.clone()) {
+        if seen.insert((r.host.clone(), r.container_name.clone())) {
             out.push(Flapping {
+                host: HostId(r.host),
                 container: r.container_name,
                 date: parse_day(&r.day)?,
                 restarts: r.restarts,
@@ -296,19 +352,26 @@ pub fn flapping(conn: &mut SqliteConnection, since: NaiveDateTime) -> Result<Vec
 
 /// The p50 and p95 duration (nearest rank) of each schedule's entries since `since` that reached
 /// Docker (success or error): one range scan of the covering index, sorted here, which is several
-/// times faster than SQLite's window functions over the same rows.
+/// times faster than SQLite's window functions over the same rows. With a host, each row in the
+/// range is also looked up for its host (not in the index): only the filtered answer pays for it.
 fn percentiles(
     conn: &mut SqliteConnection,
     since: NaiveDateTime,
+    host: Option<&HostId>,
 ) -> Result<BTreeMap<i32, (i64, i64)>, AppError> {
     // `+status`: not by the index on (status, timestamp), which needs a table lookup per row, but
     // by the covering `logs_stats`
-    let rows: Vec<DurationRow> = diesel::sql_query(
+    let sql = format!(
         "SELECT schedule_id, duration_ms FROM logs \
-         WHERE timestamp >= ? AND schedule_id IS NOT NULL AND +status IN ('success', 'error')",
-    )
-    .bind::<Timestamp, _>(since)
-    .load(conn)?;
+         WHERE timestamp >= ?{} AND schedule_id IS NOT NULL AND +status IN ('success', 'error')",
+        on_host(host)
+    );
+    let query = diesel::sql_query(sql).into_boxed::<Sqlite>().bind::<Timestamp, _>(since);
+    let query = match host {
+        Some(h) => query.bind::<Text, _>(h.as_str().to_string()),
+        None => query,
+    };
+    let rows: Vec<DurationRow> = query.load(conn)?;
     let mut by_schedule: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
     for r in rows {
         by_schedule.entry(r.schedule_id).or_default().push(r.duration_ms);
@@ -371,21 +434,31 @@ pub fn recount_all(conn: &mut SqliteConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Every statistic over the `days` UTC days ending with the day of `now`.
-pub fn stats(conn: &mut SqliteConnection, now: NaiveDateTime, days: u32) -> Result<Stats, AppError> {
+/// Every statistic over the `days` UTC days ending with the day of `now`, of every host or of `host`.
+pub fn stats(
+    conn: &mut SqliteConnection,
+    now: NaiveDateTime,
+    days: u32,
+    host: Option<&HostId>,
+) -> Result<Stats, AppError> {
     let since = window_start(now, days);
     Ok(Stats {
-        days: self::days(conn, since, now.date())?,
-        schedules: schedules(conn, since)?,
-        containers: containers(conn, since)?,
-        flapping: flapping(conn, since)?,
+        days: self::days(conn, since, now.date(), host)?,
+        schedules: schedules(conn, since, host)?,
+        containers: containers(conn, since, host)?,
+        flapping: flapping(conn, since, host)?,
     })
 }
 
 #[cfg(test)]
 mod tests;
 
-/// The statistics of the `days` days up to `now`, computed on the StoreActor's thread.
-pub async fn load(store: &super::Store, now: NaiveDateTime, days: u32) -> Result<Stats, AppError> {
-    store.run(move |c| stats(c, now, days)).await
+/// The statistics of the `days` days up to `now` (of `host`, or of all), computed on the StoreActor's thread.
+pub async fn load(
+    store: &super::Store,
+    now: NaiveDateTime,
+    days: u32,
+    host: Option<HostId>,
+) -> Result<Stats, AppError> {
+    store.run(move |c| stats(c, now, days, host.as_ref())).await
 }

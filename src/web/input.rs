@@ -161,14 +161,10 @@ pub fn bounded_number(
     }
 }
 
-/// The `host` of a query: a host's name, `local` when none is given (only `local` exists yet);
-/// 404 `host_not_found` for any other.
+/// The `host` of a query: a host's name (bounded text), `local` when none is given. Whether such a
+/// host exists is the registry's answer (`Hosts::get`: 404 `host_not_found`).
 pub fn host(raw: Option<String>) -> Result<crate::domain::HostId, AppError> {
-    match optional_text(raw, "host", 64)? {
-        None => Ok(crate::domain::HostId::local()),
-        Some(h) if h == crate::domain::HostId::LOCAL => Ok(crate::domain::HostId::local()),
-        Some(h) => Err(AppError::not_found("host_not_found", format!("No host is named {h:?}"))),
-    }
+    Ok(optional_text(raw, "host", 64)?.map_or_else(crate::domain::HostId::local, crate::domain::HostId))
 }
 
 /// A required, non-empty string of at most `max` characters without control characters.

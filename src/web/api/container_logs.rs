@@ -11,7 +11,7 @@ use tokio::time::Interval;
 use crate::auth::Identity;
 use crate::docker::logs::{ContainerLogs, Item, LogLine, LogLines, LogQuery};
 use crate::docker::OpenLogs;
-use crate::domain::Container;
+use crate::domain::{Container, HostId};
 use crate::error::{AppError, ErrorBody};
 use crate::web::input::{bounded_number, host};
 use crate::web::streams::{event_stream, Recheck, Slot};
@@ -50,6 +50,8 @@ pub struct LogsParams {
 /// What a request for logs asked for, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wanted {
+    /// The host the container is on (whether it exists is asked when the logs are opened).
+    pub host: HostId,
     pub query: LogQuery,
     pub timestamps: bool,
     pub text: bool,
@@ -57,7 +59,7 @@ pub struct Wanted {
 
 impl LogsParams {
     pub fn parse(&self) -> Result<Wanted, AppError> {
-        host(self.host.clone())?;
+        let host = host(self.host.clone())?;
         let tail = match self.tail.as_deref().map(str::trim) {
             Some("all") => None,
             Some("") | None => Some(200),
@@ -94,6 +96,7 @@ impl LogsParams {
             }
         };
         Ok(Wanted {
+            host,
             query: LogQuery { tail, follow, since, until },
             timestamps: flag(self.timestamps.as_deref(), "timestamps", true)?,
             text,
@@ -157,7 +160,8 @@ async fn open(
     reference: String,
     wanted: &Wanted,
 ) -> Result<(Container, ContainerLogs), AppError> {
-    state.actors.docker.send(OpenLogs { reference, query: wanted.query.clone() }).await?
+    let docker = state.actors.hosts.get(&wanted.host)?;
+    docker.send(OpenLogs { reference, query: wanted.query.clone() }).await?
 }
 
 #[utoipa::path(get, path = "/api/containers/{ref}/logs", operation_id = "containerLogs", tag = "containers",
@@ -321,7 +325,10 @@ mod tests {
             let e = params(query).unwrap_err();
             assert_eq!(e.field(), Some(field), "{query}: {e}");
         }
-        assert_eq!(params("host=elsewhere").unwrap_err().code(), "host_not_found");
+        // any host's name is taken here; whether it exists is the registry's 404
+        assert_eq!(params("host=elsewhere").unwrap().host, HostId("elsewhere".into()));
+        assert_eq!(params("").unwrap().host, HostId::local());
+        assert_eq!(params(&format!("host={}", "h".repeat(65))).unwrap_err().field(), Some("host"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::format::{query_string, url_encode};
 use super::Common;
 use crate::docker::logs::{LogLines, Output};
-use crate::domain::Container;
+use crate::domain::{Container, HostId};
 use crate::web::api::container_logs::{last_lines, LogsParams};
 use crate::web::identity::PageAuth;
 use crate::web::AppState;
@@ -21,6 +21,8 @@ pub struct ContainerLogsPage {
     common: Common,
     auth: PageAuth,
     name: String,
+    /// The container's host when it is not `local` (the links, the form and the script carry it).
+    host: String,
     state_class: &'static str,
     state_label: String,
     tail: String,
@@ -62,6 +64,16 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest, path: web::Path<
     super::respond(&state, &req, result)
 }
 
+/// `/containers/{name}/logs` (or, with `api`, the API's address) of a container on `host`, which
+/// is named only when it is not `local`, then `pairs`.
+pub fn href(host: &HostId, name: &str, pairs: &[(&str, &str)], api: bool) -> String {
+    let host = if host.as_str() == HostId::LOCAL { "" } else { host.as_str() };
+    let mut all = vec![("host", host)];
+    all.extend_from_slice(pairs);
+    let prefix = if api { "/api" } else { "" };
+    format!("{prefix}/containers/{}/logs{}", url_encode(name), query_string(&all))
+}
+
 fn text(value: &Option<String>) -> &str {
     value.as_deref().map(str::trim).unwrap_or("")
 }
@@ -70,12 +82,9 @@ fn text(value: &Option<String>) -> &str {
 pub fn build(params: &LogsParams, container: &Container, lines: LogLines) -> ContainerLogsPage {
     let (state_class, state_label, _) = super::dashboard::state_badge(&container.state);
     let (tail, since, until) = (text(&params.tail), text(&params.since), text(&params.until));
-    let base = format!("/containers/{}/logs", url_encode(&container.name));
-    let download = format!(
-        "/api/containers/{}/logs{}",
-        url_encode(&container.name),
-        query_string(&[("tail", tail), ("since", since), ("until", until), ("format", "text")])
-    );
+    let base = href(&container.host, &container.name, &[], false);
+    let pairs = [("tail", tail), ("since", since), ("until", until), ("format", "text")];
+    let download = href(&container.host, &container.name, &pairs, true);
     let window = match (since, until) {
         ("", "") => String::new(),
         (s, "") => format!("Output since {s}."),
@@ -90,6 +99,11 @@ pub fn build(params: &LogsParams, container: &Container, lines: LogLines) -> Con
         common: Common::new(format!("Output of {}", container.name), "container_logs"),
         auth: PageAuth::default(),
         name: container.name.clone(),
+        host: if container.host.as_str() == HostId::LOCAL {
+            String::new()
+        } else {
+            container.host.to_string()
+        },
         state_class,
         state_label,
         tail: if tail.is_empty() { "200".into() } else { tail.into() },
@@ -124,9 +138,8 @@ mod tests {
     use crate::docker::logs::LogLine;
     use crate::web::pages::tests::{assert_escaped, EVIL};
 
-    #[test]
-    fn hostile_lines_and_names_are_escaped_and_a_window_is_not_followed() {
-        let container = Container {
+    fn container() -> Container {
+        Container {
             host: crate::domain::HostId::local(),
             id: "abc".into(),
             name: "web".into(),
@@ -139,7 +152,12 @@ mod tests {
             created: Utc::now(),
             started_at: None,
             labels: Default::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn hostile_lines_and_names_are_escaped_and_a_window_is_not_followed() {
+        let container = container();
         let lines = LogLines {
             lines: vec![LogLine {
                 stream: Output::Stderr,
@@ -161,5 +179,27 @@ mod tests {
         assert_escaped(&html);
         assert!(html.contains("clog-stderr"), "{html}");
         assert!(html.contains("format&#x3D;text"), "{html}");
+        assert!(!html.contains(r#"name="host""#) && html.contains(r#"data-host="""#), "{html}");
+        assert!(!view.download_href.contains("host"), "local is not named: {}", view.download_href);
+    }
+
+    #[test]
+    fn a_container_on_another_host_keeps_its_host_in_every_link() {
+        let b = HostId("b 1".into());
+        assert_eq!(href(&b, "web", &[], false), "/containers/web/logs?host=b%201");
+        assert_eq!(
+            href(&b, "web", &[("tail", "5"), ("since", "")], true),
+            "/api/containers/web/logs?host=b%201&tail=5"
+        );
+        assert_eq!(href(&HostId::local(), "a/b", &[], false), "/containers/a%2Fb/logs");
+        let container = Container { host: b.clone(), ..container() };
+        let params = LogsParams { tail: Some("5".into()), ..Default::default() };
+        let view = build(&params, &container, LogLines { lines: vec![], skipped: 0 });
+        assert_eq!(view.latest_href, "/containers/web/logs?host=b%201");
+        assert_eq!(view.download_href, "/api/containers/web/logs?host=b%201&tail=5&format=text");
+        let html = crate::web::pages::templates().unwrap().render("container_logs", &view).unwrap();
+        // the form's GET drops its action's query: the host goes as a field; the script reads data-host
+        assert!(html.contains(r#"<input type="hidden" name="host" value="b 1">"#), "{html}");
+        assert!(html.contains(r#"data-host="b 1""#), "{html}");
     }
 }

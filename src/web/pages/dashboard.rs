@@ -200,6 +200,8 @@ struct ContainerView {
     id: String,
     short_id: String,
     name: String,
+    /// Its output's page, on its own host.
+    logs_href: String,
     image: String,
     image_short: String,
     service: String,
@@ -674,6 +676,7 @@ fn container_view(
         id: c.id.clone(),
         short_id: c.id.chars().take(12).collect(),
         name: c.name.clone(),
+        logs_href: super::container_logs::href(&c.host, &c.name, &[], false),
         image: c.image.clone(),
         image_short: super::format::short_image(&c.image),
         service,
@@ -910,6 +913,15 @@ mod tests {
             ]
         );
         assert_eq!(view.host_options.iter().map(|c| c.value.as_str()).collect::<Vec<_>>(), ["local", "pi"]);
+        // each row's Output opens its own host's container, not a namesake on local
+        let logs_of = |host: &str, name: &str| {
+            let rows = view.groups.iter().flat_map(|g| &g.containers);
+            rows.filter(|c| c.host == host && c.name == name).map(|c| c.logs_href.clone()).next()
+        };
+        assert_eq!(logs_of("pi", "plex").as_deref(), Some("/containers/plex/logs?host=pi"));
+        assert_eq!(logs_of("local", "nextcloud").as_deref(), Some("/containers/nextcloud/logs"));
+        let html = crate::web::pages::templates().unwrap().render("dashboard_main", &view).unwrap();
+        assert!(html.contains(r#"href="/containers/plex/logs?host&#x3D;pi""#), "{html}");
 
         let mut input = sample(Ok(containers()));
         input.hosts = vec!["local".into(), "pi".into()];

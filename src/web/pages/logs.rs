@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::format::{capitalize, duration_ms, query_string, run_status, url_encode};
 use super::{Choice, Common};
-use crate::domain::{RunStatus, Trigger};
+use crate::domain::{HostId, RunStatus, Trigger};
 use crate::store::LogEntry;
 use crate::web::api::logs::LogParams;
 use crate::web::identity::PageAuth;
@@ -158,7 +158,7 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
         time,
         time_title,
         container_href: format!("/logs?container={}", url_encode(&e.container)),
-        output_href: output_href(&e.container, e.timestamp),
+        output_href: output_href(&e.host, &e.container, e.timestamp),
         container: e.container,
         action: capitalize(e.action.as_str()),
         trigger: trigger.trim_end_matches([',', ' ']).to_string(),
@@ -175,15 +175,12 @@ fn log_view(e: LogEntry, tz: Tz) -> LogView {
 /// How far around an action its "output" link reaches.
 const OUTPUT_WINDOW: chrono::Duration = chrono::Duration::minutes(2);
 
-/// `/containers/{name}/logs` with the minutes around `at`: what did it print right before?
-fn output_href(container: &str, at: DateTime<Utc>) -> String {
+/// `/containers/{name}/logs` on the entry's host with the minutes around `at`: what did it print
+/// right before?
+fn output_href(host: &HostId, container: &str, at: DateTime<Utc>) -> String {
     let (since, until) =
         (crate::time::rfc3339(&(at - OUTPUT_WINDOW)), crate::time::rfc3339(&(at + OUTPUT_WINDOW)));
-    format!(
-        "/containers/{}/logs{}",
-        url_encode(container),
-        query_string(&[("since", since.as_str()), ("until", until.as_str())])
-    )
+    super::container_logs::href(host, container, &[("since", &since), ("until", &until)], false)
 }
 
 #[cfg(test)]
@@ -228,6 +225,15 @@ mod tests {
             view.entries[0].output_href,
             "/containers/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E/logs\
              ?since=2026-07-05T02%3A58%3A12Z&until=2026-07-05T03%3A02%3A12Z"
+        );
+
+        // an entry of another host opens that host's container, not local's namesake
+        let on_b = LogEntry { host: HostId("b".into()), ..entry(7, "success", "manual") };
+        let view_b = build(&LogParams::default(), vec![on_b], None, chrono_tz::UTC);
+        assert_eq!(
+            view_b.entries[0].output_href,
+            "/containers/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E/logs\
+             ?host=b&since=2026-07-05T02%3A58%3A12Z&until=2026-07-05T03%3A02%3A12Z"
         );
 
         let hb = crate::web::pages::templates().unwrap();

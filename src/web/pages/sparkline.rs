@@ -42,6 +42,7 @@ pub fn sparkline(days: &[DayCounts]) -> Sparkline {
             let class = match d {
                 _ if total == 0 => "bar-none",
                 DayCounts { error, .. } if *error > 0 => "bar-error",
+                DayCounts { gave_up, .. } if *gave_up > 0 => "bar-gave-up",
                 DayCounts { success, .. } if *success == total => "bar-success",
                 DayCounts { skipped, .. } if *skipped > 0 => "bar-skipped",
                 _ => "bar-missed",
@@ -62,6 +63,7 @@ pub fn sparkline(days: &[DayCounts]) -> Sparkline {
         error: sum(|d| d.error),
         skipped: sum(|d| d.skipped),
         missed: sum(|d| d.missed),
+        gave_up: sum(|d| d.gave_up),
     };
     Sparkline {
         width: days.len() * SLOT,
@@ -77,7 +79,9 @@ fn tally(d: &DayCounts) -> String {
         return "no runs".into();
     }
     let mut parts = vec![if total == 1 { "1 run".to_string() } else { format!("{total} runs") }];
-    for (n, word) in [(d.error, "failed"), (d.skipped, "skipped"), (d.missed, "missed")] {
+    for (n, word) in
+        [(d.error, "failed"), (d.skipped, "skipped"), (d.missed, "missed"), (d.gave_up, "gave up")]
+    {
         if n > 0 {
             parts.push(format!("{n} {word}"));
         }
@@ -91,7 +95,13 @@ mod tests {
     use chrono::NaiveDate;
 
     fn day(d: u32, success: i64, error: i64, skipped: i64) -> DayCounts {
-        DayCounts { date: NaiveDate::from_ymd_opt(2026, 1, d).unwrap(), success, error, skipped, missed: 0 }
+        DayCounts {
+            date: NaiveDate::from_ymd_opt(2026, 1, d).unwrap(),
+            success,
+            error,
+            skipped,
+            ..Default::default()
+        }
     }
 
     #[test]
