@@ -404,7 +404,7 @@ fn an_untrusted_smtp_certificate_fails_saying_tls_and_never_shows_the_password()
 }
 
 #[test]
-fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
+fn a_second_host_going_down_and_back_gives_one_message_each_naming_it_and_none_per_schedule() {
     let mut engine = PrivateDockerd::unix();
     let ntfy = Sink::start();
     let app = App::start();
@@ -412,6 +412,15 @@ fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
     let name: String = unique_name("nb").chars().take(40).collect();
     let (status, host) = app.post("/api/hosts", json!({"name": name, "url": engine.socket()}));
     assert_eq!((status, host["status"].as_str()), (201, Some("ok")), "{host}");
+    // a schedule on that host, switched on once the outage is known: each firing fails unreachable
+    engine.load_test_image();
+    let sleeper = unique_name("nb-sleeper");
+    engine.run_sleeper(&sleeper, &[]);
+    let (status, s) = app.post(
+        "/api/schedules",
+        json!({"host": name, "container": sleeper, "action": "start", "cron": "* * * * * *", "enabled": false}),
+    );
+    assert_eq!(status, 201, "{s}");
     let titled = |words: &str| {
         ntfy.seen()
             .into_iter()
@@ -422,6 +431,17 @@ fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
     wait_for("the unreachable message", Duration::from_secs(30), || {
         (titled("is unreachable") > 0).then_some(())
     });
+    assert_eq!(app.patch(&format!("/api/schedules/{}", s["id"]), json!({"enabled": true})).0, 200);
+    wait_for("two failures on the dead host", Duration::from_secs(20), || {
+        let (_, page) = app.get(&format!("/api/logs?schedule_id={}&status=error", s["id"]));
+        (page["items"].as_array().unwrap().len() >= 2).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(app.patch(&format!("/api/schedules/{}", s["id"]), json!({"enabled": false})).0, 200);
+    let (_, page) = app.get(&format!("/api/logs?schedule_id={}&status=error", s["id"]));
+    assert!(page["items"][0]["message"].as_str().is_some(), "still in the log: {page}");
+    let texts: Vec<String> = ntfy.seen().iter().map(|s| s.text()).collect();
+    assert_eq!(texts.len(), 1, "the outage's message covers its schedules: {texts:?}");
     engine.resume();
     wait_for("the back message", Duration::from_secs(60), || (titled("is back") > 0).then_some(()));
     std::thread::sleep(Duration::from_millis(1500));
