@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 use common::dockerd::{make_certs, PrivateDockerd};
 use common::sink::{Reply, Sink, SmtpServer};
-use common::{free_port, unique_name, wait_for, App, TestContainer};
+use common::{free_port, unique_name, wait_for, App, TestContainer, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 fn channel(app: &App, name: &str, url: &str, events: &[&str]) -> Value {
@@ -503,4 +503,47 @@ fn the_page_adds_edits_disables_and_deletes_a_channel() {
     assert!(page.contains("pager2") && !page.contains("tk_pagesecret"));
     assert_eq!(form(&format!("/settings/notifications/{id}/delete"), "").status, 303);
     assert_eq!(app.get("/api/channels").1, json!([]));
+}
+
+#[test]
+fn the_pages_test_button_shows_the_remotes_answer() {
+    let sink = Sink::with_replies(vec![
+        Reply::new(200, r#"{"id":"m1","message":"queued <b>now</b>"}"#),
+        Reply::new(401, r#"{"code":40101,"error":"unauthorized","message":"bad token"}"#),
+    ]);
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let body =
+        json!({"name": "phone", "url": format!("ntfy://tk_page9@127.0.0.1:{}/a?scheme=http", sink.port)});
+    let created = app.as_browser(&admin, "POST", "/api/channels", Some(body.to_string().as_bytes()));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let test = || {
+        let headers = [
+            ("Cookie", admin.cookie.as_str()),
+            ("Origin", app.base_url.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let form = format!("csrf_token={}", admin.csrf);
+        let path = format!("/settings/notifications/{}/test", created.json()["id"]);
+        app.request("POST", &path, &headers, Some(form.as_bytes()))
+    };
+    let ok = test();
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert!(
+        ok.text.contains(
+            "The test message was delivered: the remote answered 200: queued &lt;b&gt;now&lt;/b&gt;"
+        ),
+        "{}",
+        ok.text
+    );
+    assert!(!ok.text.contains("<b>now"), "the answer is escaped");
+    let refused = test();
+    assert_eq!(refused.status, 502, "{}", refused.text);
+    assert!(
+        refused.text.contains("The test message was not delivered: HTTP 401: bad token"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(sink.seen().len(), 2);
+    assert!(!ok.text.contains("tk_page9") && !refused.text.contains("tk_page9"));
 }
