@@ -170,7 +170,7 @@ fn the_test_button_shows_the_remotes_refusal() {
 #[test]
 fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
     let slow =
-        Sink::with_replies(vec![Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "1")]);
+        Sink::with_replies(vec![Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "3")]);
     let bad = Sink::with_replies(vec![Reply::new(400, r#"{"message":"no"}"#)]);
     let app = App::start();
     channel(&app, "slow", &format!("ntfy://127.0.0.1:{}/a?scheme=http", slow.port), &["error"]);
@@ -182,7 +182,14 @@ fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
         deliveries(&app).into_iter().find(|d| d["channel"] == "slow" && d["status"] == "sent")
     });
     assert_eq!(sent["attempts"], 2, "{sent}");
-    assert_eq!(slow.seen().len(), 2);
+    let seen = slow.seen();
+    assert_eq!(seen.len(), 2);
+    // its Retry-After, not the first back-off (1 s) nor the wait of a 429 without one (5 s)
+    let gap = seen[1].at - seen[0].at;
+    assert!(
+        gap >= Duration::from_millis(2900) && gap < Duration::from_millis(4500),
+        "the second attempt came {gap:?} after the first"
+    );
     let failed = wait_for("the 400 channel to give up", Duration::from_secs(10), || {
         deliveries(&app).into_iter().find(|d| d["channel"] == "bad" && d["status"] == "failed")
     });
