@@ -210,18 +210,17 @@ fn a_failing_scheduled_action_gives_one_ntfy_message_and_one_email_and_a_success
     let ntfy = Sink::start();
     let smtp = SmtpServer::start();
     let app = App::start_with(&[("CHRONTAINER_PUBLIC_URL", "https://ct.example.org/")]);
-    channel(
-        &app,
-        "phone",
-        &format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port),
-        &["error", "missed", "gave_up"],
-    );
-    channel(
-        &app,
-        "mail",
-        &format!("smtp://127.0.0.1:{}/?from=ct@example.org&to=ops@example.org&encryption=none", smtp.port),
-        &["error", "missed", "gave_up"],
-    );
+    // without `events`: the defaults
+    for (name, url) in [
+        ("phone", format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port)),
+        (
+            "mail",
+            format!("smtp://127.0.0.1:{}/?from=ct@example.org&to=ops@example.org&encryption=none", smtp.port),
+        ),
+    ] {
+        let (status, ch) = app.post("/api/channels", json!({"name": name, "url": url}));
+        assert_eq!((status, ch["events"].clone()), (201, json!(["error", "missed", "gave_up"])), "{ch}");
+    }
     let ok = TestContainer::run("notify-ok", &[]);
     let doomed = TestContainer::run("notify-fail", &[]);
     let (status, good) =
