@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 use common::dockerd::{make_certs, PrivateDockerd};
 use common::sink::{Reply, Sink, SmtpServer};
-use common::{free_port, unique_name, wait_for, App, TestContainer};
+use common::{free_port, unique_name, wait_for, App, TestContainer, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 fn channel(app: &App, name: &str, url: &str, events: &[&str]) -> Value {
@@ -170,7 +170,7 @@ fn the_test_button_shows_the_remotes_refusal() {
 #[test]
 fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
     let slow =
-        Sink::with_replies(vec![Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "1")]);
+        Sink::with_replies(vec![Reply::new(429, r#"{"message":"slow down"}"#).header("Retry-After", "3")]);
     let bad = Sink::with_replies(vec![Reply::new(400, r#"{"message":"no"}"#)]);
     let app = App::start();
     channel(&app, "slow", &format!("ntfy://127.0.0.1:{}/a?scheme=http", slow.port), &["error"]);
@@ -182,7 +182,14 @@ fn a_429_is_retried_after_its_retry_after_and_a_400_is_not() {
         deliveries(&app).into_iter().find(|d| d["channel"] == "slow" && d["status"] == "sent")
     });
     assert_eq!(sent["attempts"], 2, "{sent}");
-    assert_eq!(slow.seen().len(), 2);
+    let seen = slow.seen();
+    assert_eq!(seen.len(), 2);
+    // its Retry-After, not the first back-off (1 s) nor the wait of a 429 without one (5 s)
+    let gap = seen[1].at - seen[0].at;
+    assert!(
+        gap >= Duration::from_millis(2900) && gap < Duration::from_millis(4500),
+        "the second attempt came {gap:?} after the first"
+    );
     let failed = wait_for("the 400 channel to give up", Duration::from_secs(10), || {
         deliveries(&app).into_iter().find(|d| d["channel"] == "bad" && d["status"] == "failed")
     });
@@ -203,18 +210,17 @@ fn a_failing_scheduled_action_gives_one_ntfy_message_and_one_email_and_a_success
     let ntfy = Sink::start();
     let smtp = SmtpServer::start();
     let app = App::start_with(&[("CHRONTAINER_PUBLIC_URL", "https://ct.example.org/")]);
-    channel(
-        &app,
-        "phone",
-        &format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port),
-        &["error", "missed", "gave_up"],
-    );
-    channel(
-        &app,
-        "mail",
-        &format!("smtp://127.0.0.1:{}/?from=ct@example.org&to=ops@example.org&encryption=none", smtp.port),
-        &["error", "missed", "gave_up"],
-    );
+    // without `events`: the defaults
+    for (name, url) in [
+        ("phone", format!("ntfy://127.0.0.1:{}/ops?scheme=http", ntfy.port)),
+        (
+            "mail",
+            format!("smtp://127.0.0.1:{}/?from=ct@example.org&to=ops@example.org&encryption=none", smtp.port),
+        ),
+    ] {
+        let (status, ch) = app.post("/api/channels", json!({"name": name, "url": url}));
+        assert_eq!((status, ch["events"].clone()), (201, json!(["error", "missed", "gave_up"])), "{ch}");
+    }
     let ok = TestContainer::run("notify-ok", &[]);
     let doomed = TestContainer::run("notify-fail", &[]);
     let (status, good) =
@@ -404,7 +410,7 @@ fn an_untrusted_smtp_certificate_fails_saying_tls_and_never_shows_the_password()
 }
 
 #[test]
-fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
+fn a_second_host_going_down_and_back_gives_one_message_each_naming_it_and_none_per_schedule() {
     let mut engine = PrivateDockerd::unix();
     let ntfy = Sink::start();
     let app = App::start();
@@ -412,6 +418,15 @@ fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
     let name: String = unique_name("nb").chars().take(40).collect();
     let (status, host) = app.post("/api/hosts", json!({"name": name, "url": engine.socket()}));
     assert_eq!((status, host["status"].as_str()), (201, Some("ok")), "{host}");
+    // a schedule on that host, switched on once the outage is known: each firing fails unreachable
+    engine.load_test_image();
+    let sleeper = unique_name("nb-sleeper");
+    engine.run_sleeper(&sleeper, &[]);
+    let (status, s) = app.post(
+        "/api/schedules",
+        json!({"host": name, "container": sleeper, "action": "start", "cron": "* * * * * *", "enabled": false}),
+    );
+    assert_eq!(status, 201, "{s}");
     let titled = |words: &str| {
         ntfy.seen()
             .into_iter()
@@ -422,6 +437,17 @@ fn a_second_host_going_down_and_back_gives_one_message_each_naming_it() {
     wait_for("the unreachable message", Duration::from_secs(30), || {
         (titled("is unreachable") > 0).then_some(())
     });
+    assert_eq!(app.patch(&format!("/api/schedules/{}", s["id"]), json!({"enabled": true})).0, 200);
+    wait_for("two failures on the dead host", Duration::from_secs(20), || {
+        let (_, page) = app.get(&format!("/api/logs?schedule_id={}&status=error", s["id"]));
+        (page["items"].as_array().unwrap().len() >= 2).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(app.patch(&format!("/api/schedules/{}", s["id"]), json!({"enabled": false})).0, 200);
+    let (_, page) = app.get(&format!("/api/logs?schedule_id={}&status=error", s["id"]));
+    assert!(page["items"][0]["message"].as_str().is_some(), "still in the log: {page}");
+    let texts: Vec<String> = ntfy.seen().iter().map(|s| s.text()).collect();
+    assert_eq!(texts.len(), 1, "the outage's message covers its schedules: {texts:?}");
     engine.resume();
     wait_for("the back message", Duration::from_secs(60), || (titled("is back") > 0).then_some(()));
     std::thread::sleep(Duration::from_millis(1500));
@@ -483,4 +509,47 @@ fn the_page_adds_edits_disables_and_deletes_a_channel() {
     assert!(page.contains("pager2") && !page.contains("tk_pagesecret"));
     assert_eq!(form(&format!("/settings/notifications/{id}/delete"), "").status, 303);
     assert_eq!(app.get("/api/channels").1, json!([]));
+}
+
+#[test]
+fn the_pages_test_button_shows_the_remotes_answer() {
+    let sink = Sink::with_replies(vec![
+        Reply::new(200, r#"{"id":"m1","message":"queued <b>now</b>"}"#),
+        Reply::new(401, r#"{"code":40101,"error":"unauthorized","message":"bad token"}"#),
+    ]);
+    let app = App::start_secured(&[]);
+    let admin = app.login("admin", ADMIN_PASSWORD);
+    let body =
+        json!({"name": "phone", "url": format!("ntfy://tk_page9@127.0.0.1:{}/a?scheme=http", sink.port)});
+    let created = app.as_browser(&admin, "POST", "/api/channels", Some(body.to_string().as_bytes()));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let test = || {
+        let headers = [
+            ("Cookie", admin.cookie.as_str()),
+            ("Origin", app.base_url.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let form = format!("csrf_token={}", admin.csrf);
+        let path = format!("/settings/notifications/{}/test", created.json()["id"]);
+        app.request("POST", &path, &headers, Some(form.as_bytes()))
+    };
+    let ok = test();
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert!(
+        ok.text.contains(
+            "The test message was delivered: the remote answered 200: queued &lt;b&gt;now&lt;/b&gt;"
+        ),
+        "{}",
+        ok.text
+    );
+    assert!(!ok.text.contains("<b>now"), "the answer is escaped");
+    let refused = test();
+    assert_eq!(refused.status, 502, "{}", refused.text);
+    assert!(
+        refused.text.contains("The test message was not delivered: HTTP 401: bad token"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(sink.seen().len(), 2);
+    assert!(!ok.text.contains("tk_page9") && !refused.text.contains("tk_page9"));
 }

@@ -9,6 +9,7 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use super::notify::{Notify, NotifyActor};
+use crate::domain::RunFailure;
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -70,15 +71,19 @@ impl Supervised for LogActor {
 }
 
 /// Record one action's row (made by the Runner): store it, and for a schedule its last run, in
-/// one transaction; then publish both and count it. Answers with the stored entry.
+/// one transaction; then publish both and count it. Answers with the stored entry. `failure` (why
+/// the action did not happen, which the row does not keep) goes on to the notifier.
 #[derive(Message)]
 #[rtype(result = "Result<LogEntry, AppError>")]
-pub struct Record(pub NewLog);
+pub struct Record {
+    pub new: NewLog,
+    pub failure: Option<RunFailure>,
+}
 
 impl Handler<Record> for LogActor {
     type Result = ResponseFuture<Result<LogEntry, AppError>>;
 
-    fn handle(&mut self, Record(new): Record, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, Record { new, failure }: Record, _ctx: &mut Context<Self>) -> Self::Result {
         let store = self.store.clone();
         let bus = self.bus.clone();
         let metrics = self.metrics.clone();
@@ -94,7 +99,7 @@ impl Handler<Record> for LogActor {
             bus.publish(Event::Log(entry.clone()));
             // never waits: a full notifier drops this one rather than slow the action down
             if let Some(notify) = &notify {
-                if notify.try_send(Notify(entry.clone())).is_err() {
+                if notify.try_send(Notify { entry: entry.clone(), failure }).is_err() {
                     log::warn!("the notifier is behind: no notification for log entry {}", entry.id);
                 }
             }

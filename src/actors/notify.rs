@@ -6,6 +6,9 @@
 //! order, retrying with back-off (429 honours `Retry-After`; 5xx, timeouts and refused
 //! connections retry; other 4xx are final), so one dead channel delays only itself.
 //!
+//! Host outages: one message when a host stops answering and one when it is back; a result that
+//! failed only because that host does not answer is not notified on its own meanwhile.
+//!
 //! Batching: after a notification for a schedule's failure, identical failures (same schedule,
 //! status and message) within the batch window are counted instead of sent; when the window
 //! closes, one message tells how many there were.
@@ -20,7 +23,7 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
 use crate::docker::{Health, Hosts, NotifyAllowed};
-use crate::domain::{HostId, RunStatus, ScheduleId};
+use crate::domain::{HostId, RunFailure, RunStatus, ScheduleId};
 use crate::error::AppError;
 use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
@@ -186,6 +189,12 @@ impl NotifyActor {
         ));
     }
 
+    /// A result that failed because its host does not answer, while that host is known down: the
+    /// outage's one "unreachable" message covers it (it is still in the log).
+    fn covered_by_outage(&self, entry: &LogEntry, failure: Option<&RunFailure>) -> bool {
+        failure == Some(&RunFailure::Unreachable) && self.down.get(&entry.host).copied().unwrap_or(false)
+    }
+
     fn host_changed(&mut self, host: HostId, up: bool, detail: String, ctx: &mut Context<Self>) {
         let was_down = self.down.get(&host).copied().unwrap_or(false);
         let now_down = !up;
@@ -256,15 +265,19 @@ impl Supervised for NotifyActor {
     }
 }
 
-/// A recorded result, from the LogActor.
+/// A recorded result, from the LogActor, with why the action did not happen (the log row keeps
+/// only the message).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Notify(pub LogEntry);
+pub struct Notify {
+    pub entry: LogEntry,
+    pub failure: Option<RunFailure>,
+}
 
 impl Handler<Notify> for NotifyActor {
     type Result = ();
 
-    fn handle(&mut self, Notify(entry): Notify, ctx: &mut Context<Self>) {
+    fn handle(&mut self, Notify { entry, failure }: Notify, ctx: &mut Context<Self>) {
         let (store, default_tz) = (self.store.clone(), self.settings.default_tz);
         let docker = self.hosts.get(&entry.host).ok();
         let event = entry.status.as_str();
@@ -294,6 +307,8 @@ impl Handler<Notify> for NotifyActor {
             Ok::<_, AppError>(Some((channels, tz)))
         };
         ctx.spawn(wanted.into_actor(self).map(move |found, act, ctx| match found {
+            // asked last, after the lookups above, so an outage told meanwhile counts
+            Ok(Some(_)) if act.covered_by_outage(&entry, failure.as_ref()) => {}
             Ok(Some((channels, tz))) => act.notify(entry, tz, channels, ctx),
             Ok(None) => {}
             Err(e) => log::warn!("notifications: the channels cannot be read: {}", e.cause()),

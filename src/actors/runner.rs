@@ -112,7 +112,7 @@ impl Runner {
     ) -> Result<Outcome, AppError> {
         let failure = result.failure.clone();
         let new = NewLog { run_id, ..NewLog::of_run(result, requested_by) };
-        let entry = self.log.send(Record(new)).await??;
+        let entry = self.log.send(Record { new, failure: failure.clone() }).await??;
         Ok(Outcome { entry, failure })
     }
 

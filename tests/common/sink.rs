@@ -8,7 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One request as the sink saw it.
 #[derive(Clone, Debug)]
@@ -19,6 +19,8 @@ pub struct Seen {
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When its head had been read.
+    pub at: Instant,
 }
 
 impl Seen {
@@ -169,9 +171,10 @@ fn read_request(reader: &mut impl BufRead) -> std::io::Result<Seen> {
     }
     let length =
         headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let at = Instant::now();
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
-    Ok(Seen { method, target, headers, body })
+    Ok(Seen { method, target, headers, body, at })
 }
 
 /// A mail the SMTP server accepted.

@@ -10,7 +10,7 @@ use super::{render_or_error, see_other, Common};
 use crate::auth::Identity;
 use crate::error::AppError;
 use crate::store::deliveries::Delivery;
-use crate::web::api::channels::{self, Channel, ChannelBody, EVENTS};
+use crate::web::api::channels::{self, Channel, ChannelBody, TestResult, EVENTS};
 use crate::web::identity::PageAuth;
 use crate::web::input::path_id;
 use crate::web::AppState;
@@ -46,7 +46,8 @@ struct View {
     channels: Vec<ChannelItem>,
     new_boxes: Vec<EventBox>,
     deliveries: Vec<Delivery>,
-    done: Option<&'static str>,
+    /// What the last form did, or the test button's answer.
+    done: Option<String>,
     error: Option<String>,
 }
 
@@ -59,7 +60,6 @@ fn done_message(key: &str) -> Option<&'static str> {
         "created" => "The channel is added.",
         "updated" => "The channel is changed.",
         "deleted" => "The channel is deleted.",
-        "tested" => "The test message was delivered: see the last deliveries below.",
         _ => return None,
     })
 }
@@ -69,12 +69,14 @@ async fn view(
     req: &HttpRequest,
     who: &Identity,
     error: Option<String>,
+    tested: Option<String>,
 ) -> Result<View, AppError> {
     let list = channels::visible(state, who).await?;
     let deliveries = crate::store::deliveries::recent(&state.actors.store, 20, None).await?;
     let done = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.get("done").and_then(|d| done_message(d)));
+        .and_then(|q| q.get("done").and_then(|d| done_message(d)))
+        .map(str::to_string);
     let defaults: Vec<String> = channels::DEFAULT_EVENTS.iter().map(|e| e.to_string()).collect();
     Ok(View {
         common: Common::new("Notifications", "settings"),
@@ -85,7 +87,7 @@ async fn view(
             .collect(),
         new_boxes: boxes(&defaults),
         deliveries,
-        done: if error.is_some() { None } else { done },
+        done: if error.is_some() { None } else { tested.or(done) },
         error,
     })
 }
@@ -96,8 +98,19 @@ async fn answer(
     who: &Identity,
     error: Option<AppError>,
 ) -> HttpResponse {
+    answer_with(state, req, who, error, None).await
+}
+
+/// The page, with `tested` (the test button's answer) as its banner.
+async fn answer_with(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Identity,
+    error: Option<AppError>,
+    tested: Option<String>,
+) -> HttpResponse {
     let status = error.as_ref().map_or(StatusCode::OK, ResponseError::status_code);
-    match view(state, req, who, error.map(|e| e.to_string())).await {
+    match view(state, req, who, error.map(|e| e.to_string()), tested).await {
         Ok(view) => render_or_error(state, status, "notifications", &view),
         Err(e) => super::error_page(&state.templates, &e),
     }
@@ -188,7 +201,24 @@ async fn test(
     id: web::Path<String>,
 ) -> HttpResponse {
     let result = async { channels::test(&state, &who, id_of(&id)?).await };
-    after(&state, &req, &who, result.await.map(|_| ()), "tested").await
+    // the page itself, not a redirect: the remote's answer stays out of the address (and the logs)
+    match result.await {
+        Ok(sent) => answer_with(&state, &req, &who, None, Some(tested(&sent))).await,
+        Err(AppError::DeliveryFailed(said)) => {
+            let e = AppError::DeliveryFailed(format!("The test message was not delivered: {said}"));
+            answer_with(&state, &req, &who, Some(e), None).await
+        }
+        Err(e) => answer_with(&state, &req, &who, Some(e), None).await,
+    }
+}
+
+/// The banner of a delivered test: the remote's status and the first part of its answer, as the
+/// API's test route returns them (the template escapes it).
+fn tested(sent: &TestResult) -> String {
+    match sent.answer.as_str() {
+        "" => format!("The test message was delivered: the remote answered {}.", sent.status),
+        said => format!("The test message was delivered: the remote answered {}: {said}", sent.status),
+    }
 }
 
 async fn toggle(
