@@ -186,8 +186,12 @@ struct Upcoming {
 
 #[derive(Debug, Serialize)]
 struct Group {
-    /// The compose project, or "Other containers".
+    /// The compose project, or "Other containers"; with several hosts, `host · ` before it.
     title: String,
+    /// The compose project as the stack API names it (`data-stack`); empty for the rest.
+    stack: String,
+    /// The host of its containers (`data-host`, the stack API's `?host=`).
+    host: String,
     compose: bool,
     summary: String,
     hidden: bool,
@@ -446,13 +450,14 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
             projects.keys().filter(|(l, h, _)| *l == not_local && *h == host).cloned().collect();
         for key in keys {
             if let Some(list) = projects.remove(&key) {
-                groups.push(group(titled(key.2.unwrap_or_default()), true, list));
+                let project = key.2.unwrap_or_default();
+                groups.push(group(titled(project.clone()), Some(project), &host, list));
                 in_host += 1;
             }
         }
         if let Some(list) = ungrouped {
             let title = if in_host == 0 { "Containers" } else { "Other containers" };
-            groups.push(group(titled(title.into()), false, list));
+            groups.push(group(titled(title.into()), None, &host, list));
         }
     }
 
@@ -588,7 +593,8 @@ fn upcoming(
     (list, capped)
 }
 
-fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group {
+/// A group of containers: a compose project's (`stack`) or the rest of a host's.
+fn group(title: String, stack: Option<String>, host: &str, containers: Vec<ContainerView>) -> Group {
     let count = |cat: &str| containers.iter().filter(|c| c.category == cat).count();
     let mut parts: Vec<String> = [("running", "running"), ("paused", "paused"), ("stopped", "stopped")]
         .iter()
@@ -600,7 +606,9 @@ fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group 
     }
     Group {
         title,
-        compose,
+        compose: stack.is_some(),
+        stack: stack.unwrap_or_default(),
+        host: host.to_string(),
         summary: parts.join(", "),
         hidden: containers.iter().all(|c| c.hidden),
         containers,
@@ -926,6 +934,27 @@ mod tests {
         // with local alone nothing says "host"
         let html = hb.render("dashboard_main", &build(sample(Ok(containers())), now())).unwrap();
         assert!(!html.contains("host-filter") && !html.contains("local ·"));
+    }
+
+    #[test]
+    fn a_stacks_buttons_name_its_project_and_its_host_when_there_are_several() {
+        let mut on_pi = container("plex", "running", Some("media"));
+        on_pi.host = crate::domain::HostId("pi".into());
+        let mut all = containers();
+        all.push(on_pi);
+        let mut input = sample(Ok(all));
+        input.hosts = vec!["local".into(), "pi".into()];
+        let view = build(input, now());
+        let media = view.groups.iter().find(|g| g.title == "pi · media").unwrap();
+        assert_eq!((media.stack.as_str(), media.host.as_str()), ("media", "pi"));
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
+        assert!(html.contains(r#"data-stack="media" data-host="pi""#), "{html}");
+        assert!(html.contains(r#"data-stack="cloud" data-host="local""#), "{html}");
+        assert!(!html.contains(r#"data-stack="pi ·"#) && !html.contains(r#"data-stack="local ·"#), "{html}");
+        assert!(html.contains(r#"<option value="media">"#), "the form's stack names are plain: {html}");
+        // the rest of a host's containers are no stack
+        assert!(!html.contains(r#"data-stack="""#), "{html}");
     }
 
     #[test]
