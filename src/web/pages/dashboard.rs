@@ -193,6 +193,8 @@ struct Group {
     /// The host of its containers (`data-host`, the stack API's `?host=`).
     host: String,
     compose: bool,
+    /// A stack's schedules, and the chains that include it (`stack_schedules.rs`).
+    schedules: Vec<super::stack_schedules::StackSchedule>,
     summary: String,
     hidden: bool,
     containers: Vec<ContainerView>,
@@ -461,6 +463,11 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
         }
     }
 
+    for g in groups.iter_mut().filter(|g| g.compose) {
+        let names: Vec<&str> = g.containers.iter().map(|c| c.name.as_str()).collect();
+        g.schedules = super::stack_schedules::of(&schedules, &g.host, &g.stack, &names, &tz_of, now);
+    }
+
     let names: std::collections::HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
     let docker_ok = containers_error.is_empty();
     let mut in_order: Vec<&Schedule> = schedules.iter().collect();
@@ -535,7 +542,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
 }
 
 /// The schedule's next run: the scheduler's, else computed (a schedule the scheduler has not armed yet).
-fn next_run(s: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(super) fn next_run(s: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     s.next_run.or_else(|| match (&s.cron, s.run_at) {
         (Some(cron), _) => CronExpr::parse(cron).ok()?.next_after(tz, now),
         (None, Some(at)) => (at > now).then_some(at),
@@ -609,6 +616,7 @@ fn group(title: String, stack: Option<String>, host: &str, containers: Vec<Conta
         compose: stack.is_some(),
         stack: stack.unwrap_or_default(),
         host: host.to_string(),
+        schedules: Vec::new(),
         summary: parts.join(", "),
         hidden: containers.iter().all(|c| c.hidden),
         containers,
@@ -713,7 +721,7 @@ fn container_view(
 }
 
 /// "at 03:00, Monday through Friday" or "once, on Mon 5 Jan 2026 at 03:00".
-fn when(s: &Schedule, tz: Tz) -> String {
+pub(super) fn when(s: &Schedule, tz: Tz) -> String {
     if let Some(window) = s.window.as_ref().and_then(|w| w.to_window().ok()) {
         return format!("and keeps it {}", window.describe());
     }
@@ -955,6 +963,79 @@ mod tests {
         assert!(html.contains(r#"<option value="media">"#), "the form's stack names are plain: {html}");
         // the rest of a host's containers are no stack
         assert!(!html.contains(r#"data-stack="""#), "{html}");
+    }
+
+    #[test]
+    fn a_stack_header_lists_its_schedules_and_the_chains_that_include_it() {
+        use crate::domain::{ChainStep, Wait};
+        let step = |host: &str, container: Option<&str>, stack: Option<&str>, action| ChainStep {
+            host: Some(HostId(host.into())),
+            container: container.map(str::to_string),
+            service: None,
+            stack: stack.map(str::to_string),
+            action,
+            wait: Wait::None,
+            timeout_s: 60,
+            with_dependents: false,
+        };
+        let mut own = schedule(3, "cloud", "0 3 * * 1");
+        own.steps = Some(vec![step("local", None, Some("cloud"), Action::Restart)]);
+        let mut chain = schedule(4, "db", "30 4 * * *");
+        chain.steps = Some(vec![
+            step("local", Some("db"), None, Action::Stop),
+            step("local", Some("nextcloud"), None, Action::Restart),
+        ]);
+        chain.enabled = false;
+        // the same project on another host is another stack
+        let mut elsewhere = schedule(5, "cloud", "0 5 * * *");
+        elsewhere.steps = Some(vec![step("pi", None, Some("cloud"), Action::Restart)]);
+        let mut evil = schedule(6, EVIL, "0 6 * * *");
+        evil.steps = Some(vec![step("local", None, Some(EVIL), Action::Stop)]);
+        let mut input = sample(Ok(containers()));
+        input.schedules.extend([own, chain, elsewhere, evil]);
+        let view = build(input, now());
+
+        let cloud = view.groups.iter().find(|g| g.stack == "cloud").unwrap();
+        let listed: Vec<(i32, &str)> = cloud.schedules.iter().map(|s| (s.id, s.what.as_str())).collect();
+        assert_eq!(
+            listed,
+            [(3, "Restart in order"), (4, "Chain of 2 steps")],
+            "not the container's own schedule 1"
+        );
+        let row = view.schedules.iter().find(|s| s.id == 3).unwrap();
+        let first = &cloud.schedules[0];
+        assert_eq!(first.when, row.when, "the cron in words, as its row says it");
+        assert_eq!(first.next.as_ref().map(|t| &t.rel), row.next.as_ref().map(|t| &t.rel));
+        assert!(first.next.is_some() && first.steps.is_empty());
+        let second = &cloud.schedules[1];
+        assert_eq!(second.steps, "stop db, then restart nextcloud");
+        assert!(second.next.is_none() && !second.enabled, "a disabled chain has no next run");
+        let others = view.groups.iter().find(|g| !g.compose).unwrap();
+        assert!(others.schedules.is_empty());
+        let evil_group = view.groups.iter().find(|g| g.stack == EVIL).unwrap();
+        assert_eq!(evil_group.schedules.iter().map(|s| s.id).collect::<Vec<_>>(), [6]);
+
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
+        assert_escaped(&html);
+        let header = html.split(r#"aria-label="Schedules of cloud""#).nth(1).unwrap();
+        let header = header.split("</ul>").next().unwrap();
+        assert!(header.contains(r##"<a href="#s-3">Restart in order</a>"##), "{header}");
+        assert!(
+            header.contains(&format!("{} <span class=\"muted\">(Europe/Lisbon)</span>", row.when)),
+            "{header}"
+        );
+        assert!(
+            header.contains(&format!("(<span data-rel=\"{}\">", first.next.as_ref().unwrap().iso)),
+            "{header}"
+        );
+        assert!(header
+            .contains(r##"<a href="#s-4" title="stop db, then restart nextcloud">Chain of 2 steps</a>"##));
+        assert!(
+            header.contains("Disabled") && !header.contains("#s-5") && !header.contains("#s-1\""),
+            "{header}"
+        );
+        assert!(!html.contains("Schedules of Other containers"));
     }
 
     #[test]
