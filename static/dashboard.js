@@ -84,6 +84,7 @@
   async function containerAction(row, action) {
     const id = row.getAttribute("data-id");
     const name = row.getAttribute("data-name");
+    const host = encodeURIComponent(row.getAttribute("data-host") || "local");
     if (inFlight.has(id)) return;
     if (DISRUPTIVE.has(action)) {
       const text = {
@@ -92,20 +93,19 @@
         pause: "Every process in the container is frozen until it is unpaused.",
       }[action];
       // a restart may take along those that share its network or need it (restart: true)
-      const d = action === "restart" ? await C.api("GET", `/api/containers/${encodeURIComponent(id)}/dependents`) : null;
+      const d = action === "restart" ? await C.api("GET", `/api/containers/${encodeURIComponent(id)}/dependents?host=${host}`) : null;
       const deps = d && d.ok && d.data ? d.data.dependents : [];
       if (deps.length) {
         const n = deps.length;
         const more = `${n} container${n > 1 ? "s" : ""} depend${n > 1 ? "" : "s"} on it (${deps.join(", ")}).`;
         const choice = await C.choose(`${cap(action)} ${name}?`, `${text} ${more}`, cap(action), `Also restart ${n} dependent${n > 1 ? "s" : ""}`);
-        if (choice === "more") return void restartWithDependents(row, id, name);
+        if (choice === "more") return void restartWithDependents(id, name, host);
         if (choice !== "ok") return;
       } else if (!(await C.confirmAction(`${cap(action)} ${name}?`, text, cap(action)))) return;
     }
     inFlight.add(id);
     markBusy();
     const note = C.announce(`${DOING[action]} ${name}…`);
-    const host = encodeURIComponent(row.getAttribute("data-host") || "local");
     const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/${action}?host=${host}`);
     inFlight.delete(id);
     markBusy();
@@ -119,11 +119,11 @@
     C.refresh(0);
   }
   // one run: the dependents stop, the container restarts, the dependents start
-  async function restartWithDependents(row, id, name) {
+  async function restartWithDependents(id, name, host) {
     inFlight.add(id);
     markBusy();
     const note = C.announce(`Restarting ${name} and its dependents…`);
-    const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/dependents/restart`);
+    const r = await C.api("POST", `/api/containers/${encodeURIComponent(id)}/dependents/restart?host=${host}`);
     inFlight.delete(id);
     markBusy();
     announceRun(r, `Restart ${name} with its dependents`, note);
@@ -144,18 +144,21 @@
   const stacksInFlight = new Set();
   async function stackAction(group, action) {
     const name = group.getAttribute("data-stack");
-    if (stacksInFlight.has(name)) return;
+    const host = group.getAttribute("data-host") || "local";
+    const key = `${host}/${name}`;
+    if (stacksInFlight.has(key)) return;
     const text = {
       restart: "Its containers stop in reverse dependency order, then start in order, each waiting for what it depends on.",
       stop: "Its containers stop in reverse dependency order and stay stopped until started again.",
       start: "Its containers start in dependency order, each waiting for what it depends on.",
     }[action];
-    if (!(await C.confirmAction(`${cap(action)} the stack ${name}?`, text, `${cap(action)} in order`))) return;
-    stacksInFlight.add(name);
+    const where = host === "local" ? "" : ` on ${host}`;
+    if (!(await C.confirmAction(`${cap(action)} the stack ${name}${where}?`, text, `${cap(action)} in order`))) return;
+    stacksInFlight.add(key);
     for (const b of $$("button[data-stack-act]", group)) b.disabled = true;
     const note = C.announce(`${DOING[action]} ${name} in dependency order…`);
-    const r = await C.api("POST", `/api/stacks/${encodeURIComponent(name)}/${action}`);
-    stacksInFlight.delete(name);
+    const r = await C.api("POST", `/api/stacks/${encodeURIComponent(name)}/${action}?host=${encodeURIComponent(host)}`);
+    stacksInFlight.delete(key);
     for (const b of $$("button[data-stack-act]", group)) b.disabled = false;
     announceRun(r, `${cap(action)} ${name} in dependency order`, note);
     C.refresh(0);

@@ -522,3 +522,83 @@ fn a_failed_chain_is_restored_and_each_step_acts_on_its_own_host() {
     let (status, e) = app.post("/api/schedules", body);
     assert_eq!((status, e["error"]["code"].as_str()), (404, Some("host_not_found")), "{e}");
 }
+
+/// The app's view of a container's state.
+fn seen_state(app: &App, c: &TestContainer) -> String {
+    let (_, v) = app.get(&format!("/api/containers/{}", c.name));
+    v["state"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn a_chains_guard_is_judged_per_step_and_a_step_it_leaves_alone_is_skipped_not_failed() {
+    common::require_docker();
+    // never started, so never stopped by hand: only `only_if` judges it
+    let stopped = TestContainer::create("guard-created", &[]);
+    let running = TestContainer::run("guard-running", &[]);
+    let by_hand = TestContainer::run("guard-by-hand", &[]);
+    let app = App::start();
+    wait_for("the app to see it running", Duration::from_secs(10), || {
+        (seen_state(&app, &by_hand) == "running").then_some(())
+    });
+    by_hand.docker("stop");
+    wait_for("the app to see it stopped", Duration::from_secs(10), || {
+        (seen_state(&app, &by_hand) == "exited").then_some(())
+    });
+    let before = running.started_at();
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(3)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let body = json!({
+        "steps": [
+            // left alone by only_if, it has nothing to wait for: a wait here would fail the run
+            {"container": stopped.name, "action": "restart", "wait": "running", "timeout_s": 5},
+            {"container": running.name, "action": "stop"},
+            // judged when the run first met it (running), not on what its own stop made of it
+            {"container": running.name, "action": "start", "wait": "running"},
+            {"container": by_hand.name, "action": "start"},
+        ],
+        "only_if": "running",
+        "run_at": at,
+    });
+    let (status, schedule) = app.post("/api/schedules", body);
+    assert_eq!(status, 201, "{schedule}");
+    assert_eq!((&schedule["only_if"], &schedule["respect_manual"]), (&json!("running"), &json!(true)));
+    let id = schedule["id"].as_i64().unwrap();
+    let entries = wait_for("the timer's run of four steps", Duration::from_secs(30), || {
+        let (_, page) = app.get(&format!("/api/logs?schedule_id={id}"));
+        let items = page["items"].as_array().unwrap().clone();
+        (items.len() == 4).then_some(items)
+    });
+    let run_id = entries[0]["run_id"].as_str().unwrap();
+    let entries = run_entries(&app, run_id);
+    let seen: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (e["action"].as_str().unwrap(), e["container"].as_str().unwrap(), e["status"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("restart", stopped.name.as_str(), "skipped"),
+            ("stop", running.name.as_str(), "success"),
+            ("start", running.name.as_str(), "success"),
+            ("start", by_hand.name.as_str(), "skipped"),
+        ],
+        "{entries:?}"
+    );
+    assert!(entries.iter().all(|e| e["trigger"] == "schedule"), "{entries:?}");
+    assert_eq!(entries[0]["message"], "only if running: it is created", "{entries:?}");
+    let manual = entries[3]["message"].as_str().unwrap();
+    assert!(manual.starts_with("stopped by hand"), "{manual}");
+    assert!(entries.iter().all(|e| !e["message"].as_str().unwrap().contains("not run")), "{entries:?}");
+    assert_eq!((stopped.state(), by_hand.state()), ("created".into(), "exited".into()), "left alone");
+    assert_eq!(running.state(), "running");
+    assert_ne!(running.started_at(), before, "the guarded steps ran");
+
+    // run now is a person asking: no guard, as for a single target
+    let (status, ran) = app.post(&format!("/api/schedules/{id}/run"), json!({}));
+    assert_eq!(status, 200, "{ran}");
+    let entries = run_entries(&app, ran["log"]["run_id"].as_str().unwrap());
+    let statuses: Vec<&str> = entries.iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["success"; 4], "{entries:?}");
+    assert_eq!((stopped.state(), by_hand.state()), ("running".into(), "running".into()));
+}

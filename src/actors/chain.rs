@@ -1,7 +1,12 @@
-//! Runs of ordered steps: a stack action in dependency order, a restart with dependents (and,
-//! later, a schedule's chain). Every step takes the Runner's one path (so busy containers and
-//! guards apply per step), then waits for its condition; all steps share one `run_id`; a failed
-//! step stops the run, and its log entry says why and what did not run.
+//! Runs of ordered steps: a stack action in dependency order, a restart with dependents, a
+//! schedule's chain. Every step takes the Runner's one path (so busy containers and guards apply
+//! per step), then waits for its condition; all steps share one `run_id`; a failed step stops the
+//! run, and its log entry says why and what did not run.
+//!
+//! A schedule's guard (`only_if`, `respect_manual`) is judged by the DockerActor on each step's
+//! container, on its fresh inspect, as for a single-target schedule, until the run has acted on
+//! that container: a stack restart's own stops do not make its starts fail `only_if: running`.
+//! A step the guard leaves alone is `skipped` with the reason, does not wait, and the run goes on.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -11,8 +16,8 @@ use serde::Serialize;
 
 use super::runner::{Request, Runner};
 use crate::docker::stacks;
-use crate::domain::{Action, Check, HostId, RunFailure, RunResult, RunStatus, ScheduleId, Step, Target};
-use crate::domain::{TargetKind, Trigger, Wait};
+use crate::domain::{Action, Check, Guard, HostId, RunFailure, RunResult, RunStatus, ScheduleId};
+use crate::domain::{Step, Target, TargetKind, Trigger, Wait};
 use crate::error::AppError;
 use crate::store::LogEntry;
 
@@ -26,6 +31,8 @@ pub struct Run {
     pub trigger: Trigger,
     pub schedule_id: Option<ScheduleId>,
     pub requested_by: Option<String>,
+    /// A schedule's guard, judged per step; `Guard::NONE` when a person asked.
+    pub guard: Guard,
 }
 
 /// How a run ended: `{"run_id", "status", "log", "not_run"}`.
@@ -61,9 +68,10 @@ fn describe(step: &Step) -> String {
 /// steps when its turn comes (a stack that cannot be ordered is that step's error).
 pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
     let run_id = new_run_id();
-    let Run { steps, trigger, schedule_id, requested_by } = run;
+    let Run { steps, trigger, schedule_id, requested_by, guard } = run;
     let mut todo: VecDeque<Step> = steps.into();
     let mut log = Vec::with_capacity(todo.len());
+    let mut acted = Acted::default();
     while let Some(step) = todo.pop_front() {
         let mut result = match &step.target.kind {
             TargetKind::Stack(name) => match stack_steps(runner, &step, name).await {
@@ -96,12 +104,16 @@ pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
                     schedule_id,
                     requested_by: requested_by.clone(),
                 };
-                runner.act(request).await?
+                let result = runner.act_guarded(request, acted.guard(&step.target, guard)).await?;
+                acted.note(&result);
+                result
             }
         };
-        // a step with nothing to do (already stopped) is fine; one that was refused is not
-        let mut failed = result.status == RunStatus::Error || result.failure.is_some();
-        if !failed && step.wait != Wait::None {
+        // a step with nothing to do (already stopped) or that its guard leaves alone is fine; one
+        // that was refused is not; a step left alone has nothing to wait for
+        let guarded = result.failure == Some(RunFailure::Guard);
+        let mut failed = result.status == RunStatus::Error || (result.failure.is_some() && !guarded);
+        if !failed && !guarded && step.wait != Wait::None {
             let waited = Instant::now();
             let reference = result.container_id.clone().unwrap_or_else(|| result.container_name.clone());
             if let Err(why) = wait(runner, &result.host, &reference, step.wait, step.timeout).await {
@@ -124,6 +136,33 @@ pub async fn run(runner: &Runner, run: Run) -> Result<RunReport, AppError> {
         }
     }
     Ok(RunReport { run_id, status: RunStatus::Success, log, not_run: Vec::new() })
+}
+
+/// The containers a run has acted on, by host and name or id: the guard is judged on a container
+/// as the run first finds it, never on what the run itself made of it.
+#[derive(Default)]
+struct Acted(Vec<(HostId, String, Option<String>)>);
+
+impl Acted {
+    /// The guard for `target`'s step: none once the run has acted on its container.
+    fn guard(&self, target: &Target, guard: Guard) -> Guard {
+        let name = target.display_name();
+        let seen = self
+            .0
+            .iter()
+            .any(|(host, n, id)| *host == target.host && (n == name || id.as_deref() == Some(name)));
+        if seen {
+            Guard::NONE
+        } else {
+            guard
+        }
+    }
+
+    fn note(&mut self, result: &RunResult) {
+        if result.status == RunStatus::Success {
+            self.0.push((result.host.clone(), result.container_name.clone(), result.container_id.clone()));
+        }
+    }
 }
 
 /// The steps of a stack step: its containers in dependency order.
@@ -187,7 +226,8 @@ pub async fn run_stack(
     let step =
         Step { target: Target::stack(host, name), action, wait: Wait::None, timeout, with_dependents: false };
     let steps = stack_steps(runner, &step, name).await?;
-    run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by }).await
+    let guard = Guard::NONE;
+    run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by, guard }).await
 }
 
 /// A restart of one container with those that restart with it (`stacks::dependents`).
@@ -200,5 +240,6 @@ pub async fn restart_with_dependents(
 ) -> Result<RunReport, AppError> {
     let (name, dependents) = runner.dependents(&host, reference).await?;
     let steps = stacks::plan_with_dependents(&host, &name, &dependents, timeout);
-    run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by }).await
+    let guard = Guard::NONE;
+    run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by, guard }).await
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::chain::{self, Run, RunReport};
 use super::runner::Runner;
-use crate::domain::{Action, HostId, RunStatus, Step, Target, Trigger, Wait};
+use crate::domain::{Action, Guard, HostId, RunStatus, Step, Target, Trigger, Wait};
 use crate::error::AppError;
 use crate::store::LogEntry;
 
@@ -73,7 +73,8 @@ pub async fn restore(
             format!("Nothing that run {run_id} stopped is stopped now, so there is nothing to start again"),
         ));
     }
-    chain::run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by }).await
+    let guard = Guard::NONE;
+    chain::run(runner, Run { steps, trigger: Trigger::Manual, schedule_id: None, requested_by, guard }).await
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The Runner: the one path from a request to act to a recorded result. Every trigger (a click, an
-//! API call, a timer, run-now, a window boundary, a health rule; later chain steps) comes through
+//! API call, a timer, run-now, a window boundary, a health rule, a chain step) comes through
 //! here: resolve, judge the guard and act in the host's DockerActor, then record once through the
 //! LogActor. So the
 //! activity log, the live bus and the metrics never miss an action.
@@ -38,7 +38,7 @@ impl Outcome {
     pub fn into_answer(self) -> Result<LogEntry, AppError> {
         let message = self.entry.message.clone();
         match self.failure {
-            None => Ok(self.entry),
+            None | Some(RunFailure::Guard) => Ok(self.entry),
             Some(RunFailure::NotFound) => Err(AppError::not_found("container_not_found", message)),
             Some(RunFailure::Busy) => Err(AppError::Busy(message)),
             Some(RunFailure::OwnContainer) => Err(AppError::OwnContainer(message)),
@@ -76,13 +76,8 @@ impl Runner {
         self.record(result, requested_by).await
     }
 
-    /// Acts without recording, for a caller that adds to the result's message first (the
-    /// scheduler notes a late run); it must then `record` it.
-    pub async fn act(&self, request: Request) -> Result<RunResult, AppError> {
-        self.act_guarded(request, Guard::NONE).await
-    }
-
-    /// As [`Runner::act`], if `guard` holds.
+    /// Acts if `guard` holds, without recording, for a caller that adds to the result first (the
+    /// scheduler notes a late run, a chain its wait); it must then `record` it.
     pub async fn act_guarded(&self, request: Request, guard: Guard) -> Result<RunResult, AppError> {
         let Request { target, action, trigger, schedule_id, .. } = request;
         let docker = self.hosts.get(&target.host)?;

@@ -328,7 +328,7 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
         // read by the fire-delay benchmark
         log::debug!("schedule {} fire delay {delay_us} us", f.id);
         if let Some(steps) = f.steps {
-            return run_chain(runner, steps, Trigger::Schedule, ScheduleId(f.id), None).await;
+            return run_chain(runner, steps, Trigger::Schedule, ScheduleId(f.id), None, f.guard).await;
         }
         let request = Request {
             target: f.target,
@@ -351,15 +351,17 @@ async fn run_firing(runner: &Runner, metrics: &Metrics, f: Firing) -> Result<Out
     runner.record(missed_result(&f, count), None).await
 }
 
-/// A chain's steps under one run_id; the answer is its last entry (the failed one, if one failed).
+/// A chain's steps under one run_id, `guard` judged per step; the answer is its last entry (the
+/// failed one, if one failed).
 async fn run_chain(
     runner: &Runner,
     steps: Vec<Step>,
     trigger: Trigger,
     id: ScheduleId,
     requested_by: Option<String>,
+    guard: Guard,
 ) -> Result<Outcome, AppError> {
-    let run = chain::Run { steps, trigger, schedule_id: Some(id), requested_by };
+    let run = chain::Run { steps, trigger, schedule_id: Some(id), requested_by, guard };
     let mut report = chain::run(runner, run).await?;
     let entry =
         report.log.pop().ok_or_else(|| AppError::Internal(format!("schedule {id}: a chain of no steps")))?;
@@ -604,7 +606,9 @@ impl Handler<RunNow> for SchedulerActor {
         Box::pin(async move {
             let row = store::schedules::get(&store, ScheduleId(id)).await?;
             if let Some(steps) = steps_of(&row) {
-                return run_chain(&runner, steps, Trigger::RunNow, ScheduleId(id), requested_by).await;
+                // a person asked: no guard, as for a single target
+                let guard = Guard::NONE;
+                return run_chain(&runner, steps, Trigger::RunNow, ScheduleId(id), requested_by, guard).await;
             }
             let request = Request {
                 target: target_of(&row),

@@ -153,8 +153,12 @@ pub async fn run(
         Err(e) => return Outcome::failed(&e, &name),
     };
     let refusal = guard.refusal(action, &before.state, before.health.as_deref(), by_hand);
-    if let Some(reason) = refusal.or_else(|| skip_reason(action, &before.state)) {
-        let mut o = Outcome::new(RunStatus::Skipped, None, reason);
+    let skip = match refusal {
+        Some(reason) => Some((Some(RunFailure::Guard), reason)),
+        None => skip_reason(action, &before.state).map(|reason| (None, reason)),
+    };
+    if let Some((failure, reason)) = skip {
+        let mut o = Outcome::new(RunStatus::Skipped, failure, reason);
         o.observe(&id, Some(before), seen_at);
         return o;
     }

@@ -231,7 +231,8 @@ impl Report {
     }
 
     /// `Ok(status)` when Docker was asked or nothing needed doing; `Err(failure)` otherwise (a
-    /// busy container, or Chrontainer's own, is skipped; every other failure is an error).
+    /// busy container, Chrontainer's own, or one a guard leaves alone, is skipped; every other
+    /// failure is an error).
     pub(super) fn finish(
         &self,
         name: &str,
@@ -241,9 +242,12 @@ impl Report {
     ) -> RunResult {
         let (status, failure) = match status {
             Ok(status) => (status, None),
-            Err(failure @ (RunFailure::Busy | RunFailure::OwnContainer | RunFailure::SwarmTask)) => {
-                (RunStatus::Skipped, Some(failure))
-            }
+            Err(
+                failure @ (RunFailure::Busy
+                | RunFailure::OwnContainer
+                | RunFailure::SwarmTask
+                | RunFailure::Guard),
+            ) => (RunStatus::Skipped, Some(failure)),
             Err(failure) => (RunStatus::Error, Some(failure)),
         };
         RunResult {

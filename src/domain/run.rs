@@ -18,6 +18,9 @@ pub enum RunFailure {
     SwarmTask,
     NotAManager,
     ServiceNotFound,
+    /// A rule's guard (`only_if`, stopped by hand) did not hold on the fresh inspect: `skipped`
+    /// with the reason. Never a person's request, which carries no guard.
+    Guard,
 }
 
 /// The outcome of one action, success or not. Every one ends as a log entry.

@@ -186,9 +186,15 @@ struct Upcoming {
 
 #[derive(Debug, Serialize)]
 struct Group {
-    /// The compose project, or "Other containers".
+    /// The compose project, or "Other containers"; with several hosts, `host · ` before it.
     title: String,
+    /// The compose project as the stack API names it (`data-stack`); empty for the rest.
+    stack: String,
+    /// The host of its containers (`data-host`, the stack API's `?host=`).
+    host: String,
     compose: bool,
+    /// A stack's schedules, and the chains that include it (`stack_schedules.rs`).
+    schedules: Vec<super::stack_schedules::StackSchedule>,
     summary: String,
     hidden: bool,
     containers: Vec<ContainerView>,
@@ -448,14 +454,20 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
             projects.keys().filter(|(l, h, _)| *l == not_local && *h == host).cloned().collect();
         for key in keys {
             if let Some(list) = projects.remove(&key) {
-                groups.push(group(titled(key.2.unwrap_or_default()), true, list));
+                let project = key.2.unwrap_or_default();
+                groups.push(group(titled(project.clone()), Some(project), &host, list));
                 in_host += 1;
             }
         }
         if let Some(list) = ungrouped {
             let title = if in_host == 0 { "Containers" } else { "Other containers" };
-            groups.push(group(titled(title.into()), false, list));
+            groups.push(group(titled(title.into()), None, &host, list));
         }
+    }
+
+    for g in groups.iter_mut().filter(|g| g.compose) {
+        let names: Vec<&str> = g.containers.iter().map(|c| c.name.as_str()).collect();
+        g.schedules = super::stack_schedules::of(&schedules, &g.host, &g.stack, &names, &tz_of, now);
     }
 
     let names: std::collections::HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
@@ -532,7 +544,7 @@ pub fn build(input: Input, now: DateTime<Utc>) -> Dashboard {
 }
 
 /// The schedule's next run: the scheduler's, else computed (a schedule the scheduler has not armed yet).
-fn next_run(s: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(super) fn next_run(s: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     s.next_run.or_else(|| match (&s.cron, s.run_at) {
         (Some(cron), _) => CronExpr::parse(cron).ok()?.next_after(tz, now),
         (None, Some(at)) => (at > now).then_some(at),
@@ -590,7 +602,8 @@ fn upcoming(
     (list, capped)
 }
 
-fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group {
+/// A group of containers: a compose project's (`stack`) or the rest of a host's.
+fn group(title: String, stack: Option<String>, host: &str, containers: Vec<ContainerView>) -> Group {
     let count = |cat: &str| containers.iter().filter(|c| c.category == cat).count();
     let mut parts: Vec<String> = [("running", "running"), ("paused", "paused"), ("stopped", "stopped")]
         .iter()
@@ -602,7 +615,10 @@ fn group(title: String, compose: bool, containers: Vec<ContainerView>) -> Group 
     }
     Group {
         title,
-        compose,
+        compose: stack.is_some(),
+        stack: stack.unwrap_or_default(),
+        host: host.to_string(),
+        schedules: Vec::new(),
         summary: parts.join(", "),
         hidden: containers.iter().all(|c| c.hidden),
         containers,
@@ -708,7 +724,7 @@ fn container_view(
 }
 
 /// "at 03:00, Monday through Friday" or "once, on Mon 5 Jan 2026 at 03:00".
-fn when(s: &Schedule, tz: Tz) -> String {
+pub(super) fn when(s: &Schedule, tz: Tz) -> String {
     if let Some(window) = s.window.as_ref().and_then(|w| w.to_window().ok()) {
         return format!("and keeps it {}", window.describe());
     }
@@ -938,6 +954,100 @@ mod tests {
         // with local alone nothing says "host"
         let html = hb.render("dashboard_main", &build(sample(Ok(containers())), now())).unwrap();
         assert!(!html.contains("host-filter") && !html.contains("local ·"));
+    }
+
+    #[test]
+    fn a_stacks_buttons_name_its_project_and_its_host_when_there_are_several() {
+        let mut on_pi = container("plex", "running", Some("media"));
+        on_pi.host = crate::domain::HostId("pi".into());
+        let mut all = containers();
+        all.push(on_pi);
+        let mut input = sample(Ok(all));
+        input.hosts = vec!["local".into(), "pi".into()];
+        let view = build(input, now());
+        let media = view.groups.iter().find(|g| g.title == "pi · media").unwrap();
+        assert_eq!((media.stack.as_str(), media.host.as_str()), ("media", "pi"));
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
+        assert!(html.contains(r#"data-stack="media" data-host="pi""#), "{html}");
+        assert!(html.contains(r#"data-stack="cloud" data-host="local""#), "{html}");
+        assert!(!html.contains(r#"data-stack="pi ·"#) && !html.contains(r#"data-stack="local ·"#), "{html}");
+        assert!(html.contains(r#"<option value="media">"#), "the form's stack names are plain: {html}");
+        // the rest of a host's containers are no stack
+        assert!(!html.contains(r#"data-stack="""#), "{html}");
+    }
+
+    #[test]
+    fn a_stack_header_lists_its_schedules_and_the_chains_that_include_it() {
+        use crate::domain::{ChainStep, Wait};
+        let step = |host: &str, container: Option<&str>, stack: Option<&str>, action| ChainStep {
+            host: Some(HostId(host.into())),
+            container: container.map(str::to_string),
+            service: None,
+            stack: stack.map(str::to_string),
+            action,
+            wait: Wait::None,
+            timeout_s: 60,
+            with_dependents: false,
+        };
+        let mut own = schedule(3, "cloud", "0 3 * * 1");
+        own.steps = Some(vec![step("local", None, Some("cloud"), Action::Restart)]);
+        let mut chain = schedule(4, "db", "30 4 * * *");
+        chain.steps = Some(vec![
+            step("local", Some("db"), None, Action::Stop),
+            step("local", Some("nextcloud"), None, Action::Restart),
+        ]);
+        chain.enabled = false;
+        // the same project on another host is another stack
+        let mut elsewhere = schedule(5, "cloud", "0 5 * * *");
+        elsewhere.steps = Some(vec![step("pi", None, Some("cloud"), Action::Restart)]);
+        let mut evil = schedule(6, EVIL, "0 6 * * *");
+        evil.steps = Some(vec![step("local", None, Some(EVIL), Action::Stop)]);
+        let mut input = sample(Ok(containers()));
+        input.schedules.extend([own, chain, elsewhere, evil]);
+        let view = build(input, now());
+
+        let cloud = view.groups.iter().find(|g| g.stack == "cloud").unwrap();
+        let listed: Vec<(i32, &str)> = cloud.schedules.iter().map(|s| (s.id, s.what.as_str())).collect();
+        assert_eq!(
+            listed,
+            [(3, "Restart in order"), (4, "Chain of 2 steps")],
+            "not the container's own schedule 1"
+        );
+        let row = view.schedules.iter().find(|s| s.id == 3).unwrap();
+        let first = &cloud.schedules[0];
+        assert_eq!(first.when, row.when, "the cron in words, as its row says it");
+        assert_eq!(first.next.as_ref().map(|t| &t.rel), row.next.as_ref().map(|t| &t.rel));
+        assert!(first.next.is_some() && first.steps.is_empty());
+        let second = &cloud.schedules[1];
+        assert_eq!(second.steps, "stop db, then restart nextcloud");
+        assert!(second.next.is_none() && !second.enabled, "a disabled chain has no next run");
+        let others = view.groups.iter().find(|g| !g.compose).unwrap();
+        assert!(others.schedules.is_empty());
+        let evil_group = view.groups.iter().find(|g| g.stack == EVIL).unwrap();
+        assert_eq!(evil_group.schedules.iter().map(|s| s.id).collect::<Vec<_>>(), [6]);
+
+        let hb = crate::web::pages::templates().unwrap();
+        let html = hb.render("dashboard_main", &view).unwrap();
+        assert_escaped(&html);
+        let header = html.split(r#"aria-label="Schedules of cloud""#).nth(1).unwrap();
+        let header = header.split("</ul>").next().unwrap();
+        assert!(header.contains(r##"<a href="#s-3">Restart in order</a>"##), "{header}");
+        assert!(
+            header.contains(&format!("{} <span class=\"muted\">(Europe/Lisbon)</span>", row.when)),
+            "{header}"
+        );
+        assert!(
+            header.contains(&format!("(<span data-rel=\"{}\">", first.next.as_ref().unwrap().iso)),
+            "{header}"
+        );
+        assert!(header
+            .contains(r##"<a href="#s-4" title="stop db, then restart nextcloud">Chain of 2 steps</a>"##));
+        assert!(
+            header.contains("Disabled") && !header.contains("#s-5") && !header.contains("#s-1\""),
+            "{header}"
+        );
+        assert!(!html.contains("Schedules of Other containers"));
     }
 
     #[test]

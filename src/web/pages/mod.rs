@@ -19,6 +19,7 @@ mod rendered;
 mod runs;
 mod settings;
 mod sparkline;
+mod stack_schedules;
 mod stats;
 
 pub use rendered::Rendered;
