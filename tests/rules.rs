@@ -9,8 +9,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
+use common::dockerd::PrivateDockerd;
 use common::sink::Sink;
-use common::{wait_for, App, TestContainer};
+use common::{wait_for, App, TestContainer, TEST_IMAGE};
 use serde_json::{json, Value};
 
 /// Health checked every second, unhealthy after one failure: healthy while /tmp/ok exists (the
@@ -295,4 +296,75 @@ fn the_autoheal_label_opts_a_container_in_with_the_defaults() {
         e.iter().any(|e| e["status"] == "success").then_some(e)
     });
     assert_eq!(entries.last().unwrap()["action"], "restart", "{entries:?}");
+}
+
+/// Enough containers that the start-up snapshot's events overflow the live bus (256 events): an
+/// actor that knows only what the bus told it then never hears of some of them.
+const MORE_THAN_THE_BUS_HOLDS: usize = 300;
+
+#[test]
+fn a_container_already_unhealthy_when_chrontainer_starts_is_healed() {
+    // a private Engine, so that hundreds of containers disturb no other test's host
+    let engine = PrivateDockerd::unix();
+    engine.load_test_image();
+    let fillers: Vec<std::thread::JoinHandle<()>> = (0..8)
+        .map(|t| {
+            let socket = engine.socket();
+            std::thread::spawn(move || {
+                for i in (t..MORE_THAN_THE_BUS_HOLDS).step_by(8) {
+                    let name = format!("filler-{i}");
+                    let args = [
+                        "--host",
+                        &socket,
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        &name,
+                        TEST_IMAGE,
+                        "true",
+                    ];
+                    let out = Command::new("docker").args(args).output().unwrap();
+                    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                }
+            })
+        })
+        .collect();
+    fillers.into_iter().for_each(|f| f.join().unwrap());
+    // the newest container, so the first in Docker's list and among the first events published
+    let mut args = HEALTH.to_vec();
+    args.extend(["--label", "chrontainer.autoheal=true"]);
+    engine.run_sleeper("sick", &args);
+    engine.ok(&["exec", "sick", "sh", "-c", "echo ok > /tmp/ok"]);
+    let env = [("DOCKER_HOST", engine.socket())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = App::start_with(&env);
+    let body = json!({
+        "enabled": true,
+        "default": {"after_s": 1, "max_restarts": 3, "per_minutes": 60},
+        "containers": [],
+    });
+    let reply = app.request(
+        "PUT",
+        "/api/autoheal",
+        &[("Content-Type", "application/json")],
+        Some(body.to_string().as_bytes()),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let data = app.data_dir.clone();
+    app.kill();
+    // it turns unhealthy while Chrontainer is down: Docker says so once, to nobody
+    engine.ok(&["exec", "sick", "sh", "-c", "rm /tmp/ok"]);
+    let health = || engine.ok(&["inspect", "--format", "{{.State.Health.Status}}", "sick"]);
+    wait_for("it to turn unhealthy", Duration::from_secs(20), || (health() == "unhealthy").then_some(()));
+    let started = engine.ok(&["inspect", "--format", "{{.State.StartedAt}}", "sick"]);
+    let app = App::start_in(data, &env);
+    let entries =
+        wait_for("the container unhealthy since before to be healed", Duration::from_secs(30), || {
+            let e = logs(&app, "container=sick&trigger=health");
+            e.iter().any(|e| e["status"] == "success").then_some(e)
+        });
+    assert_eq!(entries.last().unwrap()["action"], "restart", "{entries:?}");
+    let restarted = engine.ok(&["inspect", "--format", "{{.State.StartedAt}}", "sick"]);
+    assert_ne!(restarted, started, "it was not restarted");
 }

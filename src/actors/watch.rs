@@ -1,7 +1,8 @@
 //! WatchActor: the rules that are not a clock's (issue 15) — time windows and autoheal. It
 //! follows the live bus (container changes, schedule edits, Docker coming back) and its own
-//! boundary timers, and acts only through the Runner (triggers `window` and `health`), so the
-//! log, the live bus and the metrics see every action.
+//! boundary timers, reads every host's container list at start-up, after a lag and when a host
+//! comes back (Docker tells a health change only once), and acts only through the Runner
+//! (triggers `window` and `health`), so the log, the live bus and the metrics see every action.
 //!
 //! Windows are level-triggered: at each boundary, at start-up, after Docker reconnects and when a
 //! window is created or edited, the container is put in the state the window says it should be in
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::runner::{Outcome, Request, Runner};
+use crate::docker::Hosts;
 use crate::domain::{
     Action, AutohealLimits, AutohealRules, Container, ContainerRef, Guard, HostId, OnlyIf, RunFailure,
     RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger, Window,
@@ -110,9 +112,11 @@ type Key = (HostId, String);
 pub struct WatchActor {
     store: Store,
     runner: Runner,
+    hosts: Hosts,
     bus: EventBus,
     windows: HashMap<i32, WindowRule>,
-    /// Every host's containers as the bus last told, by host and name.
+    /// Every host's containers as the bus (or the host's list, [`WatchActor::seed`]) last told,
+    /// by host and name.
     containers: HashMap<Key, Container>,
     docker_up: Option<bool>,
     autoheal: AutohealRules,
@@ -120,10 +124,11 @@ pub struct WatchActor {
 }
 
 impl WatchActor {
-    pub fn new(store: Store, runner: Runner, bus: EventBus) -> Self {
+    pub fn new(store: Store, runner: Runner, hosts: Hosts, bus: EventBus) -> Self {
         WatchActor {
             store,
             runner,
+            hosts,
             bus,
             windows: HashMap::new(),
             containers: HashMap::new(),
@@ -343,6 +348,45 @@ impl WatchActor {
         self.follow_health(&key, ctx);
     }
 
+    /// Learns every host's containers from its DockerActor's cache, and follows their health as
+    /// if just told. Docker tells a health change once: a container that turned unhealthy before
+    /// this actor listened (at start-up, after its own restart, events lost in a lag) or while a
+    /// host was away would otherwise never be healed.
+    fn seed(&mut self, ctx: &mut Context<Self>) {
+        let hosts = self.hosts.clone();
+        ctx.spawn(async move { hosts.list_all().await }.into_actor(self).map(|listed, act, ctx| {
+            for (host, containers) in listed {
+                let Ok(containers) = containers else { continue };
+                // what a lost event removed is gone from the list too
+                let names: std::collections::HashSet<&str> =
+                    containers.iter().map(|c| c.name.as_str()).collect();
+                let gone: Vec<Key> = act
+                    .containers
+                    .keys()
+                    .filter(|(h, name)| *h == host && !names.contains(name.as_str()))
+                    .cloned()
+                    .collect();
+                for key in gone {
+                    act.forget(&key, ctx);
+                }
+                for c in containers {
+                    let key = (c.host.clone(), c.name.clone());
+                    act.containers.insert(key.clone(), c);
+                    act.follow_health(&key, ctx);
+                }
+            }
+            act.bus.touch();
+        }));
+    }
+
+    /// The container is gone, and its autoheal bookkeeping with it.
+    fn forget(&mut self, key: &Key, ctx: &mut Context<Self>) {
+        self.containers.remove(key);
+        if let Some(handle) = self.heals.remove(key).and_then(|h| h.timer) {
+            ctx.cancel_future(handle);
+        }
+    }
+
     /// The container's autoheal limits: its entry in the rule set, or the defaults when its
     /// label `chrontainer.autoheal=true` opts it in (both under the rule set's on/off switch).
     fn limits(&self, key: &Key) -> Option<AutohealLimits> {
@@ -523,6 +567,7 @@ impl Actor for WatchActor {
                 act.upsert(&Schedule::from(row), mark, ctx);
             }
             log::info!("watch: {} windows armed", act.windows.len());
+            act.seed(ctx);
         }));
     }
 }
@@ -543,13 +588,7 @@ impl StreamHandler<Option<Event>> for WatchActor {
     fn handle(&mut self, seen: Option<Event>, ctx: &mut Context<Self>) {
         match seen {
             Some(Event::Container(c)) => self.on_container(c, ctx),
-            Some(Event::ContainerRemoved { host, name, .. }) => {
-                let key = (host, name);
-                self.containers.remove(&key);
-                if let Some(handle) = self.heals.remove(&key).and_then(|h| h.timer) {
-                    ctx.cancel_future(handle);
-                }
-            }
+            Some(Event::ContainerRemoved { host, name, .. }) => self.forget(&(host, name), ctx),
             Some(Event::Schedule(s)) => self.upsert(&s, None, ctx),
             Some(Event::ScheduleDeleted { id }) => self.release(id, ctx),
             Some(Event::Docker { health, .. }) => {
@@ -557,11 +596,15 @@ impl StreamHandler<Option<Event>> for WatchActor {
                 // back after being unreachable: what the windows say may have been missed
                 if up && self.docker_up == Some(false) {
                     self.evaluate_all(ctx);
+                    self.seed(ctx);
                 }
                 self.docker_up = Some(up);
             }
             Some(Event::Log(_)) => return,
-            None => self.evaluate_all(ctx),
+            None => {
+                self.evaluate_all(ctx);
+                self.seed(ctx);
+            }
         }
         // the rules' words on the dashboard may have changed after the event was counted
         self.bus.touch();
