@@ -118,7 +118,7 @@ pub struct WatchActor {
     /// Every host's containers as the bus (or the host's list, [`WatchActor::seed`]) last told,
     /// by host and name.
     containers: HashMap<Key, Container>,
-    docker_up: Option<bool>,
+    links: Links,
     autoheal: AutohealRules,
     heals: HashMap<Key, Heal>,
 }
@@ -132,7 +132,7 @@ impl WatchActor {
             bus,
             windows: HashMap::new(),
             containers: HashMap::new(),
-            docker_up: None,
+            links: Links::default(),
             autoheal: AutohealRules::default(),
             heals: HashMap::new(),
         }
@@ -513,6 +513,18 @@ impl WatchActor {
     }
 }
 
+/// Whether each host's Docker answered when it last said, so that each host's return is seen,
+/// whatever the others do.
+#[derive(Default)]
+struct Links(HashMap<HostId, bool>);
+
+impl Links {
+    /// The host says it is up (or not): true when it is back after being unreachable.
+    fn saw(&mut self, host: &HostId, up: bool) -> bool {
+        self.0.insert(host.clone(), up) == Some(false) && up
+    }
+}
+
 fn gave_up(c: &Container, restarts: usize, limits: &AutohealLimits) -> RunResult {
     let s = if restarts == 1 { "" } else { "s" };
     RunResult {
@@ -579,7 +591,7 @@ impl Supervised for WatchActor {
         self.windows.clear();
         self.heals.clear();
         self.containers.clear();
-        self.docker_up = None;
+        self.links = Links::default();
     }
 }
 
@@ -591,14 +603,20 @@ impl StreamHandler<Option<Event>> for WatchActor {
             Some(Event::ContainerRemoved { host, name, .. }) => self.forget(&(host, name), ctx),
             Some(Event::Schedule(s)) => self.upsert(&s, None, ctx),
             Some(Event::ScheduleDeleted { id }) => self.release(id, ctx),
-            Some(Event::Docker { health, .. }) => {
-                let up = health.status == "ok";
-                // back after being unreachable: what the windows say may have been missed
-                if up && self.docker_up == Some(false) {
-                    self.evaluate_all(ctx);
+            Some(Event::Docker { host, health }) => {
+                // back after being unreachable: what its windows say may have been missed
+                if self.links.saw(&host, health.status == "ok") {
+                    let ids: Vec<i32> = self
+                        .windows
+                        .iter()
+                        .filter(|(_, r)| r.spec.target.host == host)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for id in ids {
+                        self.evaluate(id, ctx);
+                    }
                     self.seed(ctx);
                 }
-                self.docker_up = Some(up);
             }
             Some(Event::Log(_)) => return,
             None => {
@@ -649,5 +667,24 @@ impl Handler<RuleTexts> for WatchActor {
 
     fn handle(&mut self, _: RuleTexts, _: &mut Context<Self>) -> Vec<RuleText> {
         self.rule_texts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_host_coming_back_is_seen_whatever_the_others_did() {
+        let (a, b) = (HostId("a".into()), HostId("b".into()));
+        let mut links = Links::default();
+        // first news of a host is not a return
+        assert!(!links.saw(&a, true));
+        assert!(!links.saw(&b, true));
+        assert!(!links.saw(&a, false));
+        assert!(!links.saw(&b, false));
+        assert!(links.saw(&a, true), "a is back");
+        assert!(links.saw(&b, true), "b is back, after a came back first");
+        assert!(!links.saw(&b, true), "up again is no return");
     }
 }
