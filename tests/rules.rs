@@ -146,6 +146,15 @@ fn a_window_stops_at_its_start_restarts_at_its_end_and_leaves_what_was_already_s
     );
     let other = create(&app, window(&stopped));
     wait_state(&running, "exited", "the window to stop it");
+    // its next run is the window's end now, not the opening that just passed
+    let next_run = |s: &Value| {
+        let (_, row) = app.get(&format!("/api/schedules/{}", s["id"]));
+        chrono::DateTime::parse_from_rfc3339(row["next_run"].as_str().unwrap()).unwrap().to_utc()
+    };
+    let next = wait_for("next_run to move on to the window's end", Duration::from_secs(5), || {
+        Some(next_run(&s)).filter(|t| *t > Utc::now())
+    });
+    assert!(next < Utc::now() + chrono::Duration::seconds(10), "not the window's end: {next}");
     wait_state(&running, "running", "the window's end to start it again");
     // the container moves a moment before its log row is written
     let entries = wait_for("both window actions logged", Duration::from_secs(10), || {

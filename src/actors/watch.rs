@@ -155,7 +155,12 @@ impl WatchActor {
         let id = schedule.id.0;
         let spec = WindowSpec::of(schedule).filter(|s| s.enabled);
         match (spec, self.windows.get_mut(&id)) {
-            (Some(spec), Some(rule)) if rule.spec == spec => {}
+            // the scheduler wrote the opening cron's next run over the row's: the window's is kept
+            (Some(spec), Some(rule)) if rule.spec == spec => {
+                if let Some(next) = rule.next {
+                    self.write_next(id, next, ctx);
+                }
+            }
             (Some(spec), Some(rule)) => {
                 rule.spec = spec;
                 self.evaluate(id, ctx);
@@ -213,10 +218,29 @@ impl WatchActor {
             ctx.cancel_future(handle);
         }
         let now = Utc::now();
+        let before = rule.next;
         rule.next = rule.spec.window.next_boundary(rule.spec.tz, now);
         let Some(next) = rule.next else { return };
         let wait = (next - now).to_std().unwrap_or_default().min(MAX_SLEEP) + AFTER_BOUNDARY;
         rule.timer = Some(ctx.run_later(wait, move |act, ctx| act.wake(id, ctx)));
+        if before != Some(next) {
+            self.write_next(id, next, ctx);
+        }
+    }
+
+    /// The schedule's `next_run` is the window's next boundary, for the API and the dashboard.
+    fn write_next(&self, id: i32, next: DateTime<Utc>, ctx: &mut Context<Self>) {
+        let (store, bus) = (self.store.clone(), self.bus.clone());
+        ctx.spawn(
+            async move {
+                match store::schedules::set_next_runs(&store, vec![(ScheduleId(id), next.naive_utc())]).await
+                {
+                    Ok(()) => bus.touch(),
+                    Err(e) => log::warn!("window of schedule {id}: cannot record its next change: {e}"),
+                }
+            }
+            .into_actor(self),
+        );
     }
 
     fn wake(&mut self, id: i32, ctx: &mut Context<Self>) {
