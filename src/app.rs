@@ -81,7 +81,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     };
     let watch = {
         let (store, runner, hosts, bus) = (store.clone(), runner.clone(), hosts.clone(), bus.clone());
-        Supervisor::start(move |_| WatchActor::new(store, runner, hosts, bus))
+        let grace = config.misfire_grace;
+        Supervisor::start(move |_| WatchActor::new(store, runner, hosts, bus, grace))
     };
     let labels = {
         let (store, hosts, scheduler, runner, bus) =

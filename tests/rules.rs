@@ -213,6 +213,30 @@ fn a_restart_inside_a_window_applies_it_again_and_a_persons_start_is_respected()
 }
 
 #[test]
+fn a_boundary_woken_past_the_misfire_grace_is_missed_and_start_up_applies_the_window_again() {
+    let c = TestContainer::run("rules-window-missed", &[]);
+    // no grace: a timer always wakes a little after its boundary, as if the host had slept
+    let app = App::start_with(&[("CHRONTAINER_MISFIRE_GRACE", "0")]);
+    let s = create(
+        &app,
+        json!({"container": c.name, "window": {"state": "stopped", "from": clock_in(2), "to": clock_in(90), "timezone": "UTC"}}),
+    );
+    let missed = wait_for("the window's start to be missed", Duration::from_secs(15), || {
+        logs(&app, &format!("schedule_id={}&trigger=window", s["id"])).into_iter().next()
+    });
+    assert_eq!((&missed["status"], &missed["action"]), (&json!("missed"), &json!("stop")), "{missed}");
+    assert!(missed["message"].as_str().unwrap().starts_with("missed the window's start at"), "{missed}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(c.state(), "running", "a missed boundary was acted on late");
+    // start-up applies the window's state, missed or not
+    let data = app.data_dir.clone();
+    app.kill();
+    let app = App::start_in(data, &[]);
+    wait_state(&c, "exited", "start-up to apply the window");
+    app.delete(&format!("/api/schedules/{}", s["id"]));
+}
+
+#[test]
 fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stopped_one_alone() {
     let sick = TestContainer::run("rules-heal-sick", &HEALTH);
     let off = TestContainer::run("rules-heal-off", &HEALTH);

@@ -7,7 +7,8 @@
 //! Windows are level-triggered: at each boundary, at start-up, after Docker reconnects and when a
 //! window is created or edited, the container is put in the state the window says it should be in
 //! now. What the window changed is remembered in `window_marks`, so its end restores only that; a
-//! person starting the container inside the window is respected until the window's end.
+//! person starting the container inside the window is respected until the window's end. A
+//! boundary woken later than the misfire grace is logged `missed` and not acted on late.
 //!
 //! Autoheal: a container that opted in and stays unhealthy for `after_s` is restarted (the guard
 //! re-checks, on a fresh inspect, that it is still running and unhealthy and was not stopped by
@@ -22,6 +23,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::runner::{Outcome, Request, Runner};
+use crate::cron::when::Wake;
 use crate::docker::Hosts;
 use crate::domain::{
     Action, AutohealLimits, AutohealRules, Container, ContainerRef, Guard, HostId, OnlyIf, RunFailure,
@@ -114,6 +116,8 @@ pub struct WatchActor {
     runner: Runner,
     hosts: Hosts,
     bus: EventBus,
+    /// A boundary whose timer wakes later than this is missed (CHRONTAINER_MISFIRE_GRACE).
+    grace: Duration,
     windows: HashMap<i32, WindowRule>,
     /// Every host's containers as the bus (or the host's list, [`WatchActor::seed`]) last told,
     /// by host and name.
@@ -124,12 +128,13 @@ pub struct WatchActor {
 }
 
 impl WatchActor {
-    pub fn new(store: Store, runner: Runner, hosts: Hosts, bus: EventBus) -> Self {
+    pub fn new(store: Store, runner: Runner, hosts: Hosts, bus: EventBus, grace: Duration) -> Self {
         WatchActor {
             store,
             runner,
             hosts,
             bus,
+            grace,
             windows: HashMap::new(),
             containers: HashMap::new(),
             links: Links::default(),
@@ -246,10 +251,50 @@ impl WatchActor {
     fn wake(&mut self, id: i32, ctx: &mut Context<Self>) {
         let Some(rule) = self.windows.get_mut(&id) else { return };
         rule.timer = None;
-        match rule.next {
-            Some(next) if Utc::now() >= next => self.evaluate(id, ctx),
-            _ => self.arm(id, ctx),
+        let Some(next) = rule.next else { return self.arm(id, ctx) };
+        match crate::cron::when::decide(next, Utc::now(), self.grace) {
+            Wake::Early(_) => self.arm(id, ctx),
+            Wake::Fire { .. } => self.evaluate(id, ctx),
+            Wake::Missed => {
+                self.missed(id, next, ctx);
+                self.arm(id, ctx);
+            }
         }
+    }
+
+    /// A boundary woke too late (host asleep, process stalled, clock jumped): as a cron run
+    /// would be, it is logged `missed` and not acted on late. The window's state is applied
+    /// again at the next start-up, reconnect of its host, edit or boundary.
+    fn missed(&mut self, id: i32, at: DateTime<Utc>, ctx: &mut Context<Self>) {
+        let Some(rule) = self.windows.get(&id) else { return };
+        let (spec, starts) = (&rule.spec, rule.spec.window.current(rule.spec.tz, at).is_some());
+        let result = RunResult {
+            host: spec.target.host.clone(),
+            schedule_id: Some(ScheduleId(id)),
+            container_name: spec.container.clone(),
+            container_id: None,
+            action: if starts { spec.window.state.action() } else { spec.window.state.undo() },
+            trigger: Trigger::Window,
+            status: RunStatus::Missed,
+            message: format!(
+                "missed the window's {} at {} (the host was asleep, or the clock jumped); it is applied \
+                 again when Chrontainer or the host's Docker restarts",
+                if starts { "start" } else { "end" },
+                crate::time::rfc3339(&at)
+            ),
+            duration_ms: 0,
+            started_at: Utc::now(),
+            failure: None,
+        };
+        let runner = self.runner.clone();
+        ctx.spawn(
+            async move {
+                if let Err(e) = runner.record(result, None).await {
+                    log::warn!("window of schedule {id}: cannot record a missed boundary: {e}");
+                }
+            }
+            .into_actor(self),
+        );
     }
 
     fn evaluate_all(&mut self, ctx: &mut Context<Self>) {
