@@ -240,7 +240,6 @@ fn a_boundary_woken_past_the_misfire_grace_is_missed_and_start_up_applies_the_wi
 fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stopped_one_alone() {
     let sick = TestContainer::run("rules-heal-sick", &HEALTH);
     let off = TestContainer::run("rules-heal-off", &HEALTH);
-    off.docker("stop");
     let phone = Sink::start();
     let app = App::start();
     let url = format!("ntfy://127.0.0.1:{}/ops?scheme=http", phone.port);
@@ -265,12 +264,18 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
         "default": {"after_s": 1, "max_restarts": 2, "per_minutes": 60},
         "containers": [
             {"host": "local", "container": sick.name, "enabled": true},
-            {"host": "local", "container": off.name, "enabled": true},
+            {"host": "local", "container": off.name, "enabled": true, "after_s": 6},
         ],
     });
     let reply = put(&body);
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(app.get("/api/autoheal").1, body);
+    // unhealthy, so its restart is due in 6 s; stopped before that, it must be left alone
+    wait_for("the app to see it unhealthy", Duration::from_secs(20), || {
+        (seen(&app, &off) == ("running".to_string(), "unhealthy".to_string())).then_some(())
+    });
+    off.docker("stop");
+    let stopped = std::time::Instant::now();
 
     let query = format!("container={}&trigger=health", sick.name);
     let entries = wait_for("autoheal to give up", Duration::from_secs(60), || {
@@ -284,11 +289,6 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
         .collect();
     assert_eq!(seen, [("restart", "success"), ("restart", "success"), ("restart", "gave_up")], "{entries:?}");
     assert!(entries[0]["message"].as_str().unwrap().starts_with("gave up: 2 restarts"), "{}", entries[0]);
-    assert!(
-        logs(&app, &format!("container={}&trigger=health", off.name)).is_empty(),
-        "a stopped container was touched"
-    );
-    assert_eq!(off.state(), "exited");
     let told = wait_for("the channel to be told it gave up", Duration::from_secs(10), || {
         phone.seen().into_iter().find(|r| r.text().contains(&sick.name))
     });
@@ -299,6 +299,13 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(logs(&app, &query).len(), 3);
     assert_eq!(seen_health(&app, &sick), "unhealthy");
+    // well past the stopped container's 6 s
+    std::thread::sleep(Duration::from_secs(9).saturating_sub(stopped.elapsed()));
+    assert!(
+        logs(&app, &format!("container={}&trigger=health", off.name)).is_empty(),
+        "a container stopped while unhealthy was touched"
+    );
+    assert_eq!(off.state(), "exited");
 }
 
 fn seen_health(app: &App, c: &TestContainer) -> String {
