@@ -80,8 +80,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Supervisor::start(move |_| SchedulerActor::new(store, runner, bus, metrics, grace, limits))
     };
     let watch = {
-        let (store, runner, bus) = (store.clone(), runner.clone(), bus.clone());
-        Supervisor::start(move |_| WatchActor::new(store, runner, bus))
+        let (store, runner, hosts, bus) = (store.clone(), runner.clone(), hosts.clone(), bus.clone());
+        let grace = config.misfire_grace;
+        Supervisor::start(move |_| WatchActor::new(store, runner, hosts, bus, grace))
     };
     let labels = {
         let (store, hosts, scheduler, runner, bus) =

@@ -1,12 +1,14 @@
 //! WatchActor: the rules that are not a clock's (issue 15) — time windows and autoheal. It
 //! follows the live bus (container changes, schedule edits, Docker coming back) and its own
-//! boundary timers, and acts only through the Runner (triggers `window` and `health`), so the
-//! log, the live bus and the metrics see every action.
+//! boundary timers, reads every host's container list at start-up, after a lag and when a host
+//! comes back (Docker tells a health change only once), and acts only through the Runner
+//! (triggers `window` and `health`), so the log, the live bus and the metrics see every action.
 //!
 //! Windows are level-triggered: at each boundary, at start-up, after Docker reconnects and when a
 //! window is created or edited, the container is put in the state the window says it should be in
 //! now. What the window changed is remembered in `window_marks`, so its end restores only that; a
-//! person starting the container inside the window is respected until the window's end.
+//! person starting the container inside the window is respected until the window's end. A
+//! boundary woken later than the misfire grace is logged `missed` and not acted on late.
 //!
 //! Autoheal: a container that opted in and stays unhealthy for `after_s` is restarted (the guard
 //! re-checks, on a fresh inspect, that it is still running and unhealthy and was not stopped by
@@ -21,6 +23,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::runner::{Outcome, Request, Runner};
+use crate::cron::when::Wake;
+use crate::docker::Hosts;
 use crate::domain::{
     Action, AutohealLimits, AutohealRules, Container, ContainerRef, Guard, HostId, OnlyIf, RunFailure,
     RunResult, RunStatus, ScheduleId, Target, TargetKind, Trigger, Window,
@@ -110,24 +114,30 @@ type Key = (HostId, String);
 pub struct WatchActor {
     store: Store,
     runner: Runner,
+    hosts: Hosts,
     bus: EventBus,
+    /// A boundary whose timer wakes later than this is missed (CHRONTAINER_MISFIRE_GRACE).
+    grace: Duration,
     windows: HashMap<i32, WindowRule>,
-    /// Every host's containers as the bus last told, by host and name.
+    /// Every host's containers as the bus (or the host's list, [`WatchActor::seed`]) last told,
+    /// by host and name.
     containers: HashMap<Key, Container>,
-    docker_up: Option<bool>,
+    links: Links,
     autoheal: AutohealRules,
     heals: HashMap<Key, Heal>,
 }
 
 impl WatchActor {
-    pub fn new(store: Store, runner: Runner, bus: EventBus) -> Self {
+    pub fn new(store: Store, runner: Runner, hosts: Hosts, bus: EventBus, grace: Duration) -> Self {
         WatchActor {
             store,
             runner,
+            hosts,
             bus,
+            grace,
             windows: HashMap::new(),
             containers: HashMap::new(),
-            docker_up: None,
+            links: Links::default(),
             autoheal: AutohealRules::default(),
             heals: HashMap::new(),
         }
@@ -150,7 +160,12 @@ impl WatchActor {
         let id = schedule.id.0;
         let spec = WindowSpec::of(schedule).filter(|s| s.enabled);
         match (spec, self.windows.get_mut(&id)) {
-            (Some(spec), Some(rule)) if rule.spec == spec => {}
+            // the scheduler wrote the opening cron's next run over the row's: the window's is kept
+            (Some(spec), Some(rule)) if rule.spec == spec => {
+                if let Some(next) = rule.next {
+                    self.write_next(id, next, ctx);
+                }
+            }
             (Some(spec), Some(rule)) => {
                 rule.spec = spec;
                 self.evaluate(id, ctx);
@@ -208,19 +223,78 @@ impl WatchActor {
             ctx.cancel_future(handle);
         }
         let now = Utc::now();
+        let before = rule.next;
         rule.next = rule.spec.window.next_boundary(rule.spec.tz, now);
         let Some(next) = rule.next else { return };
         let wait = (next - now).to_std().unwrap_or_default().min(MAX_SLEEP) + AFTER_BOUNDARY;
         rule.timer = Some(ctx.run_later(wait, move |act, ctx| act.wake(id, ctx)));
+        if before != Some(next) {
+            self.write_next(id, next, ctx);
+        }
+    }
+
+    /// The schedule's `next_run` is the window's next boundary, for the API and the dashboard.
+    fn write_next(&self, id: i32, next: DateTime<Utc>, ctx: &mut Context<Self>) {
+        let (store, bus) = (self.store.clone(), self.bus.clone());
+        ctx.spawn(
+            async move {
+                match store::schedules::set_next_runs(&store, vec![(ScheduleId(id), next.naive_utc())]).await
+                {
+                    Ok(()) => bus.touch(),
+                    Err(e) => log::warn!("window of schedule {id}: cannot record its next change: {e}"),
+                }
+            }
+            .into_actor(self),
+        );
     }
 
     fn wake(&mut self, id: i32, ctx: &mut Context<Self>) {
         let Some(rule) = self.windows.get_mut(&id) else { return };
         rule.timer = None;
-        match rule.next {
-            Some(next) if Utc::now() >= next => self.evaluate(id, ctx),
-            _ => self.arm(id, ctx),
+        let Some(next) = rule.next else { return self.arm(id, ctx) };
+        match crate::cron::when::decide(next, Utc::now(), self.grace) {
+            Wake::Early(_) => self.arm(id, ctx),
+            Wake::Fire { .. } => self.evaluate(id, ctx),
+            Wake::Missed => {
+                self.missed(id, next, ctx);
+                self.arm(id, ctx);
+            }
         }
+    }
+
+    /// A boundary woke too late (host asleep, process stalled, clock jumped): as a cron run
+    /// would be, it is logged `missed` and not acted on late. The window's state is applied
+    /// again at the next start-up, reconnect of its host, edit or boundary.
+    fn missed(&mut self, id: i32, at: DateTime<Utc>, ctx: &mut Context<Self>) {
+        let Some(rule) = self.windows.get(&id) else { return };
+        let (spec, starts) = (&rule.spec, rule.spec.window.current(rule.spec.tz, at).is_some());
+        let result = RunResult {
+            host: spec.target.host.clone(),
+            schedule_id: Some(ScheduleId(id)),
+            container_name: spec.container.clone(),
+            container_id: None,
+            action: if starts { spec.window.state.action() } else { spec.window.state.undo() },
+            trigger: Trigger::Window,
+            status: RunStatus::Missed,
+            message: format!(
+                "missed the window's {} at {} (the host was asleep, or the clock jumped); it is applied \
+                 again when Chrontainer or the host's Docker restarts",
+                if starts { "start" } else { "end" },
+                crate::time::rfc3339(&at)
+            ),
+            duration_ms: 0,
+            started_at: Utc::now(),
+            failure: None,
+        };
+        let runner = self.runner.clone();
+        ctx.spawn(
+            async move {
+                if let Err(e) = runner.record(result, None).await {
+                    log::warn!("window of schedule {id}: cannot record a missed boundary: {e}");
+                }
+            }
+            .into_actor(self),
+        );
     }
 
     fn evaluate_all(&mut self, ctx: &mut Context<Self>) {
@@ -341,6 +415,45 @@ impl WatchActor {
         let key = (c.host.clone(), c.name.clone());
         self.containers.insert(key.clone(), c);
         self.follow_health(&key, ctx);
+    }
+
+    /// Learns every host's containers from its DockerActor's cache, and follows their health as
+    /// if just told. Docker tells a health change once: a container that turned unhealthy before
+    /// this actor listened (at start-up, after its own restart, events lost in a lag) or while a
+    /// host was away would otherwise never be healed.
+    fn seed(&mut self, ctx: &mut Context<Self>) {
+        let hosts = self.hosts.clone();
+        ctx.spawn(async move { hosts.list_all().await }.into_actor(self).map(|listed, act, ctx| {
+            for (host, containers) in listed {
+                let Ok(containers) = containers else { continue };
+                // what a lost event removed is gone from the list too
+                let names: std::collections::HashSet<&str> =
+                    containers.iter().map(|c| c.name.as_str()).collect();
+                let gone: Vec<Key> = act
+                    .containers
+                    .keys()
+                    .filter(|(h, name)| *h == host && !names.contains(name.as_str()))
+                    .cloned()
+                    .collect();
+                for key in gone {
+                    act.forget(&key, ctx);
+                }
+                for c in containers {
+                    let key = (c.host.clone(), c.name.clone());
+                    act.containers.insert(key.clone(), c);
+                    act.follow_health(&key, ctx);
+                }
+            }
+            act.bus.touch();
+        }));
+    }
+
+    /// The container is gone, and its autoheal bookkeeping with it.
+    fn forget(&mut self, key: &Key, ctx: &mut Context<Self>) {
+        self.containers.remove(key);
+        if let Some(handle) = self.heals.remove(key).and_then(|h| h.timer) {
+            ctx.cancel_future(handle);
+        }
     }
 
     /// The container's autoheal limits: its entry in the rule set, or the defaults when its
@@ -469,6 +582,18 @@ impl WatchActor {
     }
 }
 
+/// Whether each host's Docker answered when it last said, so that each host's return is seen,
+/// whatever the others do.
+#[derive(Default)]
+struct Links(HashMap<HostId, bool>);
+
+impl Links {
+    /// The host says it is up (or not): true when it is back after being unreachable.
+    fn saw(&mut self, host: &HostId, up: bool) -> bool {
+        self.0.insert(host.clone(), up) == Some(false) && up
+    }
+}
+
 fn gave_up(c: &Container, restarts: usize, limits: &AutohealLimits) -> RunResult {
     let s = if restarts == 1 { "" } else { "s" };
     RunResult {
@@ -523,6 +648,7 @@ impl Actor for WatchActor {
                 act.upsert(&Schedule::from(row), mark, ctx);
             }
             log::info!("watch: {} windows armed", act.windows.len());
+            act.seed(ctx);
         }));
     }
 }
@@ -534,7 +660,7 @@ impl Supervised for WatchActor {
         self.windows.clear();
         self.heals.clear();
         self.containers.clear();
-        self.docker_up = None;
+        self.links = Links::default();
     }
 }
 
@@ -543,25 +669,29 @@ impl StreamHandler<Option<Event>> for WatchActor {
     fn handle(&mut self, seen: Option<Event>, ctx: &mut Context<Self>) {
         match seen {
             Some(Event::Container(c)) => self.on_container(c, ctx),
-            Some(Event::ContainerRemoved { host, name, .. }) => {
-                let key = (host, name);
-                self.containers.remove(&key);
-                if let Some(handle) = self.heals.remove(&key).and_then(|h| h.timer) {
-                    ctx.cancel_future(handle);
-                }
-            }
+            Some(Event::ContainerRemoved { host, name, .. }) => self.forget(&(host, name), ctx),
             Some(Event::Schedule(s)) => self.upsert(&s, None, ctx),
             Some(Event::ScheduleDeleted { id }) => self.release(id, ctx),
-            Some(Event::Docker { health, .. }) => {
-                let up = health.status == "ok";
-                // back after being unreachable: what the windows say may have been missed
-                if up && self.docker_up == Some(false) {
-                    self.evaluate_all(ctx);
+            Some(Event::Docker { host, health }) => {
+                // back after being unreachable: what its windows say may have been missed
+                if self.links.saw(&host, health.status == "ok") {
+                    let ids: Vec<i32> = self
+                        .windows
+                        .iter()
+                        .filter(|(_, r)| r.spec.target.host == host)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for id in ids {
+                        self.evaluate(id, ctx);
+                    }
+                    self.seed(ctx);
                 }
-                self.docker_up = Some(up);
             }
             Some(Event::Log(_)) => return,
-            None => self.evaluate_all(ctx),
+            None => {
+                self.evaluate_all(ctx);
+                self.seed(ctx);
+            }
         }
         // the rules' words on the dashboard may have changed after the event was counted
         self.bus.touch();
@@ -606,5 +736,24 @@ impl Handler<RuleTexts> for WatchActor {
 
     fn handle(&mut self, _: RuleTexts, _: &mut Context<Self>) -> Vec<RuleText> {
         self.rule_texts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_host_coming_back_is_seen_whatever_the_others_did() {
+        let (a, b) = (HostId("a".into()), HostId("b".into()));
+        let mut links = Links::default();
+        // first news of a host is not a return
+        assert!(!links.saw(&a, true));
+        assert!(!links.saw(&b, true));
+        assert!(!links.saw(&a, false));
+        assert!(!links.saw(&b, false));
+        assert!(links.saw(&a, true), "a is back");
+        assert!(links.saw(&b, true), "b is back, after a came back first");
+        assert!(!links.saw(&b, true), "up again is no return");
     }
 }
