@@ -772,7 +772,7 @@ fn a_backup_restored_from_the_settings_page_is_previewed_then_imported_in_the_pr
             let (_, list) = app.get("/api/schedules");
             list.as_array().unwrap().iter().map(|s| s["container"].as_str().unwrap().to_string()).collect()
         };
-        assert_eq!(names(&app), [kept.name.clone()], "the dry run wrote nothing");
+        assert_eq!(names(&app), vec![kept.name.clone()], "the dry run wrote nothing");
         // ticking "Also remove…" after the preview must not turn the confirmed merge into a replace
         b.click("#restore-replace").await;
         b.click("#restore-confirm").await;
