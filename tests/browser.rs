@@ -753,7 +753,7 @@ fn a_backup_restored_from_the_settings_page_is_previewed_then_imported_in_the_pr
         // one schedule the file does not have: a merge keeps it, a replace would remove it
         create_schedule(&app, json!({"container": kept.name, "action": "stop", "cron": "0 5 * * *"}));
         let b = Browser::start(&app).await;
-        b.open("/settings").await;
+        b.goto("/settings").await;
         b.js_with(
             "const dt = new DataTransfer();
              dt.items.add(new File([arguments[0]], 'backup.json', {type: 'application/json'}));
