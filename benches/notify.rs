@@ -12,6 +12,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/delays.rs"]
+mod delays;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -44,7 +46,7 @@ fn run(label: &str, channel: Option<String>) {
     let (status, s) = app
         .post("/api/schedules", json!({"container": c.name, "action": "restart", "cron": "*/2 * * * * *"}));
     assert_eq!(status, 201, "{s}");
-    let mut delays: Vec<i64> = lines
+    let delays: Vec<i64> = lines
         .map_while(Result::ok)
         .filter_map(|l| l.trim().parse::<i64>().ok())
         .map(|t| t.rem_euclid(EVERY_NS))
@@ -57,16 +59,7 @@ fn run(label: &str, channel: Option<String>) {
     assert_eq!(status, 200);
     let used = app.get("/api/deliveries?limit=500").1.as_array().map_or(0, Vec::len);
     assert!(channel.is_none() || used > 0, "the channel was never used");
-    delays.sort_unstable();
-    let ms = |ns: i64| format!("{:.2} ms", ns as f64 / 1e6);
-    let p99 = delays[(delays.len() * 99).div_ceil(100) - 1];
-    println!(
-        "  {label:<38} {:>3} firings  median {:>9}  p99 {:>9}  max {:>9}  deliveries {used}",
-        delays.len(),
-        ms(delays[delays.len() / 2]),
-        ms(p99),
-        ms(delays[delays.len() - 1])
-    );
+    println!("  {label:<38} {}  deliveries {used}", delays::summary(delays, "firings"));
 }
 
 fn main() {

@@ -12,6 +12,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/delays.rs"]
+mod delays;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -117,20 +119,10 @@ fn run(label: &str, containers: usize) {
     print("  the floor (a direct call)", theirs, containers);
 }
 
-fn print(label: &str, mut delays: Vec<i64>, containers: usize) {
-    // the first firing of each container warms up; the rest are measured
-    let measured = delays.split_off(containers.min(delays.len()));
-    let mut delays = measured;
-    delays.sort_unstable();
-    let ms = |ns: i64| format!("{:.2} ms", ns as f64 / 1e6);
-    let p99 = delays[(delays.len() * 99).div_ceil(100) - 1];
-    println!(
-        "{label:<30} {:>4} restarts  median {:>9}  p99 {:>9}  max {:>9}",
-        delays.len(),
-        ms(delays[delays.len() / 2]),
-        ms(p99),
-        ms(delays[delays.len() - 1])
-    );
+/// The first restart of each container warms up; the rest are measured.
+fn print(label: &str, delays: Vec<i64>, containers: usize) {
+    let measured = delays.into_iter().skip(containers).collect();
+    println!("{label:<30} {}", delays::summary(measured, "restarts"));
 }
 
 fn main() {

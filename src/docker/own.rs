@@ -122,7 +122,6 @@ pub fn id_in_mountinfo(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
     const ID: &str = "4f1c3e0b9d8a7f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a291807f6e";
 
@@ -206,22 +205,7 @@ mod tests {
     }
 
     fn entry(id: &str, name: &str) -> Entry {
-        Entry {
-            id: id.into(),
-            name: name.into(),
-            image: "chrontainer".into(),
-            state: "running".into(),
-            health: None,
-            compose_project: None,
-            compose_service: None,
-            created: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            exit_code: 0,
-            swarm_service: None,
-            labels: Default::default(),
-            links: Default::default(),
-        }
+        Entry { image: "chrontainer".into(), ..crate::docker::entry::test_entry(id, name, "running") }
     }
 
     #[test]

@@ -92,24 +92,12 @@ pub fn plausible(reference: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
     fn entry(id: &str, name: &str, compose: Option<(&str, &str)>) -> Entry {
         Entry {
-            id: id.into(),
-            name: name.into(),
-            image: "busybox".into(),
-            state: "running".into(),
-            health: None,
             compose_project: compose.map(|c| c.0.into()),
             compose_service: compose.map(|c| c.1.into()),
-            created: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            exit_code: 0,
-            swarm_service: None,
-            labels: Default::default(),
-            links: Default::default(),
+            ..crate::docker::entry::test_entry(id, name, "running")
         }
     }
 
