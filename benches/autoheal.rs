@@ -69,13 +69,8 @@ fn main() {
             "default": {"after_s": AFTER_S, "max_restarts": 1, "per_minutes": 60},
             "containers": containers,
         });
-        let reply = app.request(
-            "PUT",
-            "/api/autoheal",
-            &[("Content-Type", "application/json")],
-            Some(body.to_string().as_bytes()),
-        );
-        assert_eq!(reply.status, 200, "{}", reply.text);
+        let (status, reply) = app.put("/api/autoheal", body);
+        assert_eq!(status, 200, "{reply}");
         // healthy so far; now each turns unhealthy (its restart empties /tmp, so healthy again)
         for c in &batch {
             let out =

@@ -247,18 +247,11 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
     assert_eq!(status, 201, "{ch}");
     let (status, rules) = app.get("/api/autoheal");
     assert_eq!((status, &rules["enabled"]), (200, &json!(false)), "{rules}");
-    let put = |body: &Value| {
-        app.request(
-            "PUT",
-            "/api/autoheal",
-            &[("Content-Type", "application/json")],
-            Some(body.to_string().as_bytes()),
-        )
-    };
-    let bad = put(
-        &json!({"enabled": true, "default": {"after_s": 0, "max_restarts": 2, "per_minutes": 60}, "containers": []}),
+    let (status, bad) = app.put(
+        "/api/autoheal",
+        json!({"enabled": true, "default": {"after_s": 0, "max_restarts": 2, "per_minutes": 60}, "containers": []}),
     );
-    assert_eq!((bad.status, bad.code()), (400, "invalid_autoheal".to_string()), "{}", bad.text);
+    assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_autoheal")), "{bad}");
     let body = json!({
         "enabled": true,
         "default": {"after_s": 1, "max_restarts": 2, "per_minutes": 60},
@@ -267,8 +260,8 @@ fn autoheal_restarts_an_unhealthy_container_backs_off_gives_up_and_leaves_a_stop
             {"host": "local", "container": off.name, "enabled": true, "after_s": 6},
         ],
     });
-    let reply = put(&body);
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (status, reply) = app.put("/api/autoheal", body.clone());
+    assert_eq!(status, 200, "{reply}");
     assert_eq!(app.get("/api/autoheal").1, body);
     // unhealthy, so its restart is due in 6 s; stopped before that, it must be left alone
     wait_for("the app to see it unhealthy", Duration::from_secs(20), || {
@@ -323,13 +316,8 @@ fn the_autoheal_label_opts_a_container_in_with_the_defaults() {
         "default": {"after_s": 1, "max_restarts": 1, "per_minutes": 60},
         "containers": [],
     });
-    let reply = app.request(
-        "PUT",
-        "/api/autoheal",
-        &[("Content-Type", "application/json")],
-        Some(body.to_string().as_bytes()),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (status, reply) = app.put("/api/autoheal", body);
+    assert_eq!(status, 200, "{reply}");
     let query = format!("container={}&trigger=health", sick.name);
     let entries = wait_for("the labelled container to be healed", Duration::from_secs(40), || {
         let e = logs(&app, &query);
@@ -384,13 +372,8 @@ fn a_container_already_unhealthy_when_chrontainer_starts_is_healed() {
         "default": {"after_s": 1, "max_restarts": 3, "per_minutes": 60},
         "containers": [],
     });
-    let reply = app.request(
-        "PUT",
-        "/api/autoheal",
-        &[("Content-Type", "application/json")],
-        Some(body.to_string().as_bytes()),
-    );
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (status, reply) = app.put("/api/autoheal", body);
+    assert_eq!(status, 200, "{reply}");
     let data = app.data_dir.clone();
     app.kill();
     // it turns unhealthy while Chrontainer is down: Docker says so once, to nobody

@@ -97,12 +97,7 @@ fn steps(app: &App, report: &Value) -> Vec<(String, String, String)> {
     let (status, page) = app.get(&format!("/api/logs?run_id={run_id}"));
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["items"].as_array().unwrap().len(), log.len(), "the log holds every step: {page}");
-    log.iter()
-        .map(|e| {
-            let s = |k: &str| e[k].as_str().unwrap().to_string();
-            (s("action"), s("container"), s("status"))
-        })
-        .collect()
+    actions_of(log).into_iter().map(|(a, c, s)| (a.to_string(), c.to_string(), s.to_string())).collect()
 }
 
 fn step(action: &str, c: &TestContainer, status: &str) -> (String, String, String) {
@@ -324,6 +319,14 @@ fn run_entries(app: &App, run_id: &str) -> Vec<Value> {
     items
 }
 
+/// Each entry's action, container and status, in order.
+fn actions_of(entries: &[Value]) -> Vec<(&str, &str, &str)> {
+    fn text<'a>(e: &'a Value, k: &str) -> &'a str {
+        e[k].as_str().unwrap_or_else(|| panic!("no {k} in {e}"))
+    }
+    entries.iter().map(|e| (text(e, "action"), text(e, "container"), text(e, "status"))).collect()
+}
+
 #[test]
 fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step() {
     common::require_docker();
@@ -363,12 +366,7 @@ fn a_chain_runs_its_steps_in_order_with_their_waits_and_stops_at_a_failed_step()
     assert_eq!(ran["log"]["container"], web.name.as_str(), "the answer is the last step: {ran}");
     let run_id = ran["log"]["run_id"].as_str().unwrap().to_string();
     let entries = run_entries(&app, &run_id);
-    let seen: Vec<(&str, &str, &str)> = entries
-        .iter()
-        .map(|e| {
-            (e["action"].as_str().unwrap(), e["container"].as_str().unwrap(), e["status"].as_str().unwrap())
-        })
-        .collect();
+    let seen = actions_of(&entries);
     assert_eq!(
         seen,
         [
@@ -569,12 +567,7 @@ fn a_chains_guard_is_judged_per_step_and_a_step_it_leaves_alone_is_skipped_not_f
     });
     let run_id = entries[0]["run_id"].as_str().unwrap();
     let entries = run_entries(&app, run_id);
-    let seen: Vec<(&str, &str, &str)> = entries
-        .iter()
-        .map(|e| {
-            (e["action"].as_str().unwrap(), e["container"].as_str().unwrap(), e["status"].as_str().unwrap())
-        })
-        .collect();
+    let seen = actions_of(&entries);
     assert_eq!(
         seen,
         [

@@ -276,6 +276,10 @@ impl App {
         Self::answer(Self::agent().patch(format!("{}{path}", self.base_url)).send_json(body))
     }
 
+    pub fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        Self::answer(Self::agent().put(format!("{}{path}", self.base_url)).send_json(body))
+    }
+
     pub fn delete(&self, path: &str) -> (u16, Value) {
         Self::answer(Self::agent().delete(format!("{}{path}", self.base_url)).call())
     }
