@@ -24,6 +24,10 @@ use crate::outbound::Outbound;
 use crate::store::{self, db, Store};
 use crate::web::{self, AppState};
 
+/// How long after listening start-up's own work (the first container lists, arming the schedules)
+/// is done, and the code it ran can be unmapped (`memory::release_start_up_code`).
+const START_UP_SETTLES: Duration = Duration::from_secs(5);
+
 /// Why the service could not start or run; printed as one line, exit code 1.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -32,7 +36,7 @@ pub struct StartError(pub String);
 /// Runs the service until SIGTERM or SIGINT. Must be called inside an actix `System`.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let started = Instant::now();
-    crate::auth::password::return_large_blocks_to_the_os();
+    crate::memory::return_large_blocks_to_the_os();
     let _lock = db::lock_data_dir(&config.data_dir).map_err(StartError)?;
     let db_path = config.database_path();
     drop(db::open(&db_path).map_err(|e| StartError(format!("{e}: {}", e.cause())))?);
@@ -143,6 +147,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let server = server.run();
     let handle = server.handle();
     let server_task = actix_rt::spawn(server);
+    actix_rt::spawn(async {
+        actix_rt::time::sleep(START_UP_SETTLES).await;
+        crate::memory::release_start_up_code();
+    });
 
     wait_for_signal().await;
     log::info!("shutting down: no new requests; waiting for actions in flight");

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod import;
 pub mod labels;
+pub mod memory;
 pub mod metrics;
 pub mod notify;
 pub mod outbound;

@@ -49,18 +49,6 @@ impl Gate {
     }
 }
 
-/// glibc keeps a freed 19 MiB argon2 block in the freeing thread's arena and raises its mmap
-/// threshold past it, so a burst of sign-ins on many blocking threads would stay resident. A fixed
-/// threshold makes every large block a mapping of its own, returned to the OS when it is freed.
-/// (musl's allocator does that by itself.) Called once at start-up.
-pub fn return_large_blocks_to_the_os() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before other threads allocate
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
-}
-
 pub const MIN_LEN: usize = 8;
 /// Long enough for any passphrase, short enough that nobody can make us hash a megabyte.
 pub const MAX_LEN: usize = 1024;
