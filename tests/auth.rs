@@ -607,3 +607,42 @@ fn with_auth_none_everything_is_open_behind_a_warning() {
     assert_eq!((cross.status, cross.code()), (403, "forbidden".into()), "{}", cross.text);
     assert_eq!(app.request("GET", "/api/users/me", &[], None).json()["via"], "none");
 }
+
+/// `GET /` as a browser asks for it (`Accept-Encoding: gzip`): the status, `Content-Encoding`,
+/// and the page unzipped.
+fn dashboard_gzipped(app: &App, session: &common::Session) -> (u16, Option<String>, String) {
+    use std::io::Read;
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    let mut resp = agent
+        .get(format!("{}/", app.base_url))
+        .header("Cookie", &session.cookie)
+        .header("Accept-Encoding", "gzip, deflate, br")
+        .call()
+        .unwrap();
+    let encoding = resp.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+    let zipped = resp.body_mut().read_to_vec().unwrap();
+    let mut page = String::new();
+    flate2::read::GzDecoder::new(&zipped[..]).read_to_string(&mut page).unwrap();
+    (resp.status().as_u16(), encoding, page)
+}
+
+#[test]
+fn the_dashboard_is_sent_gzipped_and_each_session_gets_its_own_page() {
+    let app = App::start_secured(&[]);
+    let (first, second) = (app.login("admin", ADMIN_PASSWORD), app.login("admin", ADMIN_PASSWORD));
+    assert_ne!(first.csrf, second.csrf);
+    for _ in 0..2 {
+        for (me, other) in [(&first, &second), (&second, &first)] {
+            let (status, encoding, page) = dashboard_gzipped(&app, me);
+            assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
+            assert!(page.contains(&me.csrf), "the page carries its own session's CSRF token");
+            assert!(!page.contains(&other.csrf), "and never another session's");
+            assert!(page.trim_end().ends_with("</html>"), "the whole page");
+        }
+    }
+    let plain = app.as_browser(&first, "GET", "/", None);
+    assert_eq!((plain.status, plain.header("content-encoding")), (200, None), "no gzip unless asked for");
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+    assert!(plain.text.contains(&first.csrf) && !plain.text.contains(&second.csrf));
+}

@@ -97,7 +97,7 @@ pub async fn serve(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
 }
 
 /// Whether `Accept-Encoding` names gzip (or `*`) without `q=0`.
-fn accepts_gzip(req: &HttpRequest) -> bool {
+pub(super) fn accepts_gzip(req: &HttpRequest) -> bool {
     let Some(value) = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return false;
     };

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::format::{capitalize, lower_first, matches, run_status, span, TimeView};
-use super::rendered::Stamp;
+use super::rendered::{Page, Stamp};
 use super::{Choice, Common};
 use crate::actors::labels::Problems;
 use crate::actors::watch::RuleTexts;
@@ -296,11 +296,7 @@ async fn stopped_by_hand(state: &AppState) -> Vec<(HostId, String)> {
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let result = body(&state, &req).await.and_then(|main| {
-        let shell =
-            Shell { common: Common::new("Dashboard", "dashboard"), auth: PageAuth::of(&req), main: &main };
-        super::render(&state.templates, "dashboard", &shell)
-    });
+    let result = whole(&state, &req).await.map(|page| super::send_page(&req, page));
     super::respond(&state, &req, result)
 }
 
@@ -313,11 +309,26 @@ struct Shell<'a> {
     main: &'a str,
 }
 
-/// The page's body for the filter in the address: as rendered since the last change, or afresh.
-async fn body(state: &AppState, req: &HttpRequest) -> Result<Arc<str>, AppError> {
+/// The whole page for the filter in the address and the person asking: as made since the last
+/// change, or around the body (itself kept, or rendered afresh).
+async fn whole(state: &AppState, req: &HttpRequest) -> Result<Page, AppError> {
     let filter = Filter::of(super::query(req)?);
     let stamp = Stamp::now(&state.bus, Utc::now());
-    let key = format!("{filter:?}");
+    let auth = PageAuth::of(req);
+    let body_key = format!("{filter:?}");
+    let page_key = format!("{body_key} {auth:?}");
+    if let Some(kept) = state.rendered.page(stamp, &page_key) {
+        return Ok(kept);
+    }
+    let main = body(state, filter, stamp, body_key).await?;
+    let shell = Shell { common: Common::new("Dashboard", "dashboard"), auth, main: &main };
+    let page = Page::of(super::render_text(&state.templates, "dashboard", &shell)?);
+    state.rendered.keep_page(stamp, page_key, page.clone());
+    Ok(page)
+}
+
+/// The page's body for `filter`: as rendered since the last change, or afresh.
+async fn body(state: &AppState, filter: Filter, stamp: Stamp, key: String) -> Result<Arc<str>, AppError> {
     if let Some(kept) = state.rendered.get(stamp, &key) {
         return Ok(kept);
     }

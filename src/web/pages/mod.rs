@@ -101,6 +101,19 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// A kept page as a 200: gzipped for a browser that accepts it, plain otherwise.
+fn send_page(req: &HttpRequest, page: rendered::Page) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if assets::accepts_gzip(req) && !page.gzip.is_empty() {
+        return response.insert_header((header::CONTENT_ENCODING, "gzip")).body(page.gzip);
+    }
+    response.body(page.html)
+}
+
 /// Renders `name` with `data` as a page with `status`.
 fn render_status<T: Serialize>(
     hb: &Handlebars<'_>,

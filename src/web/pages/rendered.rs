@@ -4,15 +4,20 @@
 //! one render per change, not one per phone per change.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
+use flate2::write::GzEncoder;
+use flate2::Compression;
 
 use crate::events::EventBus;
 
 /// How long a body is kept when nothing changes.
 const FRESH_SECS: i64 = 5;
-/// Bodies kept at once (one per filter in the address); more, and all are dropped.
+/// Bodies (one per filter in the address) or pages (one per filter and person) kept at once; more,
+/// and all are dropped.
 const MAX_KEPT: usize = 16;
 
 /// When a body was rendered: the bus's count of changes and the period of [`FRESH_SECS`].
@@ -29,36 +34,87 @@ impl Stamp {
     }
 }
 
+/// The dashboard's bodies (the part everyone sees alike) and its whole pages (the layout around
+/// a body, which names who is signed in and carries their CSRF token: one per filter and person),
+/// plain and gzipped.
 #[derive(Default)]
 pub struct Rendered {
-    kept: Mutex<Kept>,
+    bodies: Mutex<Kept<Arc<str>>>,
+    pages: Mutex<Kept<Page>>,
 }
 
-#[derive(Default)]
-struct Kept {
+/// A whole page as it is sent: the HTML, and the same gzipped for browsers that accept it.
+#[derive(Clone)]
+pub struct Page {
+    pub html: Bytes,
+    pub gzip: Bytes,
+}
+
+impl Page {
+    /// The page, gzipped once here (fast compression: about 10× smaller for the dashboard's HTML,
+    /// for well under a millisecond) so that the many requests that send it cost no compression.
+    pub fn of(html: String) -> Page {
+        let mut encoder = GzEncoder::new(Vec::with_capacity(html.len() / 6), Compression::fast());
+        let gzip = match encoder.write_all(html.as_bytes()).and_then(|()| encoder.finish()) {
+            Ok(gzip) => Bytes::from(gzip),
+            // writing to a Vec does not fail; without a gzipped form the page is sent plain
+            Err(_) => Bytes::new(),
+        };
+        Page { html: Bytes::from(html), gzip }
+    }
+}
+
+struct Kept<V> {
     stamp: Stamp,
-    bodies: HashMap<String, Arc<str>>,
+    items: HashMap<String, V>,
+}
+
+impl<V> Default for Kept<V> {
+    fn default() -> Self {
+        Kept { stamp: Stamp::default(), items: HashMap::new() }
+    }
+}
+
+impl<V: Clone> Kept<V> {
+    fn get(kept: &Mutex<Kept<V>>, stamp: Stamp, key: &str) -> Option<V> {
+        let kept = kept.lock().ok()?;
+        (kept.stamp == stamp).then(|| kept.items.get(key).cloned()).flatten()
+    }
+
+    /// Keeps `item`, made for `key` from data gathered at `stamp`; one older than the kept ones
+    /// (a slow render overtaken by a change) is not kept.
+    fn keep(kept: &Mutex<Kept<V>>, stamp: Stamp, key: String, item: V) {
+        let Ok(mut kept) = kept.lock() else { return };
+        if stamp.changes < kept.stamp.changes || stamp.period < kept.stamp.period {
+            return;
+        }
+        if kept.stamp != stamp || kept.items.len() >= MAX_KEPT {
+            kept.items.clear();
+            kept.stamp = stamp;
+        }
+        kept.items.insert(key, item);
+    }
 }
 
 impl Rendered {
     /// The body rendered for `key` at `stamp`, if there is one.
     pub fn get(&self, stamp: Stamp, key: &str) -> Option<Arc<str>> {
-        let kept = self.kept.lock().ok()?;
-        (kept.stamp == stamp).then(|| kept.bodies.get(key).cloned()).flatten()
+        Kept::get(&self.bodies, stamp, key)
     }
 
-    /// Keeps `body`, rendered for `key` from data gathered at `stamp`; a body older than the kept
-    /// ones (a slow render overtaken by a change) is not kept.
+    /// Keeps `body`, rendered for `key` from data gathered at `stamp`.
     pub fn keep(&self, stamp: Stamp, key: String, body: Arc<str>) {
-        let Ok(mut kept) = self.kept.lock() else { return };
-        if stamp.changes < kept.stamp.changes || stamp.period < kept.stamp.period {
-            return;
-        }
-        if kept.stamp != stamp || kept.bodies.len() >= MAX_KEPT {
-            kept.bodies.clear();
-            kept.stamp = stamp;
-        }
-        kept.bodies.insert(key, body);
+        Kept::keep(&self.bodies, stamp, key, body);
+    }
+
+    /// The whole page made for `key` (the filter and who asks) at `stamp`, if there is one.
+    pub fn page(&self, stamp: Stamp, key: &str) -> Option<Page> {
+        Kept::get(&self.pages, stamp, key)
+    }
+
+    /// Keeps `page`, made for `key` from data gathered at `stamp`.
+    pub fn keep_page(&self, stamp: Stamp, key: String, page: Page) {
+        Kept::keep(&self.pages, stamp, key, page);
     }
 }
 
@@ -108,5 +164,25 @@ mod tests {
         }
         assert_eq!(rendered.get(stamp, "q=0"), None);
         assert!(rendered.get(stamp, &format!("q={MAX_KEPT}")).is_some());
+    }
+
+    #[test]
+    fn pages_are_kept_apart_from_bodies_and_gzipped() {
+        use std::io::Read;
+        let bus = EventBus::default();
+        let rendered = Rendered::default();
+        let stamp = Stamp::now(&bus, at(0));
+        let html = "<p>the dashboard</p>".repeat(100);
+        rendered.keep_page(stamp, "q= alice".into(), Page::of(html.clone()));
+        assert_eq!(rendered.get(stamp, "q= alice"), None, "a page is not a body");
+        assert!(rendered.page(stamp, "q= bob").is_none(), "another person's page is another page");
+        let page = rendered.page(stamp, "q= alice").unwrap();
+        assert_eq!(page.html, html.as_bytes());
+        assert!(page.gzip.len() < html.len() / 10, "{} bytes gzipped", page.gzip.len());
+        let mut unzipped = String::new();
+        flate2::read::GzDecoder::new(&page.gzip[..]).read_to_string(&mut unzipped).unwrap();
+        assert_eq!(unzipped, html);
+        bus.touch();
+        assert!(rendered.page(Stamp::now(&bus, at(0)), "q= alice").is_none(), "a change");
     }
 }
