@@ -4,7 +4,8 @@
 Usage: cargo build --release && python3 scripts/bench.py [--quick] [--only SECTIONS] [BINARY]
 
 SECTIONS (comma-separated; default: the original run, "main"): main, workers, memory, growth,
-profile. BINARY (default target/release/chrontainer), e.g. the image's static musl binary.
+logs (growth's log rows alone), profile. BINARY (default target/release/chrontainer), e.g. the
+image's static musl binary.
 
 Measures the real release binary (target/release/chrontainer) on this machine:
   - start-up time to the first 200 on /healthz, with an empty database and with 10,000 schedules;
@@ -17,7 +18,8 @@ Measures the real release binary (target/release/chrontainer) on this machine:
   - workers: throughput of /api/containers and / and RSS at 1, 2 and 4 worker threads;
   - memory: with authentication on, RSS idle, after 100,000 mixed requests (token and cookie),
     after 200 concurrent sign-ins and with 10,000 schedules; a token's cost against auth off;
-  - growth: containers 50/200/1000 (--quick: 50/200), schedules 10/1000/10000, log rows 10^4/10^6, auth on and off;
+  - growth: containers 50/200/1000 (--quick: 50/200), schedules 10/1000/10000, log rows 10^4/10^6
+    (/logs, /api/logs, /api/stats), auth on and off;
   - profile: `perf record` of GET / (50 containers, 20 schedules) and its top entries.
 Loopback only; every loop is bounded; test containers are labelled and removed at the end.
 """
@@ -34,6 +36,9 @@ if _ARGS:
 PASSWORD = "bench admin password"
 SECURED = {"CHRONTAINER_AUTH": "password", "CHRONTAINER_ADMIN_PASSWORD": PASSWORD}
 IMAGE = "chrontainer-test-busybox:latest"
+# "Idle" is measured this long after start: start-up's code pages are unmapped 5 s after listening
+# (src/memory.rs, app.rs's START_UP_SETTLES).
+SETTLED = 8
 
 
 def free_port():
@@ -74,6 +79,11 @@ class Service:
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read() or b"null")
+
+    def anonymous_kib(self):
+        """The private memory of the process (heap, stacks, written data), without the binary's pages."""
+        with open(f"/proc/{self.proc.pid}/smaps_rollup") as f:
+            return next((int(l.split()[1]) for l in f if l.startswith("Anonymous:")), 0)
 
     def memory_kib(self):
         rss = pss = 0
@@ -198,7 +208,7 @@ def main():
     if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode != 0:
         sys.exit(f"missing {IMAGE}: run `cargo test --test foundation` once (it builds it)")
     sections = {"main": main_run, "workers": workers_run, "memory": memory_run, "growth": growth_run,
-                "profile": profile_run}
+                "logs": logs_run, "profile": profile_run}
     for section in ONLY:
         sections[section]()
 
@@ -211,7 +221,7 @@ def main_run():
 
         d = tempfile.mkdtemp(prefix="chrontainer-bench-")
         s = Service(d)
-        time.sleep(2)
+        time.sleep(SETTLED)
         rss0, pss0 = s.memory_kib()
         print(f"\n## Start-up and memory (51 containers incl. stopped, empty database)")
         row("start-up to first /healthz", f"{s.startup_ms:.1f} ms")
@@ -420,7 +430,7 @@ def workers_run():
             s = Service(d, {"CHRONTAINER_WORKERS": str(w)})
             for i in range(20):
                 s.post("/api/schedules", {"container": containers[i], "action": "restart", "cron": f"{i} 3 * * *"})
-            time.sleep(2)
+            time.sleep(SETTLED)
             idle = s.memory_kib()[0]
             secs = 3 if QUICK else 5
             api10, api50 = wrk(s.url + "/api/containers", secs, 10)[0], wrk(s.url + "/api/containers", secs, 50)[0]
@@ -472,16 +482,19 @@ def memory_run():
                 {"container": containers[i], "action": "restart", "cron": f"{i} 3 * * *"}).encode(),
                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {sec.token}"})
             urllib.request.urlopen(req, timeout=30).close()
-        time.sleep(2)
-        row("idle (signed in once, one token, 51 containers, 20 schedules)", mb(s.memory_kib()[0]))
+        time.sleep(SETTLED)
+        row("measure", "RSS", "of which anonymous")
+        row("idle (signed in once, one token, 51 containers, 20 schedules)", mb(s.memory_kib()[0]),
+            mb(s.anonymous_kib()))
         took, total, non2xx = mixed_load(sec)
-        row(f"after {total:,} mixed requests (token and cookie; {took:.0f} s, {non2xx})", mb(s.memory_kib()[0]))
+        row(f"after {total:,} mixed requests (token and cookie; {took:.0f} s, {non2xx})", mb(s.memory_kib()[0]),
+            mb(s.anonymous_kib()))
         time.sleep(2)
         before = s.memory_kib()[0]
         answers, peak = concurrent_sign_ins(s)
         time.sleep(2)
         row(f"200 concurrent sign-ins (answers {answers}): before / peak / after",
-            f"{mb(before)} / {mb(peak)} / {mb(s.memory_kib()[0])}")
+            f"{mb(before)} / {mb(peak)} / {mb(s.memory_kib()[0])}", mb(s.anonymous_kib()))
 
         print("\n## A token's cost: GET /api/containers, auth on (token) against auth off")
         secs = 3 if QUICK else 5
@@ -510,8 +523,8 @@ def memory_run():
         Service(d, SECURED).stop()
         seed_schedules(d, containers[0], 10_000)
         s = Service(d, SECURED)
-        time.sleep(2)
-        row("start-up / RSS", f"{s.startup_ms:.0f} ms", mb(s.memory_kib()[0]))
+        time.sleep(SETTLED)
+        row("start-up / RSS / anonymous", f"{s.startup_ms:.0f} ms", mb(s.memory_kib()[0]), mb(s.anonymous_kib()))
         s.stop()
         shutil.rmtree(d, ignore_errors=True)
     finally:
@@ -560,7 +573,7 @@ def growth_run():
                 Service(d, SECURED if auth else None).stop()
                 seed_schedules(d, made[0], n)
                 s, api, page = growth_service(d, auth)
-                time.sleep(2)
+                time.sleep(SETTLED)
                 rss = mb(s.memory_kib()[0])
                 p = wrk(s.url + "/", secs, 10, page)[0]
                 pm = sequential_median(s.url + "/", page, 50)
@@ -571,27 +584,44 @@ def growth_run():
                 s.stop()
                 shutil.rmtree(d, ignore_errors=True)
 
-        print("\n## Growth: log rows (30 days), 51 containers")
-        row("rows", "auth", "/logs req/s", "median", "/api/logs?limit=50 req/s", "median", "RSS")
-        for n in [10_000, 1_000_000]:
-            base = tempfile.mkdtemp(prefix="chrontainer-bench-")
-            Service(base, SECURED).stop()
-            seed_logs(base, made, n)
-            for auth in [True, False]:
-                d = tempfile.mkdtemp(prefix="chrontainer-bench-")
-                shutil.copytree(base, d, dirs_exist_ok=True)
-                s, api, page = growth_service(d, auth)
-                time.sleep(2)
-                lg = wrk(s.url + "/logs", secs, 10, page)[0]
-                lgm = sequential_median(s.url + "/logs", page, 50)
-                al = wrk(s.url + "/api/logs?limit=50", secs, 10, api)[0]
-                alm = sequential_median(s.url + "/api/logs?limit=50", api, 50)
-                row(n, "token" if auth else "off", lg, f"{lgm:.2f} ms", al, f"{alm:.2f} ms", mb(s.memory_kib()[0]))
-                s.stop()
-                shutil.rmtree(d, ignore_errors=True)
-            shutil.rmtree(base, ignore_errors=True)
+        growth_logs(made, secs)
     finally:
         remove_containers(made)
+
+
+def logs_run():
+    """Only the log rows' table of the growth run (about 3 minutes)."""
+    made = make_containers(50, "bench-l")
+    try:
+        growth_logs(made, 3)
+    finally:
+        remove_containers(made)
+
+
+def growth_logs(made, secs):
+    print("\n## Growth: log rows (30 days), 51 containers")
+    row("rows", "auth", "/logs req/s", "median", "/api/logs?limit=50 req/s", "median", "/api/stats req/s", "median",
+        "RSS")
+    for n in [10_000, 1_000_000]:
+        base = tempfile.mkdtemp(prefix="chrontainer-bench-")
+        Service(base, SECURED).stop()
+        seed_logs(base, made, n)
+        for auth in [True, False]:
+            d = tempfile.mkdtemp(prefix="chrontainer-bench-")
+            shutil.copytree(base, d, dirs_exist_ok=True)
+            s, api, page = growth_service(d, auth)
+            time.sleep(2)
+            lg = wrk(s.url + "/logs", secs, 10, page)[0]
+            lgm = sequential_median(s.url + "/logs", page, 50)
+            al = wrk(s.url + "/api/logs?limit=50", secs, 10, api)[0]
+            alm = sequential_median(s.url + "/api/logs?limit=50", api, 50)
+            st = wrk(s.url + "/api/stats", secs, 10, api)[0]
+            stm = sequential_median(s.url + "/api/stats", api, 30)
+            row(n, "token" if auth else "off", lg, f"{lgm:.2f} ms", al, f"{alm:.2f} ms", st, f"{stm:.2f} ms",
+                mb(s.memory_kib()[0]))
+            s.stop()
+            shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def profile_run():
@@ -610,6 +640,10 @@ def profile_run():
         row("GET / one at a time, median", f"{sequential_median(s.url + '/', [], 300):.2f} ms")
         row("GET / rendered afresh each time, median", f"{sequential_median(s.url + '/', [], 300, True):.2f} ms")
         row("GET / req/s, wrk -t2 -c10, 10 s", wrk(s.url + "/", 10, 10)[0])
+        gz = ["Accept-Encoding: gzip, deflate, br"]
+        row("GET / as a browser asks (Accept-Encoding: gzip), median",
+            f"{sequential_median(s.url + '/', gz, 300):.2f} ms")
+        row("GET / as a browser asks (Accept-Encoding: gzip), req/s, wrk -t2 -c10, 10 s", wrk(s.url + "/", 10, 10, gz)[0])
         for name, script in [("kept body", None), ("rendered afresh", fresh_script(d))]:
             data = os.path.join(d, "perf.data")
             rec = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", data, "-p", str(s.proc.pid), "--",
