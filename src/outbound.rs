@@ -6,7 +6,7 @@
 //!
 //! Errors never include the URL: channel URLs carry their secrets in the path and the query.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -53,48 +53,23 @@ pub enum OutboundError {
     Read(String),
 }
 
-/// The one outgoing client; cheap to clone (the connection pool is shared).
-#[derive(Clone)]
+type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The one outgoing client; cheap to clone (the connection pool is shared). It is built on the
+/// first request: most installs never send one, and the system's root certificates cost a
+/// quarter of a megabyte of memory once parsed.
+#[derive(Clone, Default)]
 pub struct Outbound {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Arc<OnceLock<HttpsClient>>,
 }
 
 impl Outbound {
-    /// Builds the client. A machine without root certificates still reaches `http://` URLs;
-    /// `https://` ones then fail with a TLS error, and this says so once in the log.
     pub fn new() -> Outbound {
-        let found = rustls_native_certs::load_native_certs();
-        let mut roots = rustls::RootCertStore::empty();
-        let (added, _) = roots.add_parsable_certificates(found.certs);
-        if added == 0 {
-            log::warn!(
-                "no root certificates found: https notifications and sign-in providers will fail \
-                 (set SSL_CERT_FILE to a CA bundle)"
-            );
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = match rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-        {
-            Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
-            // ring supports the default versions; this is never reached, and TLS then fails.
-            Err(_) => rustls::ClientConfig::builder()
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth(),
-        };
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(DEFAULT_TIMEOUT));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(connector);
-        Outbound { client }
+        Outbound::default()
+    }
+
+    fn client(&self) -> &HttpsClient {
+        self.client.get_or_init(build_client)
     }
 
     /// Sends a request with the default deadline and answer cap.
@@ -115,7 +90,7 @@ impl Outbound {
         let request = request.map(Full::new);
         let exchange = async {
             let answer =
-                self.client.request(request).await.map_err(|e| OutboundError::Connect(causes(&e)))?;
+                self.client().request(request).await.map_err(|e| OutboundError::Connect(causes(&e)))?;
             let (parts, body) = answer.into_parts();
             let body = Limited::new(body, max_answer)
                 .collect()
@@ -134,10 +109,39 @@ impl Outbound {
     }
 }
 
-impl Default for Outbound {
-    fn default() -> Self {
-        Outbound::new()
+/// The client over the system's root certificates. A machine without any still reaches `http://`
+/// URLs; `https://` ones then fail with a TLS error, and this says so once in the log.
+fn build_client() -> HttpsClient {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        log::warn!(
+            "no root certificates found: https notifications and sign-in providers will fail \
+             (set SSL_CERT_FILE to a CA bundle)"
+        );
     }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls =
+        match rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions() {
+            Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
+            // ring supports the default versions; this is never reached, and TLS then fails.
+            Err(_) => rustls::ClientConfig::builder()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        };
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(DEFAULT_TIMEOUT));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(1)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build(connector)
 }
 
 /// hyper's own message is "client error (Connect)"; the reason (refused, TLS, DNS) is in its
