@@ -1,7 +1,8 @@
 //! Page bodies as last rendered, kept until something they show changes: the bus counts every
 //! change (`events.rs`), and [`FRESH_SECS`] bound the rest (the times in words, "in 5 min", and
 //! the windows that slide: failures in the last 24 hours). A page open on many phones then costs
-//! one render per change, not one per phone per change.
+//! one render per change, not one per phone per change; the whole page, kept gzipped too, costs
+//! no compression per request either.
 
 use std::collections::HashMap;
 use std::io::Write;
