@@ -406,6 +406,11 @@ def sequential_median(url, headers, n=300, fresh=False):
     return statistics.median(times) if times else float("nan")
 
 
+def rate_and_median(url, headers, secs, n):
+    """(req/s under wrk -t2 -c10 for secs, then the median of n requests one at a time, as text)."""
+    return wrk(url, secs, 10, headers)[0], f"{sequential_median(url, headers, n):.2f} ms"
+
+
 def fresh_script(d):
     """A wrk script asking for the dashboard with a query of its own each time: a body rendered afresh."""
     path = os.path.join(d, "fresh.lua")
@@ -553,13 +558,10 @@ def growth_run():
                 d = tempfile.mkdtemp(prefix="chrontainer-bench-")
                 s, api, page = growth_service(d, auth)
                 time.sleep(2)
-                a = wrk(s.url + "/api/containers", secs, 10, api)[0]
-                am = sequential_median(s.url + "/api/containers", api, 100)
-                p = wrk(s.url + "/", secs, 10, page)[0]
-                pm = sequential_median(s.url + "/", page, 100)
+                a = rate_and_median(s.url + "/api/containers", api, secs, 100)
+                p = rate_and_median(s.url + "/", page, secs, 100)
                 fm = sequential_median(s.url + "/", page, 50, fresh=True)
-                row(n, "token" if auth else "off", a, f"{am:.2f} ms", p, f"{pm:.2f} ms", f"{fm:.2f} ms",
-                    mb(s.memory_kib()[0]))
+                row(n, "token" if auth else "off", *a, *p, f"{fm:.2f} ms", mb(s.memory_kib()[0]))
                 s.stop()
                 shutil.rmtree(d, ignore_errors=True)
         remove_containers(made[50:])
@@ -611,14 +613,10 @@ def growth_logs(made, secs):
             shutil.copytree(base, d, dirs_exist_ok=True)
             s, api, page = growth_service(d, auth)
             time.sleep(2)
-            lg = wrk(s.url + "/logs", secs, 10, page)[0]
-            lgm = sequential_median(s.url + "/logs", page, 50)
-            al = wrk(s.url + "/api/logs?limit=50", secs, 10, api)[0]
-            alm = sequential_median(s.url + "/api/logs?limit=50", api, 50)
-            st = wrk(s.url + "/api/stats", secs, 10, api)[0]
-            stm = sequential_median(s.url + "/api/stats", api, 30)
-            row(n, "token" if auth else "off", lg, f"{lgm:.2f} ms", al, f"{alm:.2f} ms", st, f"{stm:.2f} ms",
-                mb(s.memory_kib()[0]))
+            lg = rate_and_median(s.url + "/logs", page, secs, 50)
+            al = rate_and_median(s.url + "/api/logs?limit=50", api, secs, 50)
+            st = rate_and_median(s.url + "/api/stats", api, secs, 30)
+            row(n, "token" if auth else "off", *lg, *al, *st, mb(s.memory_kib()[0]))
             s.stop()
             shutil.rmtree(d, ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)

@@ -95,23 +95,24 @@ impl Common {
 /// A page; the security headers (CSP `script-src 'self'`, no inline script or style, which the
 /// pages are written for) are added to every answer by `middleware::security_headers`.
 fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
+    html_answer(status).body(body)
+}
+
+/// The headers of every page: HTML, never stored.
+fn html_answer(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut answer = HttpResponse::build(status);
+    answer.content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store"));
+    answer
 }
 
 /// A kept page as a 200: gzipped for a browser that accepts it, plain otherwise.
 fn send_page(req: &HttpRequest, page: rendered::Page) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::VARY, "Accept-Encoding"));
+    let mut answer = html_answer(StatusCode::OK);
+    answer.insert_header((header::VARY, "Accept-Encoding"));
     if assets::accepts_gzip(req) && !page.gzip.is_empty() {
-        return response.insert_header((header::CONTENT_ENCODING, "gzip")).body(page.gzip);
+        return answer.insert_header((header::CONTENT_ENCODING, "gzip")).body(page.gzip);
     }
-    response.body(page.html)
+    answer.body(page.html)
 }
 
 /// Renders `name` with `data` as a page with `status`.

@@ -40,8 +40,8 @@ impl Stamp {
 /// plain and gzipped.
 #[derive(Default)]
 pub struct Rendered {
-    bodies: Mutex<Kept<Arc<str>>>,
-    pages: Mutex<Kept<Page>>,
+    bodies: Kept<Arc<str>>,
+    pages: Kept<Page>,
 }
 
 /// A whole page as it is sent: the HTML, and the same gzipped for browsers that accept it.
@@ -65,57 +65,60 @@ impl Page {
     }
 }
 
-struct Kept<V> {
+/// What was made at one stamp, by key; everything goes when the stamp moves on.
+struct Kept<V>(Mutex<Shelf<V>>);
+
+struct Shelf<V> {
     stamp: Stamp,
     items: HashMap<String, V>,
 }
 
 impl<V> Default for Kept<V> {
     fn default() -> Self {
-        Kept { stamp: Stamp::default(), items: HashMap::new() }
+        Kept(Mutex::new(Shelf { stamp: Stamp::default(), items: HashMap::new() }))
     }
 }
 
 impl<V: Clone> Kept<V> {
-    fn get(kept: &Mutex<Kept<V>>, stamp: Stamp, key: &str) -> Option<V> {
-        let kept = kept.lock().ok()?;
-        (kept.stamp == stamp).then(|| kept.items.get(key).cloned()).flatten()
+    fn get(&self, stamp: Stamp, key: &str) -> Option<V> {
+        let shelf = self.0.lock().ok()?;
+        (shelf.stamp == stamp).then(|| shelf.items.get(key).cloned()).flatten()
     }
 
     /// Keeps `item`, made for `key` from data gathered at `stamp`; one older than the kept ones
     /// (a slow render overtaken by a change) is not kept.
-    fn keep(kept: &Mutex<Kept<V>>, stamp: Stamp, key: String, item: V) {
-        let Ok(mut kept) = kept.lock() else { return };
-        if stamp.changes < kept.stamp.changes || stamp.period < kept.stamp.period {
+    fn keep(&self, stamp: Stamp, key: String, item: V) {
+        let Ok(mut shelf) = self.0.lock() else { return };
+        if stamp.changes < shelf.stamp.changes || stamp.period < shelf.stamp.period {
             return;
         }
-        if kept.stamp != stamp || kept.items.len() >= MAX_KEPT {
-            kept.items.clear();
-            kept.stamp = stamp;
+        if shelf.stamp != stamp || shelf.items.len() >= MAX_KEPT {
+            shelf.items.clear();
+            shelf.stamp = stamp;
         }
-        kept.items.insert(key, item);
+        shelf.items.insert(key, item);
     }
 }
 
 impl Rendered {
     /// The body rendered for `key` at `stamp`, if there is one.
     pub fn get(&self, stamp: Stamp, key: &str) -> Option<Arc<str>> {
-        Kept::get(&self.bodies, stamp, key)
+        self.bodies.get(stamp, key)
     }
 
     /// Keeps `body`, rendered for `key` from data gathered at `stamp`.
     pub fn keep(&self, stamp: Stamp, key: String, body: Arc<str>) {
-        Kept::keep(&self.bodies, stamp, key, body);
+        self.bodies.keep(stamp, key, body);
     }
 
     /// The whole page made for `key` (the filter and who asks) at `stamp`, if there is one.
     pub fn page(&self, stamp: Stamp, key: &str) -> Option<Page> {
-        Kept::get(&self.pages, stamp, key)
+        self.pages.get(stamp, key)
     }
 
     /// Keeps `page`, made for `key` from data gathered at `stamp`.
     pub fn keep_page(&self, stamp: Stamp, key: String, page: Page) {
-        Kept::keep(&self.pages, stamp, key, page);
+        self.pages.keep(stamp, key, page);
     }
 }
 
